@@ -1,0 +1,119 @@
+/**
+ * The local console: a terminal chat in one local channel where the user is admin (SPEC §5). Lines
+ * starting with `/` are commands, anything else is a message to the bot. It reads until end of
+ * input or `/exit`, answering each line before reading the next, so piped input works as a script.
+ * A line ending in `\` continues on the next line (multi-line personas).
+ */
+import { createInterface } from 'node:readline';
+import type { Assistant } from '../../core/assistant';
+import type { CommandRunner } from '../../core/commands/registry';
+import type { CommandReply } from '../../core/commands/reply';
+import type { Permissions } from '../../core/ports';
+import type { ChannelScope, ChatMessage } from '../../core/types';
+
+export const CONSOLE_SCOPE: ChannelScope = { platform: 'console', workspace: 'local', channel: 'local' };
+export const CONSOLE_USER = { id: 'console', name: 'you' } as const;
+
+/** On the console the person at the keyboard owns the bot. */
+export const consolePermissions: Permissions = { isAdmin: async () => true };
+
+export interface ConsoleOptions {
+  readonly input: NodeJS.ReadableStream;
+  readonly output: NodeJS.WritableStream;
+  readonly assistant: Assistant;
+  readonly commands: CommandRunner;
+  /** Show a prompt and a greeting (interactive terminal). */
+  readonly interactive: boolean;
+  readonly offline: boolean;
+}
+
+export class ConsoleAdapter {
+  private readonly history: ChatMessage[] = [];
+  private messageCount = 0;
+
+  constructor(private readonly options: ConsoleOptions) {}
+
+  private write(text: string): void {
+    this.options.output.write(text);
+  }
+
+  /** Resolves when input ends or the user types /exit. */
+  async run(): Promise<void> {
+    const { input, interactive } = this.options;
+    const lines = createInterface({ input, terminal: false, crlfDelay: Infinity });
+    if (interactive) {
+      this.write(
+        `channelwise console — channel "local", you are admin${this.options.offline ? ', offline mode (no model configured)' : ''}.\n` +
+          'Type a message, or a command such as /persona set <text>, /fewshot add <input> => <output>, /route. /exit quits.\n> ',
+      );
+    }
+    let pending = '';
+    for await (const raw of lines) {
+      const line = pending + raw;
+      if (line.endsWith('\\')) {
+        pending = `${line.slice(0, -1)}\n`;
+        continue;
+      }
+      pending = '';
+      const text = line.trim();
+      if (text === '/exit' || text === '/quit') break;
+      if (text) await this.handleLine(text);
+      if (interactive) this.write('> ');
+    }
+    lines.close();
+  }
+
+  async handleLine(text: string): Promise<void> {
+    if (text.startsWith('/')) {
+      const match = /^\/(\S+)\s*([\s\S]*)$/.exec(text);
+      const reply = await this.options.commands.run({
+        scope: CONSOLE_SCOPE,
+        user: CONSOLE_USER,
+        name: match?.[1] ?? '',
+        text: match?.[2] ?? '',
+      });
+      this.renderCommandReply(reply);
+      return;
+    }
+    await this.answer(text);
+  }
+
+  private renderCommandReply(reply: CommandReply): void {
+    this.write(`${reply.text}\n`);
+    if (reply.announce) this.write(`[announced in the channel] ${reply.announce}\n`);
+    if (reply.form?.kind === 'persona-edit') {
+      this.write(`The console has no forms; the current persona is below. Change it with /persona set <text> (end a line with \\ to continue it).\n${reply.form.initial}\n`);
+    } else if (reply.form?.kind === 'fewshot-add') {
+      this.write('The console has no forms; add an example with /fewshot add <input> => <output>.\n');
+    }
+    if (reply.file) this.write(`--- ${reply.file.name} ---\n${reply.file.content}\n--- end of ${reply.file.name} ---\n`);
+  }
+
+  private async answer(text: string): Promise<void> {
+    this.messageCount += 1;
+    let streamed = '';
+    for await (const event of this.options.assistant.respond({
+      scope: CONSOLE_SCOPE,
+      user: { ...CONSOLE_USER, isBot: false },
+      text,
+      messageId: `console-${this.messageCount}`,
+      mentioned: true,
+      isDirect: true,
+      inBotThread: true,
+      history: this.history,
+    })) {
+      if (event.type === 'delta') {
+        streamed += event.text;
+        this.write(event.text);
+        continue;
+      }
+      const { reply } = event;
+      // Streamed text is already on screen; print what the final text adds (e.g. the sources list).
+      const rest = reply.text.startsWith(streamed) ? reply.text.slice(streamed.length) : `\n${reply.text}`;
+      this.write(`${rest}\n`);
+      if (!reply.offline && !reply.error) {
+        this.history.push({ role: 'user', content: text }, { role: 'assistant', content: reply.text });
+      }
+    }
+  }
+}

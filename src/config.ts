@@ -1,0 +1,268 @@
+/**
+ * Configuration is read once, at start-up, into one typed and validated object. No other module
+ * reads `process.env`. Environment values are trimmed and an empty value counts as unset (as
+ * openai-node's `readEnv` does). Bad config stops start-up with a message naming the file (or
+ * variable), the key and what is wrong.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const fewshotModeSchema = z.union([
+  z.object({ kind: z.literal('all') }).strict(),
+  z.object({ kind: z.literal('auto'), k: z.number().int().min(1).max(50) }).strict(),
+]);
+
+const priceSchema = z
+  .object({ input: z.number().min(0), cachedInput: z.number().min(0), output: z.number().min(0) })
+  .strict();
+
+export const defaultsFileSchema = z
+  .object({
+    defaults: z
+      .object({
+        persona: z.string().min(1),
+        route: z.enum(['prompt', 'rag', 'finetune', 'auto']),
+        trigger: z.enum(['mention', 'always']),
+        temperature: z.number().min(0).max(2),
+        fewshotMode: fewshotModeSchema,
+      })
+      .strict(),
+    models: z
+      .object({
+        chat: z.string().min(1),
+        embedding: z.string().min(1),
+        timeoutMs: z.number().int().min(1000),
+        maxRetries: z.number().int().min(0).max(10),
+      })
+      .strict(),
+    tokens: z
+      .object({
+        encoding: z.enum(['o200k_base', 'cl100k_base']),
+        promptBudget: z.number().int().min(256),
+        replyMaxTokens: z.number().int().min(16),
+      })
+      .strict(),
+    limits: z
+      .object({
+        personaChars: z.number().int().min(1),
+        exampleChars: z.number().int().min(1),
+        fewshotExamples: z.number().int().min(1),
+        messageChars: z.number().int().min(1),
+        commandChars: z.number().int().min(1),
+        documentChars: z.number().int().min(1),
+        personaHistory: z.number().int().min(1),
+        auditEntries: z.number().int().min(1),
+        libraryPersonas: z.number().int().min(1),
+        personaNameChars: z.number().int().min(1),
+      })
+      .strict(),
+    retrieval: z.object({ topK: z.number().int().min(1).max(50), minScore: z.number().min(0) }).strict(),
+    finetune: z.object({ pollSeconds: z.number().int().min(1) }).strict(),
+    streaming: z.object({ editIntervalMs: z.number().int().min(1000) }).strict(),
+  })
+  .strict();
+
+const pricesFileSchema = z.record(z.string(), z.unknown()).transform((raw, ctx) => {
+  const prices: Record<string, z.infer<typeof priceSchema>> = {};
+  for (const [model, value] of Object.entries(raw)) {
+    if (model.startsWith('_')) continue; // comments
+    const parsed = priceSchema.safeParse(value);
+    if (!parsed.success) {
+      ctx.addIssue({ code: 'custom', path: [model], message: describeIssues(parsed.error) });
+      continue;
+    }
+    prices[model] = parsed.data;
+  }
+  if (!prices['default']) ctx.addIssue({ code: 'custom', path: ['default'], message: 'a "default" price is required' });
+  return prices;
+});
+
+const presetsFileSchema = z.record(z.string().regex(/^[\w-]{1,64}$/), z.string().min(1));
+
+export type ModelPrice = z.infer<typeof priceSchema>;
+export type Defaults = z.infer<typeof defaultsFileSchema>;
+
+export type StoreConfig =
+  | { readonly kind: 'sqlite'; readonly path: string }
+  | { readonly kind: 'redis'; readonly url: string }
+  | { readonly kind: 'postgres'; readonly url: string };
+
+export interface AppConfig extends Defaults {
+  readonly slack?: {
+    readonly botToken: string;
+    readonly signingSecret?: string;
+    readonly appToken?: string;
+    readonly apiUrl?: string;
+  };
+  readonly discord?: {
+    readonly token: string;
+    readonly applicationId: string;
+    readonly apiUrl?: string;
+    readonly registerOnStart: boolean;
+  };
+  /** Absent: offline mode (SPEC §5). */
+  readonly openai?: { readonly apiKey?: string; readonly baseUrl?: string };
+  readonly store: StoreConfig;
+  readonly port: number;
+  readonly adminUserIds: readonly string[];
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** LOG_LEVEL was given explicitly (the console lowers the default level to keep the terminal clean). */
+  readonly logLevelExplicit: boolean;
+  readonly prices: Readonly<Record<string, ModelPrice>>;
+  readonly presets: Readonly<Record<string, string>>;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Trimmed value, or undefined when unset or blank. */
+function readEnv(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .join('; ');
+}
+
+function readJsonFile<T>(file: string, schema: z.ZodType<T>): T {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`${file}: cannot read JSON (${(err as Error).message})`);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(`${file}: ${describeIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+export function parseStoreUrl(value: string | undefined, cwd: string): StoreConfig {
+  const url = value ?? 'sqlite://data/channelwise.sqlite';
+  if (url.startsWith('sqlite://')) {
+    const rest = url.slice('sqlite://'.length);
+    if (!rest) throw new ConfigError('STORE_URL: sqlite:// needs a file path, e.g. sqlite://data/channelwise.sqlite');
+    // sqlite:///abs/path → /abs/path; sqlite://relative/path → <cwd>/relative/path
+    return { kind: 'sqlite', path: rest.startsWith('/') ? rest : path.resolve(cwd, rest) };
+  }
+  if (/^rediss?:\/\//.test(url)) return { kind: 'redis', url };
+  if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url };
+  throw new ConfigError(
+    `STORE_URL: unsupported scheme in "${url.split('://')[0]}://…"; use sqlite://, redis:// or postgresql://`,
+  );
+}
+
+function envInt(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = readEnv(env, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name}: expected a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+function envUrl(env: Env, name: string): string | undefined {
+  const raw = readEnv(env, name);
+  if (raw === undefined) return undefined;
+  try {
+    const url = new URL(raw);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http(s)');
+  } catch {
+    throw new ConfigError(`${name}: expected an http(s) URL, got "${raw}"`);
+  }
+  return raw;
+}
+
+export interface LoadConfigOptions {
+  /** Folder with default.json, prices.json, presets.json. */
+  readonly configDir?: string;
+  readonly cwd?: string;
+}
+
+export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig {
+  const cwd = options.cwd ?? process.cwd();
+  const configDir = options.configDir ?? path.resolve(__dirname, '..', 'config');
+  const defaults = readJsonFile(path.join(configDir, 'default.json'), defaultsFileSchema);
+  const prices = readJsonFile(path.join(configDir, 'prices.json'), pricesFileSchema);
+  const presets = readJsonFile(path.join(configDir, 'presets.json'), presetsFileSchema);
+
+  const logLevel = readEnv(env, 'LOG_LEVEL') ?? 'info';
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL: expected debug, info, warn or error, got "${logLevel}"`);
+  }
+
+  const slackBotToken = readEnv(env, 'SLACK_BOT_TOKEN');
+  const slackSigningSecret = readEnv(env, 'SLACK_SIGNING_SECRET');
+  const slackAppToken = readEnv(env, 'SLACK_APP_TOKEN');
+  if (slackBotToken && !slackSigningSecret && !slackAppToken) {
+    throw new ConfigError('SLACK_BOT_TOKEN is set but neither SLACK_SIGNING_SECRET (HTTP) nor SLACK_APP_TOKEN (Socket Mode) is');
+  }
+  const slackApiUrl = envUrl(env, 'SLACK_API_URL');
+
+  const discordToken = readEnv(env, 'DISCORD_TOKEN');
+  const discordApplicationId = readEnv(env, 'DISCORD_APPLICATION_ID');
+  if (discordToken && !discordApplicationId) {
+    throw new ConfigError('DISCORD_TOKEN is set but DISCORD_APPLICATION_ID is not');
+  }
+  const discordApiUrl = envUrl(env, 'DISCORD_API_URL');
+
+  const openaiApiKey = readEnv(env, 'OPENAI_API_KEY');
+  const openaiBaseUrl = envUrl(env, 'OPENAI_BASE_URL');
+
+  const config: AppConfig = {
+    ...defaults,
+    models: {
+      ...defaults.models,
+      chat: readEnv(env, 'OPENAI_MODEL') ?? defaults.models.chat,
+      embedding: readEnv(env, 'OPENAI_EMBEDDING_MODEL') ?? defaults.models.embedding,
+    },
+    finetune: { pollSeconds: envInt(env, 'FINETUNE_POLL_SECONDS', defaults.finetune.pollSeconds, 1, 86400) },
+    ...(slackBotToken
+      ? {
+          slack: {
+            botToken: slackBotToken,
+            ...(slackSigningSecret ? { signingSecret: slackSigningSecret } : {}),
+            ...(slackAppToken ? { appToken: slackAppToken } : {}),
+            ...(slackApiUrl ? { apiUrl: slackApiUrl.endsWith('/') ? slackApiUrl : `${slackApiUrl}/` } : {}),
+          },
+        }
+      : {}),
+    ...(discordToken && discordApplicationId
+      ? {
+          discord: {
+            token: discordToken,
+            applicationId: discordApplicationId,
+            ...(discordApiUrl ? { apiUrl: discordApiUrl.replace(/\/+$/, '') } : {}),
+            registerOnStart: readEnv(env, 'DISCORD_REGISTER_ON_START') === 'true',
+          },
+        }
+      : {}),
+    // SPEC §7: a model counts as configured when OPENAI_API_KEY or OPENAI_BASE_URL is set.
+    ...(openaiApiKey || openaiBaseUrl
+      ? {
+          openai: {
+            ...(openaiApiKey ? { apiKey: openaiApiKey } : {}),
+            ...(openaiBaseUrl ? { baseUrl: openaiBaseUrl } : {}),
+          },
+        }
+      : {}),
+    store: parseStoreUrl(readEnv(env, 'STORE_URL'), cwd),
+    port: envInt(env, 'PORT', 3000, 0, 65535),
+    adminUserIds: (readEnv(env, 'ADMIN_USER_IDS') ?? '')
+      .split(',')
+      .map((id) => id.trim())
+      .filter(Boolean),
+    logLevel: logLevel as AppConfig['logLevel'],
+    logLevelExplicit: readEnv(env, 'LOG_LEVEL') !== undefined,
+    prices,
+    presets,
+  };
+  return config;
+}

@@ -1,0 +1,163 @@
+/**
+ * The one entry point for chat messages, whatever the platform (as bolt's `App.processEvent` is):
+ * decide whether to answer, let the channel's route plan the answer, then stream it from the
+ * model — or, offline, show what would be sent. Adapters render the events it yields.
+ */
+import { ErrorCode, UserError, asCodedError, userMessage } from './errors';
+import type { ChatModel, Clock, Logger, Passage } from './ports';
+import { estimateCost, formatUsd, type PriceTable } from './prompt/cost';
+import type { ProfileService } from './profiles/profile-service';
+import type { EffectiveProfile } from './profiles/resolve';
+import type { Responders, RoutePlan } from './routes';
+import type { InboundMessage, Route, TokenUsage } from './types';
+
+export interface FinalReply {
+  /** The whole answer as Markdown, sources list included. */
+  readonly text: string;
+  readonly route?: Exclude<Route, 'auto'>;
+  readonly model?: string;
+  readonly offline: boolean;
+  readonly sources: readonly Passage[];
+  readonly usage?: TokenUsage;
+  readonly costUsd?: number;
+  readonly latencyMs: number;
+  /** Set when the answer is a failure sentence (or was cut short by one). */
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+export type ReplyEvent = { readonly type: 'delta'; readonly text: string } | { readonly type: 'done'; readonly reply: FinalReply };
+
+export interface AssistantDeps {
+  readonly profiles: ProfileService;
+  readonly responders: Responders;
+  /** Absent: offline mode (SPEC §5). */
+  readonly model?: ChatModel;
+  readonly prices: PriceTable;
+  readonly maxReplyTokens: number;
+  readonly messageChars: number;
+  readonly logger: Logger;
+  readonly clock: Clock;
+}
+
+/** SPEC §2: mentioned, a DM, a thread the bot is in, or any message where the trigger is `always`. */
+export function shouldRespond(message: InboundMessage, profile: Pick<EffectiveProfile, 'trigger'>): boolean {
+  if (message.user.isBot) return false;
+  if (!message.text.trim()) return false;
+  return message.mentioned || message.isDirect || message.inBotThread || profile.trigger.value === 'always';
+}
+
+export function renderSources(sources: readonly Passage[]): string {
+  if (sources.length === 0) return '';
+  const lines = sources.map((p, i) => {
+    const parts = [p.title, p.location, p.url].filter((part): part is string => Boolean(part));
+    return `[${i + 1}] ${parts.join(' — ')}`;
+  });
+  return `\n\n**Sources**\n${lines.join('\n')}`;
+}
+
+export function renderOfflineAnswer(plan: RoutePlan, prices: PriceTable): string {
+  const usage: TokenUsage = { promptTokens: plan.prompt.tokens, cachedTokens: 0, completionTokens: 0 };
+  const cost = formatUsd(estimateCost(prices, plan.model, usage));
+  const header =
+    `_Offline mode: no model is configured, so nothing was sent. This is what would be sent._\n` +
+    `Route: ${plan.route} (${plan.reason}) · model: ${plan.model} · prompt tokens: ${plan.prompt.tokens} · ` +
+    `estimated cost: ${cost} before the reply` +
+    (plan.prompt.historyDropped ? ` · ${plan.prompt.historyDropped} older message(s) left out to fit the token budget` : '');
+  if (plan.noSourceAnswer) return `${header}\n\n${plan.noSourceAnswer}`;
+  const messages = plan.prompt.messages.map((m) => `[${m.role}]\n${m.content}`).join('\n\n');
+  return `${header}\n\n${messages}${renderSources(plan.sources)}`;
+}
+
+export class Assistant {
+  constructor(private readonly deps: AssistantDeps) {}
+
+  /** Should this message get an answer at all? Cheap enough to call for every channel message. */
+  async wants(message: InboundMessage): Promise<boolean> {
+    if (message.user.isBot || !message.text.trim()) return false;
+    if (message.mentioned || message.isDirect || message.inBotThread) return true;
+    const profile = await this.deps.profiles.resolve(message.scope);
+    return shouldRespond(message, profile);
+  }
+
+  async *respond(message: InboundMessage): AsyncGenerator<ReplyEvent> {
+    const started = this.deps.clock.now().getTime();
+    const elapsed = () => this.deps.clock.now().getTime() - started;
+    const log = this.deps.logger.child({ scope: `${message.scope.platform}:${message.scope.workspace}:${message.scope.channel}`, messageId: message.messageId });
+
+    let plan: RoutePlan;
+    try {
+      if (message.text.length > this.deps.messageChars) {
+        throw new UserError(
+          ErrorCode.TooLarge,
+          `That message is ${message.text.length.toLocaleString('en-US')} characters; the limit is ${this.deps.messageChars.toLocaleString('en-US')}.`,
+        );
+      }
+      const profile = await this.deps.profiles.resolve(message.scope);
+      const responder = this.deps.responders[profile.route.value];
+      plan = await responder.plan({ profile, message: message.text, history: message.history });
+    } catch (err) {
+      yield { type: 'done', reply: this.failure(err, log, elapsed(), '') };
+      return;
+    }
+
+    if (!this.deps.model) {
+      const text = renderOfflineAnswer(plan, this.deps.prices);
+      yield { type: 'done', reply: { text, route: plan.route, model: plan.model, offline: true, sources: plan.sources, latencyMs: elapsed() } };
+      return;
+    }
+    if (plan.noSourceAnswer) {
+      yield { type: 'done', reply: { text: plan.noSourceAnswer, route: plan.route, model: plan.model, offline: false, sources: [], latencyMs: elapsed() } };
+      return;
+    }
+
+    let text = '';
+    let usage: TokenUsage | undefined;
+    try {
+      for await (const event of this.deps.model.stream({
+        model: plan.model,
+        messages: plan.prompt.messages,
+        temperature: plan.temperature,
+        maxTokens: this.deps.maxReplyTokens,
+      })) {
+        if (event.type === 'delta') {
+          text += event.text;
+          yield { type: 'delta', text: event.text };
+        } else if (event.usage) {
+          usage = event.usage;
+        }
+      }
+    } catch (err) {
+      yield { type: 'done', reply: { ...this.failure(err, log, elapsed(), text), route: plan.route, model: plan.model } };
+      return;
+    }
+    if (!text.trim()) {
+      log.warn({ model: plan.model }, 'model returned an empty answer');
+      text = 'The model returned an empty answer; please try rephrasing.';
+    }
+    const costUsd = usage ? estimateCost(this.deps.prices, plan.model, usage) : undefined;
+    log.info({ route: plan.route, model: plan.model, usage, latencyMs: elapsed() }, 'answered');
+    yield {
+      type: 'done',
+      reply: {
+        text: text + (plan.route === 'rag' ? renderSources(plan.sources) : ''),
+        route: plan.route,
+        model: plan.model,
+        offline: false,
+        sources: plan.sources,
+        ...(usage ? { usage } : {}),
+        ...(costUsd !== undefined ? { costUsd } : {}),
+        latencyMs: elapsed(),
+      },
+    };
+  }
+
+  /** One sentence for the user; the detail goes to the log. A partial answer is kept and marked. */
+  private failure(err: unknown, log: Logger, latencyMs: number, partial: string): FinalReply {
+    const coded = asCodedError(err);
+    const sentence = userMessage(err);
+    if (err instanceof UserError) log.warn({ code: coded.code, context: err.context }, err.message);
+    else log.error({ err: coded, code: coded.code }, 'answer failed');
+    const text = partial.trim() ? `${partial}\n\n_(The answer was cut short: ${sentence})_` : sentence;
+    return { text, offline: !this.deps.model, sources: [], latencyMs, error: { code: coded.code, message: sentence } };
+  }
+}

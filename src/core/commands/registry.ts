@@ -1,0 +1,93 @@
+/**
+ * The command registry and its one entry point: parse (pure), check permission, execute (thin).
+ * Every platform calls `run` with an `InboundCommand` and renders the `CommandReply`.
+ */
+import { ErrorCode, UserError, asCodedError, userMessage } from '../errors';
+import type { KnowledgeIndex, Logger, Permissions } from '../ports';
+import type { ProfileService } from '../profiles/profile-service';
+import type { RetrievalSettings } from '../routes/rag-route';
+import type { ChannelScope, InboundCommand, UserRef } from '../types';
+import type { CommandContext, Executor } from './context';
+import { executeFewshot } from './fewshot';
+import { parseCommand, usageOf } from './grammar';
+import { executeKb } from './kb';
+import { notAvailableYet } from './not-yet';
+import { NOT_ADMIN_SENTENCE } from './permissions';
+import { executePersona } from './persona';
+import { reply, type CommandReply, type FormSubmission } from './reply';
+import { executeModel, executeRoute } from './route';
+import { isMutating, type Command, type CommandFamily, type ParseLimits } from './types';
+
+type Registry = { readonly [F in CommandFamily]: Executor<Extract<Command, { family: F }>> };
+
+export const registry: Registry = {
+  persona: executePersona,
+  fewshot: executeFewshot,
+  route: executeRoute,
+  model: executeModel,
+  kb: executeKb,
+  finetune: notAvailableYet,
+  usage: notAvailableYet,
+  advise: notAvailableYet,
+};
+
+export interface CommandRunnerDeps {
+  readonly profiles: ProfileService;
+  readonly knowledge: KnowledgeIndex;
+  readonly permissions: Permissions;
+  readonly limits: ParseLimits;
+  readonly retrieval: RetrievalSettings;
+  readonly logger: Logger;
+}
+
+export class CommandRunner {
+  constructor(private readonly deps: CommandRunnerDeps) {}
+
+  private context(scope: ChannelScope, user: UserRef): CommandContext {
+    return { scope, user, profiles: this.deps.profiles, knowledge: this.deps.knowledge, retrieval: this.deps.retrieval };
+  }
+
+  async run(inbound: InboundCommand): Promise<CommandReply> {
+    const parsed = parseCommand(inbound.name, inbound.text, this.deps.limits);
+    if (!parsed.ok) return reply(parsed.error.message);
+    const command = parsed.command;
+    if (command.action === 'help') return reply(usageOf(command.family));
+    return this.guard(inbound.scope, inbound.user, isMutating(command), { family: command.family, action: command.action }, () =>
+      (registry[command.family] as Executor<Command>)(command, this.context(inbound.scope, inbound.user)),
+    );
+  }
+
+  /** A submitted form (modal): the same permission rule and validation as the typed command. */
+  async submitForm(scope: ChannelScope, user: UserRef, form: FormSubmission): Promise<CommandReply> {
+    const command: Command =
+      form.kind === 'persona-edit'
+        ? { family: 'persona', action: 'set', text: form.text }
+        : { family: 'fewshot', action: 'add', input: form.input, output: form.output };
+    return this.guard(scope, user, true, { family: command.family, action: command.action, form: true }, () =>
+      (registry[command.family] as Executor<Command>)(command, this.context(scope, user)),
+    );
+  }
+
+  private async guard(
+    scope: ChannelScope,
+    user: UserRef,
+    mutating: boolean,
+    what: Record<string, unknown>,
+    execute: () => Promise<CommandReply>,
+  ): Promise<CommandReply> {
+    const log = this.deps.logger.child({ ...what, user: user.id, scope: `${scope.platform}:${scope.workspace}:${scope.channel}` });
+    try {
+      if (mutating && !(await this.deps.permissions.isAdmin(user, scope))) {
+        log.info({}, 'refused: not an admin');
+        throw new UserError(ErrorCode.NotAdmin, NOT_ADMIN_SENTENCE);
+      }
+      const result = await execute();
+      if (mutating) log.info({}, 'command applied');
+      return result;
+    } catch (err) {
+      if (err instanceof UserError) return reply(err.message);
+      log.error({ err: asCodedError(err) }, 'command failed');
+      return reply(userMessage(err));
+    }
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Ports: what the core needs from the outside world. Providers and adapters implement these; only
+ * the entry file (`src/index.ts`) wires real implementations in (as discord.js `packages/core`
+ * takes `gateway` and `rest` from outside).
+ */
+import type { ChannelScope, ChatMessage, TokenUsage, UserRef } from './types';
+
+/** A small logger interface; pino sits underneath in production. */
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  child(bindings: Record<string, unknown>): Logger;
+}
+
+/**
+ * JSON document storage with atomic read-modify-write. Backends: SQLite (one process), Redis and
+ * PostgreSQL (several processes may share one). Values must be JSON-serialisable.
+ */
+export interface DocumentStore {
+  /** `sqlite`, `redis` or `postgres`: shown by /healthz. */
+  readonly kind: string;
+  get<T>(key: string): Promise<T | undefined>;
+  set<T>(key: string, value: T, ttlMs?: number): Promise<void>;
+  delete(key: string): Promise<boolean>;
+  /**
+   * Read-modify-write under a lock that holds across every process sharing the backend: two
+   * concurrent updates of one key never lose either change. `mutate` may throw to abort; then
+   * nothing is written and the error propagates.
+   */
+  update<T>(key: string, mutate: (current: T | undefined) => T | Promise<T>): Promise<T>;
+  /** Store `value` only when `key` is absent; true when this call stored it (event de-duplication). */
+  setIfAbsent<T>(key: string, value: T, ttlMs?: number): Promise<boolean>;
+  /** True when the backend answers. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface ChatRequest {
+  readonly model: string;
+  readonly messages: readonly ChatMessage[];
+  readonly temperature?: number;
+  readonly maxTokens?: number;
+  readonly signal?: AbortSignal;
+}
+
+export type ChatStreamEvent =
+  | { readonly type: 'delta'; readonly text: string }
+  | { readonly type: 'done'; readonly usage?: TokenUsage; readonly finishReason?: string };
+
+/**
+ * A chat model that streams. Failures are thrown as `UserError`s with model error codes
+ * (unavailable, rate limited, timeout, rejected), already phrased for the user.
+ */
+export interface ChatModel {
+  stream(request: ChatRequest): AsyncIterable<ChatStreamEvent>;
+}
+
+/** Turns texts into vectors; the vector size comes from the provider's response. */
+export interface Embedder {
+  embed(texts: readonly string[]): Promise<number[][]>;
+}
+
+/** Counts tokens the way the model will (a real tokenizer, not a character estimate). */
+export interface Tokenizer {
+  count(text: string): number;
+}
+
+/** One passage found in a knowledge base, with what a citation needs. */
+export interface Passage {
+  readonly docId: string;
+  readonly chunkId: string;
+  readonly title: string;
+  readonly text: string;
+  readonly url?: string;
+  /** Where in the source: a heading path, page or section. */
+  readonly location?: string;
+  readonly score: number;
+}
+
+export interface KnowledgeDocument {
+  readonly id: string;
+  readonly kbId: string;
+  readonly title: string;
+  readonly source: string;
+  readonly url?: string;
+  readonly chunks: number;
+  readonly addedBy: string;
+  readonly addedAt: string;
+}
+
+export interface NewDocument {
+  readonly title: string;
+  readonly text: string;
+  /** Identity of the source: adding the same source again replaces it. */
+  readonly source: string;
+  readonly url?: string;
+  readonly addedBy: string;
+}
+
+/** A channel's knowledge: documents in, passages out. */
+export interface KnowledgeIndex {
+  add(kbId: string, doc: NewDocument): Promise<KnowledgeDocument>;
+  remove(kbId: string, docId: string): Promise<boolean>;
+  list(kbId: string): Promise<KnowledgeDocument[]>;
+  /** Best passages first; `minScore` filters out what is not relevant. */
+  search(kbIds: readonly string[], query: string, limit: number): Promise<Passage[]>;
+}
+
+/** Who may change state. Each adapter implements it from its platform's roles. */
+export interface Permissions {
+  isAdmin(user: UserRef, scope: ChannelScope): Promise<boolean>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };

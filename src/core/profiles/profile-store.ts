@@ -1,0 +1,85 @@
+/**
+ * Every change to a profile goes through `change()`: one atomic read-modify-write of the level's
+ * record, with its audit entries (and persona versions) written inside the same lock, before the
+ * record itself. A crash between the two can leave an audit entry for a change that did not land,
+ * never a change without its audit entry.
+ */
+import type { Clock, DocumentStore } from '../ports';
+import { emptyRecord, storeKeys, type AuditEntry, type PersonaVersion, type ProfileRecord } from './records';
+
+export interface ChangeContext {
+  readonly actor: string;
+  readonly at: string;
+  audit(field: string, action: string, oldValue: unknown, newValue: unknown): void;
+  /** Record a new persona version (the text is kept in the level's persona history). */
+  personaVersion(version: PersonaVersion): void;
+}
+
+/** Marks a level for listings: a workspace key plus the channel key, when the level is a channel. */
+export interface LevelRef {
+  readonly key: string;
+  readonly workspaceKey: string;
+}
+
+export class ProfileStore {
+  constructor(
+    private readonly store: DocumentStore,
+    private readonly clock: Clock,
+  ) {}
+
+  async read(level: string): Promise<ProfileRecord | undefined> {
+    return this.store.get<ProfileRecord>(storeKeys.profile(level));
+  }
+
+  async history(level: string): Promise<PersonaVersion[]> {
+    return (await this.store.get<PersonaVersion[]>(storeKeys.personaHistory(level))) ?? [];
+  }
+
+  async audit(level: string): Promise<AuditEntry[]> {
+    return (await this.store.get<AuditEntry[]>(storeKeys.audit(level))) ?? [];
+  }
+
+  async channelsOf(workspaceKey: string): Promise<string[]> {
+    return (await this.store.get<string[]>(storeKeys.channelIndex(workspaceKey))) ?? [];
+  }
+
+  /**
+   * Apply `mutate` to the level's record atomically. `mutate` works on a copy; when it throws,
+   * nothing is written. When it records no audit entry, nothing is written either (no-op change).
+   */
+  async change<R>(level: LevelRef, actor: string, mutate: (record: ProfileRecord, ctx: ChangeContext) => R): Promise<R> {
+    let result!: R;
+    await this.store.update<ProfileRecord>(storeKeys.profile(level.key), async (current) => {
+      const record: ProfileRecord = current ? structuredClone(current) : emptyRecord();
+      const at = this.clock.now().toISOString();
+      const entries: AuditEntry[] = [];
+      const versions: PersonaVersion[] = [];
+      const ctx: ChangeContext = {
+        actor,
+        at,
+        audit: (field, action, oldValue, newValue) =>
+          entries.push({ at, actor, field, action, old: oldValue ?? null, new: newValue ?? null }),
+        personaVersion: (version) => versions.push(version),
+      };
+      result = mutate(record, ctx);
+      if (entries.length === 0) return current ?? record;
+
+      if (versions.length > 0) {
+        await this.store.update<PersonaVersion[]>(storeKeys.personaHistory(level.key), (list) => [
+          ...(list ?? []),
+          ...versions,
+        ]);
+      }
+      await this.store.update<AuditEntry[]>(storeKeys.audit(level.key), (list) => [...(list ?? []), ...entries]);
+      if (!current && level.key !== level.workspaceKey) {
+        await this.store.update<string[]>(storeKeys.channelIndex(level.workspaceKey), (list) =>
+          list?.includes(level.key) ? list : [...(list ?? []), level.key],
+        );
+      }
+      record.revision += 1;
+      record.updatedAt = at;
+      return record;
+    });
+    return result;
+  }
+}

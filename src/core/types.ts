@@ -1,0 +1,100 @@
+/**
+ * The core's vocabulary. Every adapter (Slack, Discord, console) turns its platform payloads into
+ * these types, and every provider (model, store, retrieval) speaks them. Nothing here knows a
+ * platform SDK.
+ */
+
+export type Platform = 'slack' | 'discord' | 'console';
+
+/** `platform:workspace:channel`; threads inherit their parent channel's scope (SPEC §1). */
+export interface ChannelScope {
+  readonly platform: Platform;
+  /** Slack team id, Discord guild id, `dm` for direct messages, `local` for the console. */
+  readonly workspace: string;
+  readonly channel: string;
+}
+
+export interface WorkspaceScope {
+  readonly platform: Platform;
+  readonly workspace: string;
+}
+
+export function channelKey(scope: ChannelScope): string {
+  return `${scope.platform}:${scope.workspace}:${scope.channel}`;
+}
+
+export function workspaceKey(scope: WorkspaceScope): string {
+  return `${scope.platform}:${scope.workspace}`;
+}
+
+export type Route = 'prompt' | 'rag' | 'finetune' | 'auto';
+export const ROUTES: readonly Route[] = ['prompt', 'rag', 'finetune', 'auto'];
+
+export type Trigger = 'mention' | 'always';
+
+export type FewshotMode = { readonly kind: 'all' } | { readonly kind: 'auto'; readonly k: number };
+
+export interface FewshotExample {
+  /** Stable id: survives removals of other examples and reorderings of the list. */
+  readonly id: string;
+  readonly input: string;
+  readonly output: string;
+  readonly addedBy: string;
+  readonly addedAt: string;
+}
+
+export interface UserRef {
+  readonly id: string;
+  readonly name?: string;
+}
+
+export type ChatRole = 'system' | 'user' | 'assistant';
+
+export interface ChatMessage {
+  readonly role: ChatRole;
+  readonly content: string;
+}
+
+export interface TokenUsage {
+  readonly promptTokens: number;
+  readonly cachedTokens: number;
+  readonly completionTokens: number;
+}
+
+/** One message to answer, as every adapter hands it to the core. */
+export interface InboundMessage {
+  readonly scope: ChannelScope;
+  readonly user: UserRef & { readonly isBot: boolean };
+  /** The text with the bot's own mention removed. */
+  readonly text: string;
+  /** Platform id of the message (used for de-duplication and replies). */
+  readonly messageId: string;
+  /** The thread this message belongs to, when it is in one. */
+  readonly threadId?: string;
+  /** The bot was mentioned in this message. */
+  readonly mentioned: boolean;
+  /** A direct message to the bot. */
+  readonly isDirect: boolean;
+  /** The message is in a thread the bot has already posted in. */
+  readonly inBotThread: boolean;
+  /** Earlier messages of the thread (oldest first), already mapped to user/assistant roles. */
+  readonly history: readonly ChatMessage[];
+}
+
+/** One slash command, as every adapter hands it to the core: `/name text`. */
+export interface InboundCommand {
+  readonly scope: ChannelScope;
+  readonly user: UserRef;
+  /** Top-level command without the slash, e.g. `persona`. */
+  readonly name: string;
+  /** Everything after the command name, unparsed. */
+  readonly text: string;
+}
+
+/** Where an effective profile value came from (SPEC §1: `show` commands say it). */
+export type ValueSource = 'config' | 'workspace' | 'channel';
+
+export interface Sourced<T> {
+  readonly value: T;
+  readonly source: ValueSource;
+}

@@ -1,0 +1,83 @@
+/**
+ * Builds the real core (profiles, routes, assistant, commands) for tests, on a real SQLite file in
+ * a temporary folder, with the real tokenizer. The model is whatever the test hands in (usually the
+ * real OpenAI client pointed at the fake server); without one the app runs offline.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { buildApp, type App } from '../../src/app';
+import { loadConfig, type AppConfig } from '../../src/config';
+import type { ChatModel, Clock, DocumentStore, Logger } from '../../src/core/ports';
+import { SimpleKnowledgeIndex } from '../../src/providers/knowledge/simple-index';
+import { createSqliteStore } from '../../src/providers/store/sqlite-store';
+import { TiktokenTokenizer } from '../../src/providers/tokenizer';
+import { silentLogger } from './logger';
+
+let sharedTokenizer: TiktokenTokenizer | undefined;
+/** Loading the BPE ranks takes about a second: share one tokenizer per test file. */
+export function testTokenizer(): TiktokenTokenizer {
+  sharedTokenizer ??= new TiktokenTokenizer('o200k_base');
+  return sharedTokenizer;
+}
+
+export function testConfig(env: Record<string, string> = {}, overrides: Partial<AppConfig> = {}): AppConfig {
+  return { ...loadConfig(env, { configDir: path.resolve(__dirname, '../../config') }), ...overrides };
+}
+
+export interface TestApp extends App {
+  readonly dir: string;
+  readonly file: string;
+  /** Close the store (keeps the file, for restart tests). */
+  close(): Promise<void>;
+  /** Close the store and delete the folder. */
+  dispose(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  readonly model?: ChatModel;
+  readonly config?: AppConfig;
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+  /** Reuse an existing folder (restart tests). */
+  readonly dir?: string;
+  readonly store?: DocumentStore;
+}
+
+export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const dir = options.dir ?? mkdtempSync(path.join(tmpdir(), 'channelwise-test-'));
+  const file = path.join(dir, 'store.sqlite');
+  const logger = options.logger ?? silentLogger;
+  const store = options.store ?? (await createSqliteStore(file, logger));
+  const app = buildApp(options.config ?? testConfig(), {
+    store,
+    tokenizer: testTokenizer(),
+    knowledge: new SimpleKnowledgeIndex(store),
+    ...(options.model ? { model: options.model } : {}),
+    logger,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  let closed = false;
+  const close = async () => {
+    if (!closed) await store.close();
+    closed = true;
+  };
+  return {
+    ...app,
+    dir,
+    file,
+    close,
+    dispose: async () => {
+      await close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const admin = { id: 'U_ADMIN', name: 'alice' } as const;
+export const member = { id: 'U_MEMBER', name: 'bob' } as const;
+export const scopeA = { platform: 'console', workspace: 'W1', channel: 'C1' } as const;
+export const scopeB = { platform: 'console', workspace: 'W1', channel: 'C2' } as const;
+
+/** Permissions for tests: only `admin` is an admin. */
+export const testPermissions = { isAdmin: async (user: { id: string }) => user.id === admin.id };
