@@ -48,6 +48,7 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
     config.limits,
     config.presets,
     clock,
+    config.profiles.cacheMs,
   );
   const responders = createResponders({
     tokenizer: providers.tokenizer,

@@ -59,6 +59,7 @@ export const defaultsFileSchema = z
       .strict(),
     retrieval: z.object({ topK: z.number().int().min(1).max(50), minScore: z.number().min(0) }).strict(),
     finetune: z.object({ pollSeconds: z.number().int().min(1) }).strict(),
+    profiles: z.object({ cacheMs: z.number().int().min(0).max(60_000) }).strict(),
     streaming: z.object({ editIntervalMs: z.number().int().min(1000) }).strict(),
   })
   .strict();

@@ -42,8 +42,10 @@ export class ProfileService {
     private readonly limits: ProfileLimits,
     private readonly presets: Readonly<Record<string, string>>,
     private readonly clock: Clock,
+    /** How long a profile read may be reused (changes from other processes show up within it). */
+    cacheMs = 0,
   ) {
-    this.profiles = new ProfileStore(store, clock);
+    this.profiles = new ProfileStore(store, clock, cacheMs);
   }
 
   private level(scope: ChannelScope, level: Level): LevelRef {

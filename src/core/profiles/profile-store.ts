@@ -21,14 +21,34 @@ export interface LevelRef {
   readonly workspaceKey: string;
 }
 
+/**
+ * Records are read for every message, so reads are cached for a short time. Changes made through
+ * this process replace the cached record at once; changes made by another process sharing the
+ * store become visible within `cacheMs`. Writes never use the cache: `change()` always reads the
+ * stored record under the lock.
+ */
 export class ProfileStore {
+  private readonly cache = new Map<string, { record: ProfileRecord | undefined; expires: number }>();
+  /** Bumped by every change, so a read that raced with a change does not cache what it saw. */
+  private changes = 0;
+
   constructor(
     private readonly store: DocumentStore,
     private readonly clock: Clock,
+    private readonly cacheMs = 0,
   ) {}
 
   async read(level: string): Promise<ProfileRecord | undefined> {
-    return this.store.get<ProfileRecord>(storeKeys.profile(level));
+    const now = this.clock.now().getTime();
+    const cached = this.cache.get(level);
+    if (cached && cached.expires > now) return cached.record;
+    const changesBefore = this.changes;
+    const record = await this.store.get<ProfileRecord>(storeKeys.profile(level));
+    if (this.cacheMs > 0 && changesBefore === this.changes) {
+      if (this.cache.size > 10_000) this.cache.clear();
+      this.cache.set(level, { record, expires: now + this.cacheMs });
+    }
+    return record;
   }
 
   async history(level: string): Promise<PersonaVersion[]> {
@@ -49,7 +69,9 @@ export class ProfileStore {
    */
   async change<R>(level: LevelRef, actor: string, mutate: (record: ProfileRecord, ctx: ChangeContext) => R): Promise<R> {
     let result!: R;
-    await this.store.update<ProfileRecord>(storeKeys.profile(level.key), async (current) => {
+    this.changes += 1;
+    this.cache.delete(level.key);
+    const stored = await this.store.update<ProfileRecord>(storeKeys.profile(level.key), async (current) => {
       const record: ProfileRecord = current ? structuredClone(current) : emptyRecord();
       const at = this.clock.now().toISOString();
       const entries: AuditEntry[] = [];
@@ -80,6 +102,8 @@ export class ProfileStore {
       record.updatedAt = at;
       return record;
     });
+    this.changes += 1;
+    if (this.cacheMs > 0) this.cache.set(level.key, { record: stored, expires: this.clock.now().getTime() + this.cacheMs });
     return result;
   }
 }

@@ -1,0 +1,680 @@
+import { ErrorCode, UserError } from '../../../src/core/errors';
+import { parseCommand, parseCommandLine, usageOf, type ParseResult } from '../../../src/core/commands/grammar';
+import { COMMAND_FAMILIES, type CommandFamily, type ParseLimits, type ParsedCommand } from '../../../src/core/commands/types';
+
+// Distinct limits, so each TooLarge message can be checked to name the right one.
+const LIMITS: ParseLimits = { commandChars: 5000, personaChars: 1200, exampleChars: 300, personaNameChars: 24 };
+
+function command(name: string, text: string, limits: ParseLimits = LIMITS): ParsedCommand {
+  const result = parseCommand(name, text, limits);
+  if (!result.ok) throw new Error(`expected /${name} ${JSON.stringify(text)} to parse, got: ${result.error.message}`);
+  return result.command;
+}
+
+function failure(name: string, text: string, limits: ParseLimits = LIMITS): UserError {
+  const result = parseCommand(name, text, limits);
+  if (result.ok) throw new Error(`expected /${name} ${JSON.stringify(text)} to fail, got ${JSON.stringify(result.command)}`);
+  expectOneSentence(result.error.message);
+  return result.error;
+}
+
+/** A message a user can read in one go: one line, one sentence, ending with a period. */
+function expectOneSentence(message: string): void {
+  expect(message.trim()).toBe(message);
+  expect(message).not.toMatch(/[\n\r\u2028\u2029\u0085]/);
+  expect(message).toMatch(/^\S.*\.$/);
+  expect(message).not.toMatch(/\.\s+[A-Z]/); // no second sentence
+  expect(message.length).toBeLessThan(400);
+}
+
+function parseError(name: string, text: string, limits: ParseLimits = LIMITS): string {
+  const error = failure(name, text, limits);
+  expect(error.code).toBe(ErrorCode.ParseError);
+  return error.message;
+}
+
+function tooLarge(name: string, text: string, limits: ParseLimits = LIMITS): string {
+  const error = failure(name, text, limits);
+  expect(error.code).toBe(ErrorCode.TooLarge);
+  return error.message;
+}
+
+describe('top-level command names', () => {
+  it.each(COMMAND_FAMILIES)('accepts %s with or without a slash, in any case', (family) => {
+    for (const name of [family, `/${family}`, family.toUpperCase(), `/${family[0]?.toUpperCase()}${family.slice(1)}`, ` ${family} `]) {
+      expect(command(name, 'help')).toEqual({ family, action: 'help' });
+    }
+  });
+
+  it('refuses an unknown command, naming it and listing the commands', () => {
+    const error = failure('personas', 'show');
+    expect(error.code).toBe(ErrorCode.UnknownCommand);
+    expect(error.message).toContain('/personas');
+    for (const family of COMMAND_FAMILIES) expect(error.message).toContain(`/${family}`);
+  });
+
+  it('refuses an empty command name with the list of commands', () => {
+    const error = failure('/', '');
+    expect(error.code).toBe(ErrorCode.UnknownCommand);
+    expect(error.message).toMatch(/Type a command name/);
+    expect(error.message).toContain('/advise');
+  });
+
+  it('quotes only the start of a huge or multi-line unknown name', () => {
+    const error = failure(`zz\n${'q'.repeat(10_000)}`, '');
+    expect(error.code).toBe(ErrorCode.UnknownCommand);
+    expect(error.message).toContain('/zz qqq');
+    expect(error.message).toContain('…');
+  });
+});
+
+describe('/<family> help', () => {
+  it.each(COMMAND_FAMILIES)('/%s help (any case, trailing words ignored) asks for help', (family) => {
+    expect(command(family, 'help')).toEqual({ family, action: 'help' });
+    expect(command(family, '  HeLp  ')).toEqual({ family, action: 'help' });
+    expect(command(family, 'help set')).toEqual({ family, action: 'help' });
+  });
+
+  it.each(COMMAND_FAMILIES)('usageOf(%s) shows the command and one line per subcommand', (family) => {
+    const help = usageOf(family);
+    expect(help).toContain(`/${family}`);
+    for (const line of help.split('\n')) expect(line.startsWith(`/${family}`)).toBe(true);
+  });
+
+  it('lists every subcommand of a family in its help', () => {
+    const persona = usageOf('persona');
+    for (const sub of ['show', 'set <text>', 'edit', 'reset', 'history', 'rollback <version>', 'save <name>', 'use <name>', 'list']) {
+      expect(persona).toContain(sub);
+    }
+    expect(usageOf('fewshot')).toContain('/fewshot add <input> => <output>');
+    expect(usageOf('fewshot')).toContain('auto <k>');
+    expect(usageOf('route')).toContain('/route finetune [<model-id>]');
+    expect(usageOf('kb')).toContain('/kb search <query>');
+    expect(usageOf('finetune')).toContain('--switch');
+    expect(usageOf('usage')).toContain('30d');
+  });
+
+  it('marks the commands only admins may run', () => {
+    const persona = usageOf('persona').split('\n');
+    expect(persona.find((line) => line.startsWith('/persona set'))).toMatch(/\(admin\)$/);
+    expect(persona.find((line) => line.startsWith('/persona history'))).not.toMatch(/admin/);
+  });
+});
+
+describe('/persona', () => {
+  it.each<[string, ParsedCommand]>([
+    ['', { family: 'persona', action: 'show' }],
+    ['show', { family: 'persona', action: 'show' }],
+    ['SHOW', { family: 'persona', action: 'show' }],
+    ['edit', { family: 'persona', action: 'edit' }],
+    ['Reset', { family: 'persona', action: 'reset' }],
+    ['history', { family: 'persona', action: 'history' }],
+    ['list', { family: 'persona', action: 'list' }],
+    ['set You are terse.', { family: 'persona', action: 'set', text: 'You are terse.' }],
+    ['SET   You are terse.  ', { family: 'persona', action: 'set', text: 'You are terse.' }],
+    ['rollback 3', { family: 'persona', action: 'rollback', version: 3 }],
+    ['rollback v3', { family: 'persona', action: 'rollback', version: 3 }],
+    ['ROLLBACK V12', { family: 'persona', action: 'rollback', version: 12 }],
+    ['rollback 007', { family: 'persona', action: 'rollback', version: 7 }],
+    ['save Support-Bot_v2.1', { family: 'persona', action: 'save', name: 'Support-Bot_v2.1' }],
+    ['use Support-Bot_v2.1', { family: 'persona', action: 'use', name: 'Support-Bot_v2.1' }],
+    ['use `pirate`', { family: 'persona', action: 'use', name: 'pirate' }],
+    ['save Café', { family: 'persona', action: 'save', name: 'Café' }],
+    ['save 客服', { family: 'persona', action: 'save', name: '客服' }],
+  ])('/persona %j', (text, expected) => {
+    expect(command('persona', text)).toEqual(expected);
+  });
+
+  it('keeps the inner lines of a multi-line persona and trims only the outer whitespace', () => {
+    const text = 'set\n\n  You are a support agent.\n\n- Be brief.\n\t- Cite docs.\n  \n';
+    expect(command('persona', text)).toEqual({
+      family: 'persona',
+      action: 'set',
+      text: 'You are a support agent.\n\n- Be brief.\n\t- Cite docs.',
+    });
+  });
+
+  it('turns \\r\\n into \\n and strips control characters instead of refusing', () => {
+    expect(command('persona', 'set Line one\r\nLine\u0000 two\u0007\rLine three\u001b[0m\u007f')).toEqual({
+      family: 'persona',
+      action: 'set',
+      text: 'Line one\nLine two\nLine three[0m',
+    });
+  });
+
+  it('splits words on the non-breaking spaces Slack sends', () => {
+    expect(command('persona', 'set\u00a0You are kind.')).toEqual({ family: 'persona', action: 'set', text: 'You are kind.' });
+    expect(command('persona', 'rollback\u00a0v2')).toEqual({ family: 'persona', action: 'rollback', version: 2 });
+  });
+
+  it('keeps emoji, RTL, combining marks and CJK exactly as sent', () => {
+    const persona = [
+      'You are 👩🏽‍💻 a helper 🇯🇵 ❤️‍🔥.',
+      'מענה בעברית \u200fעם סימני כיוון\u200f و العربية أيضًا',
+      'Zalgo: Z̵̢̛a̴͈͑l̸̯̈́g̶̱̅o̷̗͝ and é (e + U+0301) and é (precomposed)',
+      '日本語と中文和한국어\u3000全角スペース',
+      '𝔘𝔫𝔦𝔠𝔬𝔡𝔢 𝟙𝟚𝟛 \u00a0non-breaking\u00a0space',
+    ].join('\n');
+    expect(command('persona', `set ${persona}`)).toEqual({ family: 'persona', action: 'set', text: persona });
+  });
+
+  it('replaces a lone surrogate (invalid text) by U+FFFD and keeps valid pairs', () => {
+    expect(command('persona', 'set a\ud800b 😀 c\udc00')).toEqual({ family: 'persona', action: 'set', text: 'a\ufffdb 😀 c\ufffd' });
+  });
+
+  it('accepts a persona of exactly the limit and refuses one character more, naming the limit', () => {
+    const atLimit = 'p'.repeat(LIMITS.personaChars);
+    expect(command('persona', `set ${atLimit}`)).toEqual({ family: 'persona', action: 'set', text: atLimit });
+    const message = tooLarge('persona', `set ${atLimit}x`);
+    expect(message).toBe('The persona is 1,201 characters; the limit is 1,200.');
+  });
+
+  it('measures the persona after trimming, so padding does not count', () => {
+    const atLimit = 'p'.repeat(LIMITS.personaChars);
+    expect(command('persona', `set \n\n   ${atLimit}   \n`)).toEqual({ family: 'persona', action: 'set', text: atLimit });
+  });
+
+  it('normalises saved names to NFC so both spellings of é are one name', () => {
+    expect(command('persona', 'save Cafe\u0301')).toEqual({ family: 'persona', action: 'save', name: 'Caf\u00e9' });
+  });
+
+  it.each<[string, RegExp]>([
+    ['set', /Write the new persona after set — usage: \/persona set <text>/],
+    ['set   \n  ', /Write the new persona after set/],
+    ['rollback', /Say which version to roll back to — usage: \/persona rollback <version>/],
+    ['rollback 0', /“0” is not a version number/],
+    ['rollback -2', /“-2” is not a version number/],
+    ['rollback 2.5', /“2\.5” is not a version number/],
+    ['rollback v', /“v” is not a version number/],
+    ['rollback vv3', /“vv3” is not a version number/],
+    ['rollback three', /“three” is not a version number.*\/persona history/],
+    ['rollback 99999999999999999999', /is not a version number/],
+    ['rollback 3 4', /one version at a time, not “3 4”/],
+    ['save', /Give the persona a name to save it under — usage: \/persona save <name>/],
+    ['use', /Say which saved persona to use \(see \/persona list\) — usage: \/persona use <name>/],
+    ['save my persona', /A persona name is one word, so “my persona” will not do/],
+    ['save what?', /“what\?” is not a valid persona name.*letters, digits, dots, dashes and underscores/],
+    ['use a/b', /“a\/b” is not a valid persona name/],
+    ['use 😀', /“😀” is not a valid persona name/],
+    ['show me', /Unexpected “me” after \/persona show — usage: \/persona \[show\]/],
+    ['history 3', /Unexpected “3” after \/persona history — usage: \/persona history/],
+    ['edit now please', /Unexpected “now please” after \/persona edit/],
+    ['reset all', /Unexpected “all” after \/persona reset/],
+    ['list all', /Unexpected “all” after \/persona list/],
+    ['sett You are', /“sett” is not a \/persona subcommand — use one of: show, set, edit, reset, history, rollback, save, use, list, help/],
+  ])('/persona %j is refused: %s', (text, expected) => {
+    expect(parseError('persona', text)).toMatch(expected);
+  });
+
+  it('refuses a persona name over the limit, naming it', () => {
+    const name = 'n'.repeat(LIMITS.personaNameChars);
+    expect(command('persona', `save ${name}`)).toEqual({ family: 'persona', action: 'save', name });
+    expect(tooLarge('persona', `use ${name}n`)).toBe('The persona name is 25 characters; the limit is 24.');
+  });
+
+  it('shows a long unknown subcommand only in part', () => {
+    const message = parseError('persona', `${'x'.repeat(500)} rest`);
+    expect(message).toContain(`“${'x'.repeat(40)}…”`);
+  });
+});
+
+describe('/fewshot', () => {
+  it.each<[string, ParsedCommand]>([
+    ['', { family: 'fewshot', action: 'list' }],
+    ['list', { family: 'fewshot', action: 'list' }],
+    ['LIST', { family: 'fewshot', action: 'list' }],
+    ['clear', { family: 'fewshot', action: 'clear' }],
+    ['add', { family: 'fewshot', action: 'form' }],
+    ['ADD   ', { family: 'fewshot', action: 'form' }],
+    ['add hi => Hello! How can I help?', { family: 'fewshot', action: 'add', input: 'hi', output: 'Hello! How can I help?' }],
+    ['add hi=>hello', { family: 'fewshot', action: 'add', input: 'hi', output: 'hello' }],
+    ['add map(x => x) => uses => arrows', { family: 'fewshot', action: 'add', input: 'map(x', output: 'x) => uses => arrows' }],
+    ['add a\u00a0=>\u00a0b', { family: 'fewshot', action: 'add', input: 'a', output: 'b' }],
+    ['remove 3', { family: 'fewshot', action: 'remove', number: 3 }],
+    ['remove #3', { family: 'fewshot', action: 'remove', number: 3 }],
+    ['Remove 12', { family: 'fewshot', action: 'remove', number: 12 }],
+    ['mode all', { family: 'fewshot', action: 'mode', mode: { kind: 'all' } }],
+    ['MODE ALL', { family: 'fewshot', action: 'mode', mode: { kind: 'all' } }],
+    ['mode auto 1', { family: 'fewshot', action: 'mode', mode: { kind: 'auto', k: 1 } }],
+    ['mode Auto 50', { family: 'fewshot', action: 'mode', mode: { kind: 'auto', k: 50 } }],
+  ])('/fewshot %j', (text, expected) => {
+    expect(command('fewshot', text)).toEqual(expected);
+  });
+
+  it('splits on the first => only and keeps multi-line sides and unicode exactly', () => {
+    const input = 'Wie spät ist es? 🕰️\nBitte kurz.';
+    const output = 'مرحبا — 今は三時です => really\n\tZ̤͔ͧ̑̓ä͖̭̈̇lͮ̒ͫ';
+    expect(command('fewshot', `add \n ${input} =>\r\n${output}\n`)).toEqual({ family: 'fewshot', action: 'add', input, output: output });
+  });
+
+  it.each<[string, RegExp]>([
+    ['add just a question', /Separate the example's input from its output with => — usage: \/fewshot add <input> => <output>, or \/fewshot add alone to open a form/],
+    ['add => answer', /The example's input \(before =>\) is empty/],
+    ['add question =>', /The example's output \(after =>\) is empty/],
+    ['add   =>   ', /input \(before =>\) is empty/],
+    ['remove', /Say which example to remove — usage: \/fewshot remove <n>, where n is the example number shown by \/fewshot list/],
+    ['remove 0', /“0” is not an example number/],
+    ['remove -1', /“-1” is not an example number/],
+    ['remove #', /“#” is not an example number/],
+    ['remove ##3', /“##3” is not an example number/],
+    ['remove third', /“third” is not an example number/],
+    ['remove 1 2', /Remove one example at a time, not “1 2”/],
+    ['mode', /Say which mode to use — usage: \/fewshot mode all \| auto <k>, where k is a whole number from 1 to 50/],
+    ['mode some', /“some” is not a few-shot mode/],
+    ['mode all 5', /Unexpected “5” after \/fewshot mode all/],
+    ['mode auto', /Say how many examples auto mode should pick/],
+    ['mode auto 0', /“0” is not a whole number from 1 to 50/],
+    ['mode auto 51', /“51” is not a whole number from 1 to 50/],
+    ['mode auto 2.5', /“2\.5” is not a whole number from 1 to 50/],
+    ['mode auto five', /“five” is not a whole number from 1 to 50/],
+    ['mode auto 5 6', /Unexpected “6” after \/fewshot mode auto 5/],
+    ['clear all', /Unexpected “all” after \/fewshot clear/],
+    ['list 2', /Unexpected “2” after \/fewshot list/],
+    ['delete 3', /“delete” is not a \/fewshot subcommand — use one of: list, add, remove, clear, mode, help/],
+  ])('/fewshot %j is refused: %s', (text, expected) => {
+    expect(parseError('fewshot', text)).toMatch(expected);
+  });
+
+  it('refuses an input or an output over the example limit, naming it', () => {
+    const max = 'e'.repeat(LIMITS.exampleChars);
+    expect(command('fewshot', `add ${max} => ${max}`)).toEqual({ family: 'fewshot', action: 'add', input: max, output: max });
+    expect(tooLarge('fewshot', `add ${max}e => ok`)).toBe("The example's input is 301 characters; the limit is 300.");
+    expect(tooLarge('fewshot', `add ok => ${max}e`)).toBe("The example's output is 301 characters; the limit is 300.");
+  });
+});
+
+describe('/route', () => {
+  it.each<[string, ParsedCommand]>([
+    ['', { family: 'route', action: 'show' }],
+    ['show', { family: 'route', action: 'show' }],
+    ['prompt', { family: 'route', action: 'set', route: 'prompt' }],
+    ['RAG', { family: 'route', action: 'set', route: 'rag' }],
+    ['auto', { family: 'route', action: 'set', route: 'auto' }],
+    ['set prompt', { family: 'route', action: 'set', route: 'prompt' }],
+    ['Set Rag', { family: 'route', action: 'set', route: 'rag' }],
+    ['set auto', { family: 'route', action: 'set', route: 'auto' }],
+    ['finetune', { family: 'route', action: 'finetune' }],
+    ['FineTune ft:gpt-4o-mini-2024-07-18:org::abc123', { family: 'route', action: 'finetune', model: 'ft:gpt-4o-mini-2024-07-18:org::abc123' }],
+    ['set finetune', { family: 'route', action: 'finetune' }],
+    ['set finetune ft:gpt-4o-mini-2024-07-18:org::abc123', { family: 'route', action: 'finetune', model: 'ft:gpt-4o-mini-2024-07-18:org::abc123' }],
+  ])('/route %j', (text, expected) => {
+    expect(command('route', text)).toEqual(expected);
+  });
+
+  it.each<[string, RegExp]>([
+    ['set', /Say which route to use — usage: \/route prompt \| rag \| auto, or \/route finetune \[<model-id>\]/],
+    ['set fast', /“fast” is not a route/],
+    ['set prompt now', /Unexpected “now” after \/route prompt/],
+    ['rag please', /Unexpected “please” after \/route rag — usage: \/route prompt \| rag \| auto/],
+    ['show all', /Unexpected “all” after \/route show/],
+    ['finetune my model', /Unexpected “model” after the model id — usage: \/route finetune \[<model-id>\]/],
+    ['finetune gpt-4o!', /“gpt-4o!” is not a model id/],
+    ['fine-tune', /“fine-tune” is not a \/route subcommand — use one of: show, prompt, rag, auto, set, finetune, help/],
+  ])('/route %j is refused: %s', (text, expected) => {
+    expect(parseError('route', text)).toMatch(expected);
+  });
+});
+
+describe('/model', () => {
+  it.each<[string, ParsedCommand]>([
+    ['', { family: 'model', action: 'show' }],
+    ['show', { family: 'model', action: 'show' }],
+    ['gpt-4o-mini', { family: 'model', action: 'set', model: 'gpt-4o-mini' }],
+    ['set gpt-4o-mini', { family: 'model', action: 'set', model: 'gpt-4o-mini' }],
+    ['SET Llama-3.1-8B-Instruct', { family: 'model', action: 'set', model: 'Llama-3.1-8B-Instruct' }],
+    ['ft:gpt-4o-mini-2024-07-18:org::abc123', { family: 'model', action: 'set', model: 'ft:gpt-4o-mini-2024-07-18:org::abc123' }],
+    ['meta-llama/Llama-3.3-70B-Instruct', { family: 'model', action: 'set', model: 'meta-llama/Llama-3.3-70B-Instruct' }],
+    ['qwen2.5:7b@q4_K_M', { family: 'model', action: 'set', model: 'qwen2.5:7b@q4_K_M' }],
+    ['`gpt-4o`', { family: 'model', action: 'set', model: 'gpt-4o' }],
+    ['set show', { family: 'model', action: 'set', model: 'show' }],
+  ])('/model %j', (text, expected) => {
+    expect(command('model', text)).toEqual(expected);
+  });
+
+  it.each<[string, RegExp]>([
+    ['set', /Say which model to use — usage: \/model <model-id>, for example \/model gpt-4o-mini/],
+    ['gpt 4o', /A model id is one word, so “4o” after “gpt” does not belong/],
+    ['set gpt-4o extra', /“extra” after “gpt-4o” does not belong/],
+    ['gpt‑4o', /“gpt‑4o” is not a model id: use letters, digits and \. _ : \/ @ - only/],
+    ['modèle', /“modèle” is not a model id/],
+    ['show now', /Unexpected “now” after \/model show/],
+  ])('/model %j is refused: %s', (text, expected) => {
+    expect(parseError('model', text)).toMatch(expected);
+  });
+
+  it('refuses a model id over 128 characters, naming the limit', () => {
+    const id = 'm'.repeat(128);
+    expect(command('model', id)).toEqual({ family: 'model', action: 'set', model: id });
+    expect(tooLarge('model', `${id}m`)).toBe('The model id is 129 characters; the limit is 128.');
+    expect(tooLarge('finetune', `start ${id}m`)).toMatch(/limit is 128/);
+    expect(tooLarge('route', `finetune ${id}m`)).toMatch(/limit is 128/);
+  });
+});
+
+describe('/kb', () => {
+  it.each<[string, ParsedCommand]>([
+    ['', { family: 'kb', action: 'list' }],
+    ['list', { family: 'kb', action: 'list' }],
+    ['add', { family: 'kb', action: 'add', source: { kind: 'files' } }],
+    ['add https://example.com/docs?a=1&b=2#x', { family: 'kb', action: 'add', source: { kind: 'url', url: 'https://example.com/docs?a=1&b=2#x' } }],
+    ['ADD HTTP://Example.com', { family: 'kb', action: 'add', source: { kind: 'url', url: 'HTTP://Example.com' } }],
+    ['add <https://example.com/a>', { family: 'kb', action: 'add', source: { kind: 'url', url: 'https://example.com/a' } }],
+    ['add <https://example.com/a?x=1&amp;y=2|example.com/a>', { family: 'kb', action: 'add', source: { kind: 'url', url: 'https://example.com/a?x=1&y=2' } }],
+    ['add <http://example.com|the docs page>', { family: 'kb', action: 'add', source: { kind: 'url', url: 'http://example.com' } }],
+    ['add\u00a0https://example.com', { family: 'kb', action: 'add', source: { kind: 'url', url: 'https://example.com' } }],
+    ['add Our office opens at 9.', { family: 'kb', action: 'add', source: { kind: 'text', text: 'Our office opens at 9.' } }],
+    ['add example.com', { family: 'kb', action: 'add', source: { kind: 'text', text: 'example.com' } }],
+    ['add ftp://example.com/file', { family: 'kb', action: 'add', source: { kind: 'text', text: 'ftp://example.com/file' } }],
+    ['add http://exa mple', { family: 'kb', action: 'add', source: { kind: 'text', text: 'http://exa mple' } }],
+    ['add https://example.com and more words', { family: 'kb', action: 'add', source: { kind: 'text', text: 'https://example.com and more words' } }],
+    ['remove doc_42', { family: 'kb', action: 'remove', docId: 'doc_42' }],
+    ['remove `d-3f9a`', { family: 'kb', action: 'remove', docId: 'd-3f9a' }],
+    ['search refund policy for EU', { family: 'kb', action: 'search', query: 'refund policy for EU' }],
+    ['SEARCH  返品ポリシー  ', { family: 'kb', action: 'search', query: '返品ポリシー' }],
+  ])('/kb %j', (text, expected) => {
+    expect(command('kb', text)).toEqual(expected);
+  });
+
+  it('unwraps Slack links inside text documents, keeping labels readable', () => {
+    expect(command('kb', 'add See <http://example.com|example.com> and <https://a.test/x?q=1&amp;r=2|the guide>, or <https://b.test/y>.')).toEqual({
+      family: 'kb',
+      action: 'add',
+      source: { kind: 'text', text: 'See example.com and the guide (https://a.test/x?q=1&r=2), or https://b.test/y.' },
+    });
+  });
+
+  it('keeps multi-line text documents with their unicode exactly', () => {
+    const text = 'Öffnungszeiten 🕘\nשעות פתיחה: 9–17\n営業時間は９時から';
+    expect(command('kb', `add ${text}`)).toEqual({ family: 'kb', action: 'add', source: { kind: 'text', text } });
+  });
+
+  it.each<[string, RegExp]>([
+    ['add https://', /“https:\/\/” looks like a link but is not a valid web address — usage: \/kb add <url> \| <text>/],
+    ['add <https://|broken>', /“https:\/\/” looks like a link but is not a valid web address/],
+    ['remove', /Say which document to remove — usage: \/kb remove <doc-id>, with an id shown by \/kb list/],
+    ['remove a b', /Remove one document at a time, not “a b”/],
+    ['remove ``', /“``” is not a document id/],
+    [`remove ${'d'.repeat(129)}`, /is not a document id/],
+    ['search', /Say what to search for — usage: \/kb search <query>/],
+    ['list all', /Unexpected “all” after \/kb list/],
+    ['find x', /“find” is not a \/kb subcommand — use one of: list, add, remove, search, help/],
+  ])('/kb %j is refused: %s', (text, expected) => {
+    expect(parseError('kb', text)).toMatch(expected);
+  });
+});
+
+describe('/finetune', () => {
+  it.each<[string, ParsedCommand]>([
+    ['', { family: 'finetune', action: 'status' }],
+    ['status', { family: 'finetune', action: 'status' }],
+    ['export', { family: 'finetune', action: 'export' }],
+    ['CANCEL', { family: 'finetune', action: 'cancel' }],
+    ['start', { family: 'finetune', action: 'start', switchRoute: false }],
+    ['start gpt-4o-mini-2024-07-18', { family: 'finetune', action: 'start', baseModel: 'gpt-4o-mini-2024-07-18', switchRoute: false }],
+    ['start --switch', { family: 'finetune', action: 'start', switchRoute: true }],
+    ['start --switch gpt-4o-mini', { family: 'finetune', action: 'start', baseModel: 'gpt-4o-mini', switchRoute: true }],
+    ['start gpt-4o-mini --switch', { family: 'finetune', action: 'start', baseModel: 'gpt-4o-mini', switchRoute: true }],
+    ['Start gpt-4o-mini --SWITCH --switch', { family: 'finetune', action: 'start', baseModel: 'gpt-4o-mini', switchRoute: true }],
+    ['start —switch', { family: 'finetune', action: 'start', switchRoute: true }],
+    ['start –switch', { family: 'finetune', action: 'start', switchRoute: true }],
+  ])('/finetune %j', (text, expected) => {
+    expect(command('finetune', text)).toEqual(expected);
+  });
+
+  it.each<[string, RegExp]>([
+    ['start --swtich', /“--swtich” is not an option of \/finetune start — usage: \/finetune start \[<base-model>\] \[--switch\]/],
+    ['start -s', /“-s” is not an option of \/finetune start/],
+    ['start a b', /Give one base model, not both “a” and “b”/],
+    ['start gpt 4o!', /Give one base model/],
+    ['start gpt-4o!', /“gpt-4o!” is not a model id/],
+    ['export now', /Unexpected “now” after \/finetune export/],
+    ['cancel job', /Unexpected “job” after \/finetune cancel/],
+    ['status x', /Unexpected “x” after \/finetune status/],
+    ['run', /“run” is not a \/finetune subcommand — use one of: status, export, start, cancel, help/],
+  ])('/finetune %j is refused: %s', (text, expected) => {
+    expect(parseError('finetune', text)).toMatch(expected);
+  });
+});
+
+describe('/usage and /advise', () => {
+  it.each<[string, ParsedCommand]>([
+    ['', { family: 'usage', action: 'show', period: '7d' }],
+    ['7d', { family: 'usage', action: 'show', period: '7d' }],
+    ['30d', { family: 'usage', action: 'show', period: '30d' }],
+    ['30D', { family: 'usage', action: 'show', period: '30d' }],
+  ])('/usage %j', (text, expected) => {
+    expect(command('usage', text)).toEqual(expected);
+  });
+
+  it.each<[string, RegExp]>([
+    ['90d', /“90d” is not a period; use 7d or 30d — usage: \/usage \[7d \| 30d\]/],
+    ['week', /“week” is not a period/],
+    ['7d 30d', /Unexpected “30d” after \/usage 7d/],
+  ])('/usage %j is refused: %s', (text, expected) => {
+    expect(parseError('usage', text)).toMatch(expected);
+  });
+
+  it('/advise takes no arguments', () => {
+    expect(command('advise', '')).toEqual({ family: 'advise', action: 'show' });
+    expect(command('advise', ' \n ')).toEqual({ family: 'advise', action: 'show' });
+    expect(parseError('advise', 'now please')).toMatch(/\/advise takes no arguments, so “now please” does not belong — usage: \/advise\./);
+  });
+});
+
+describe('the whole-command limit', () => {
+  it.each(COMMAND_FAMILIES)('/%s refuses text over commandChars before anything else, naming the limit', (family) => {
+    const limits = { ...LIMITS, commandChars: 100 };
+    expect(parseCommand(family, `help${' '.repeat(96)}`, limits).ok).toBe(true);
+    expect(tooLarge(family, `help${' '.repeat(97)}`, limits)).toBe('The command text is 101 characters; the limit is 100.');
+  });
+
+  it('wins over an unknown command name and over the persona limit', () => {
+    const limits = { ...LIMITS, commandChars: 50, personaChars: 10 };
+    expect(failure('nope', 'x'.repeat(51), limits).code).toBe(ErrorCode.TooLarge);
+    expect(tooLarge('persona', `set ${'x'.repeat(60)}`, limits)).toMatch(/command text.*limit is 50/);
+  });
+
+  it('refuses megabytes of pasted text with the plain limit message', () => {
+    expect(tooLarge('persona', `set ${'🙂'.repeat(2_000_000)}`)).toBe('The command text is 4,000,004 characters; the limit is 5,000.');
+  });
+});
+
+describe('parseCommandLine (console)', () => {
+  it('splits the command name from its text, keeping the lines of the text', () => {
+    expect(parseCommandLine('/persona set You are…\nand more', LIMITS)).toEqual({
+      ok: true,
+      command: { family: 'persona', action: 'set', text: 'You are…\nand more' },
+    });
+  });
+
+  it.each<[string, ParsedCommand]>([
+    ['/persona', { family: 'persona', action: 'show' }],
+    ['  /FEWSHOT   remove #2  ', { family: 'fewshot', action: 'remove', number: 2 }],
+    ['/fewshot\tadd q => a', { family: 'fewshot', action: 'add', input: 'q', output: 'a' }],
+    ['/persona\nset\nline', { family: 'persona', action: 'set', text: 'line' }],
+    ['route rag', { family: 'route', action: 'set', route: 'rag' }],
+    ['/usage\u00a030d', { family: 'usage', action: 'show', period: '30d' }],
+  ])('%j', (line, expected) => {
+    expect(parseCommandLine(line, LIMITS)).toEqual({ ok: true, command: expected });
+  });
+
+  it.each(['', '   ', '/', '/exit', '/help', '/persona-set x'])('refuses %j as an unknown command', (line) => {
+    const result = parseCommandLine(line, LIMITS);
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.error.code).toBe(ErrorCode.UnknownCommand);
+      expectOneSentence(result.error.message);
+    }
+  });
+
+  it('applies the command limit to the text after the name', () => {
+    const result = parseCommandLine(`/kb add ${'k'.repeat(LIMITS.commandChars)}`, LIMITS);
+    expect(result.ok || result.error.code).toBe(ErrorCode.TooLarge);
+  });
+});
+
+describe('fuzz: random input never throws and always reads well', () => {
+  /** mulberry32: tiny, seeded, good enough to make failures reproduce. */
+  function prng(seed: number): () => number {
+    let state = seed >>> 0;
+    return () => {
+      state = (state + 0x6d2b79f5) >>> 0;
+      let t = state;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  const KEYWORDS = [
+    'show', 'set', 'edit', 'reset', 'history', 'rollback', 'save', 'use', 'list', 'add', 'remove', 'clear', 'mode',
+    'all', 'auto', 'prompt', 'rag', 'finetune', 'search', 'status', 'export', 'start', 'cancel', '7d', '30d', 'help',
+    '--switch', '—switch', '-', 'v3', '#2', '0', '51', '50', '1', 'gpt-4o', 'ft:gpt-4o-mini:org::x',
+  ];
+  const FRAGMENTS = [
+    '=>', '= >', '=>=>', ' => ', '<https://example.com|ex>', '<http://a.b>', 'https://x.y/z?a=1', 'https://', '<https://|>',
+    '&amp;', '\u00a0', '\r\n', '\r', '\n', '\t', '\u0000', '\u0007', '\u001b', '\u007f', '\u0085', '\u2028', '\u2029',
+    '\ufeff', '\u200f', '\u202e', '\u3000', 'é', 'e\u0301', '👩🏽‍💻', '🇯🇵', '日本', 'مرحبا', '\ud83d', '\ude00', '“', '`', '#',
+  ];
+
+  function randomString(random: () => number): string {
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+    const parts: string[] = [];
+    if (random() < 0.8) parts.push(pick(KEYWORDS), ' ');
+    const count = Math.floor(random() * 12);
+    for (let i = 0; i < count; i += 1) {
+      const roll = random();
+      if (roll < 0.25) parts.push(pick(KEYWORDS));
+      else if (roll < 0.5) parts.push(pick(FRAGMENTS));
+      else if (roll < 0.6) parts.push(' '.repeat(1 + Math.floor(random() * 3)));
+      else if (roll < 0.7) parts.push(String.fromCharCode(Math.floor(random() * 0x20))); // C0 controls
+      else if (roll < 0.8) parts.push(String.fromCodePoint(0x10000 + Math.floor(random() * 0xfffff))); // surrogate pairs
+      else if (roll < 0.9) parts.push(String.fromCharCode(Math.floor(random() * 0x10000))); // any BMP unit, lone surrogates too
+      else if (roll < 0.95) parts.push(pick(['a', '9', 'é', '😀', '=>', '-']).repeat(1 + Math.floor(random() * 3000))); // long tokens
+      else parts.push(String(Math.floor(random() * 1e6) - 1000));
+    }
+    return parts.join(random() < 0.5 ? '' : ' ');
+  }
+
+  const CODES = new Set([ErrorCode.ParseError, ErrorCode.UnknownCommand, ErrorCode.TooLarge]);
+  const BAD_CHARS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+  const MODEL_ID = /^[A-Za-z0-9._:/@-]{1,128}$/;
+  const SMALL_LIMITS: ParseLimits = { commandChars: 2000, personaChars: 400, exampleChars: 100, personaNameChars: 16 };
+
+  /** The same rules as `expectOneSentence`, as a predicate: thousands of `expect` calls would dominate the run. */
+  function isOneSentence(message: string): boolean {
+    return message === message.trim() && !/[\n\r\u2028\u2029\u0085]/.test(message) && /^\S.*\.$/.test(message) &&
+      !/\.\s+[A-Z]/.test(message) && message.length < 400 && !/I could not read that command/.test(message);
+  }
+
+  /** What is wrong with a result, or undefined when it is fine. */
+  function problemOf(result: ParseResult, family: CommandFamily | undefined): string | undefined {
+    if (!result.ok) {
+      if (!(result.error instanceof UserError)) return 'error is not a UserError';
+      if (!CODES.has(result.error.code)) return `unexpected code ${result.error.code}`;
+      if (!isOneSentence(result.error.message)) return `not one sentence: ${JSON.stringify(result.error.message)}`;
+      return undefined;
+    }
+    const parsed = result.command;
+    if (family && parsed.family !== family) return `family ${parsed.family}`;
+    // Every string the parser hands on is clean text.
+    let dirty = false;
+    JSON.stringify(parsed, (_key, value: unknown) => {
+      if (typeof value === 'string' && BAD_CHARS.test(value)) dirty = true;
+      return value;
+    });
+    if (dirty) return `control character or lone surrogate in ${JSON.stringify(parsed)}`;
+    return invariantBroken(parsed) ? `invariant broken: ${JSON.stringify(parsed).slice(0, 300)}` : undefined;
+  }
+
+  function invariantBroken(parsed: ParsedCommand): boolean {
+    const positive = (n: number) => Number.isSafeInteger(n) && n > 0;
+    switch (parsed.family) {
+      case 'persona':
+        if (parsed.action === 'set') return parsed.text.length > SMALL_LIMITS.personaChars || parsed.text !== parsed.text.trim() || parsed.text === '';
+        if (parsed.action === 'rollback') return !positive(parsed.version);
+        if (parsed.action === 'save' || parsed.action === 'use') return !/^[\p{L}\p{M}\p{N}._-]{1,16}$/u.test(parsed.name);
+        return false;
+      case 'fewshot':
+        if (parsed.action === 'add') {
+          return parsed.input.includes('=>') || [parsed.input, parsed.output].some(
+            (side) => side === '' || side.length > SMALL_LIMITS.exampleChars || side !== side.trim(),
+          );
+        }
+        if (parsed.action === 'remove') return !positive(parsed.number);
+        if (parsed.action === 'mode' && parsed.mode.kind === 'auto') return !(Number.isInteger(parsed.mode.k) && parsed.mode.k >= 1 && parsed.mode.k <= 50);
+        return false;
+      case 'route':
+        return parsed.action === 'finetune' && parsed.model !== undefined && !MODEL_ID.test(parsed.model);
+      case 'model':
+        return parsed.action === 'set' && !MODEL_ID.test(parsed.model);
+      case 'finetune':
+        return parsed.action === 'start' && parsed.baseModel !== undefined && !MODEL_ID.test(parsed.baseModel);
+      case 'kb':
+        if (parsed.action === 'add' && parsed.source.kind === 'url') return !/^https?:\/\/\S+$/i.test(parsed.source.url);
+        if (parsed.action === 'search') return parsed.query === '';
+        if (parsed.action === 'remove') return parsed.docId === '' || /\s/.test(parsed.docId);
+        return false;
+      default:
+        return false;
+    }
+  }
+
+  /** Runs one parse, turning a throw into a reported problem. */
+  function check(problems: string[], context: string, family: CommandFamily | undefined, run: () => ParseResult): ParseResult | undefined {
+    let result: ParseResult;
+    try {
+      result = run();
+    } catch (err) {
+      problems.push(`${context}: threw ${String(err)}`);
+      return undefined;
+    }
+    const problem = problemOf(result, family);
+    if (problem) problems.push(`${context}: ${problem}`);
+    return result;
+  }
+
+  it('the sentence check itself rejects what it should', () => {
+    const refused = (message: string) => problemOf({ ok: false, error: new UserError(ErrorCode.ParseError, message) }, undefined);
+    expect(refused('Two lines.\nHere.')).toBeDefined();
+    expect(refused('Two sentences. Here.')).toBeDefined();
+    expect(refused('No period')).toBeDefined();
+    expect(refused('One clear sentence — usage: /kb add <url>.')).toBeUndefined();
+    expect(problemOf({ ok: true, command: { family: 'persona', action: 'set', text: 'a\u0000b' } }, 'persona')).toBeDefined();
+  });
+
+  it.each(COMMAND_FAMILIES)('/%s: 3,000 random texts (seeded)', (family) => {
+    const seed = 0xc0ffee + COMMAND_FAMILIES.indexOf(family);
+    const random = prng(seed);
+    const problems: string[] = [];
+    let accepted = 0;
+    for (let i = 0; i < 3000; i += 1) {
+      const text = randomString(random);
+      const result = check(problems, `seed ${seed}, case ${i}`, family, () => parseCommand(family, text, SMALL_LIMITS));
+      if (result?.ok) accepted += 1;
+    }
+    expect(problems.slice(0, 5)).toEqual([]);
+    // The generator must reach the happy paths too, not only the refusals.
+    expect(accepted).toBeGreaterThan(30);
+  });
+
+  it('random command names and console lines never throw', () => {
+    const seed = 20240718;
+    const random = prng(seed);
+    const problems: string[] = [];
+    for (let i = 0; i < 3000; i += 1) {
+      const name = random() < 0.5 ? randomString(random).slice(0, 30) : COMMAND_FAMILIES[i % COMMAND_FAMILIES.length] ?? '';
+      const text = randomString(random);
+      check(problems, `seed ${seed}, name case ${i}`, undefined, () => parseCommand(name, text, SMALL_LIMITS));
+      check(problems, `seed ${seed}, line case ${i}`, undefined, () => parseCommandLine(`/${name} ${text}`, SMALL_LIMITS));
+    }
+    expect(problems.slice(0, 5)).toEqual([]);
+  });
+
+  it('non-string input from a careless adapter is refused, not thrown', () => {
+    const result = parseCommand(undefined as unknown as string, null as unknown as string, LIMITS);
+    expect(result.ok).toBe(false);
+    expect(problemOf(result, undefined)).toBeUndefined();
+    expect(parseCommand('kb', undefined as unknown as string, LIMITS)).toEqual({ ok: true, command: { family: 'kb', action: 'list' } });
+  });
+});
