@@ -5,9 +5,9 @@ import { ms } from './stats';
 
 async function main(): Promise<void> {
   console.log(`channelwise benchmarks — node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown cpu'})`);
-  const setup = '2,000-token persona, 200 examples auto 5, 40 history; model excluded';
   const core = await benchCoreOverhead();
-  console.log(`core overhead per message (${setup}; ${core.personaTokens}-token persona): p50 ${ms(core.p50)}, p99 ${ms(core.p99)} — target p99 < 2 ms`);
+  const setup = `${core.personaTokens}-token persona, 200 examples auto 5, 40 history; model excluded`;
+  console.log(`core overhead per message (${setup}): p50 ${ms(core.p50)}, p99 ${ms(core.p99)} — target p99 < 2 ms`);
   const uncached = await benchCoreOverhead(3000, 0);
   console.log(`  same, profile cache off (every message reads SQLite): p50 ${ms(uncached.p50)}, p99 ${ms(uncached.p99)}`);
 }

@@ -10,6 +10,8 @@ import type { ChatModel, Clock, DocumentStore, KnowledgeIndex, Logger, Permissio
 import { systemClock } from './core/ports';
 import { ProfileService } from './core/profiles/profile-service';
 import { createResponders } from './core/routes';
+import { EventDeduper } from './core/dedupe';
+import { UsageLog } from './core/usage/usage-log';
 
 export interface AppProviders {
   readonly store: DocumentStore;
@@ -29,6 +31,9 @@ export interface App {
   readonly knowledge: KnowledgeIndex;
   readonly logger: Logger;
   readonly offline: boolean;
+  readonly usage: UsageLog;
+  /** Claims platform event ids so each is answered once. */
+  readonly deduper: EventDeduper;
   /** A command runner whose admin rule is the platform's plus ADMIN_USER_IDS. */
   commands(platformPermissions: Permissions): CommandRunner;
 }
@@ -50,6 +55,7 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
     clock,
     config.profiles.cacheMs,
   );
+  const usage = new UsageLog(providers.store, clock);
   const responders = createResponders({
     tokenizer: providers.tokenizer,
     promptBudget: config.tokens.promptBudget,
@@ -65,6 +71,7 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
     messageChars: config.limits.messageChars,
     logger: providers.logger,
     clock,
+    usage,
   });
   return {
     config,
@@ -74,6 +81,8 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
     knowledge: providers.knowledge,
     logger: providers.logger,
     offline: !providers.model,
+    usage,
+    deduper: new EventDeduper(providers.store),
     commands: (platformPermissions) =>
       new CommandRunner({
         profiles,

@@ -9,6 +9,7 @@ import { estimateCost, formatUsd, type PriceTable } from './prompt/cost';
 import type { ProfileService } from './profiles/profile-service';
 import type { EffectiveProfile } from './profiles/resolve';
 import type { Responders, RoutePlan } from './routes';
+import type { UsageLog } from './usage/usage-log';
 import type { InboundMessage, Route, TokenUsage } from './types';
 
 export interface FinalReply {
@@ -37,6 +38,8 @@ export interface AssistantDeps {
   readonly messageChars: number;
   readonly logger: Logger;
   readonly clock: Clock;
+  /** Where answered messages are counted (for /usage, /advise and App Home). */
+  readonly usage?: UsageLog;
 }
 
 /** SPEC §2: mentioned, a DM, a thread the bot is in, or any message where the trigger is `always`. */
@@ -79,7 +82,31 @@ export class Assistant {
     return shouldRespond(message, profile);
   }
 
+  /** Answer one message: deltas as the model streams, then one `done` with the whole reply. */
   async *respond(message: InboundMessage): AsyncGenerator<ReplyEvent> {
+    for await (const event of this.answer(message)) {
+      if (event.type === 'done') await this.count(message, event.reply);
+      yield event;
+    }
+  }
+
+  /** Usage is counted for model answers and failures; offline previews cost nothing. */
+  private async count(message: InboundMessage, reply: FinalReply): Promise<void> {
+    if (!this.deps.usage || reply.offline) return;
+    try {
+      await this.deps.usage.record(message.scope, {
+        ...(reply.route ? { route: reply.route } : {}),
+        ...(reply.usage ? { usage: reply.usage } : {}),
+        ...(reply.costUsd !== undefined ? { costUsd: reply.costUsd } : {}),
+        latencyMs: reply.latencyMs,
+        error: Boolean(reply.error),
+      });
+    } catch (err) {
+      this.deps.logger.warn({ err: asCodedError(err) }, 'could not record usage');
+    }
+  }
+
+  private async *answer(message: InboundMessage): AsyncGenerator<ReplyEvent> {
     const started = this.deps.clock.now().getTime();
     const elapsed = () => this.deps.clock.now().getTime() - started;
     const log = this.deps.logger.child({ scope: `${message.scope.platform}:${message.scope.workspace}:${message.scope.channel}`, messageId: message.messageId });

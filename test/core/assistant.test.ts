@@ -79,6 +79,16 @@ describe('Assistant', () => {
     expect(body?.stream_options).toEqual({ include_usage: true });
   });
 
+  it('counts each answer by route: requests, tokens, cost and latency; failures as errors', async () => {
+    fake.enqueue('chat', { text: 'One.', usage: { promptTokens: 1200, cachedTokens: 1024, completionTokens: 5 } });
+    await collect(app.assistant.respond(inbound('first')));
+    fake.enqueue('chat', { error: fakeErrors.serverError(500) }, { error: fakeErrors.serverError(500) });
+    await collect(app.assistant.respond(inbound('second')));
+    const summary = await app.usage.summary(scopeA, 7);
+    expect(summary.prompt).toMatchObject({ requests: 2, errors: 1, promptTokens: 1200, cachedTokens: 1024, completionTokens: 5 });
+    expect(summary.prompt?.costUsd).toBeGreaterThan(0);
+  });
+
   it('sends a byte-identical system + few-shot prefix on every call, so provider caching applies', async () => {
     await app.profiles.setPersona(scopeA, admin, 'Persona with ünïcödé 🎉.');
     await app.profiles.addExample(scopeA, admin, 'a', 'b');

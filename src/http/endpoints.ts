@@ -1,0 +1,40 @@
+/**
+ * `/healthz` and `/metrics` (SPEC §7), as plain node handlers so they can sit on Bolt's HTTP
+ * receiver (`customRoutes`) or on a bare server when only Discord runs.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { App } from '../app';
+import { Metrics } from './metrics';
+
+export interface HttpRoute {
+  readonly path: string;
+  readonly method: string[];
+  readonly handler: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+}
+
+export function healthRoutes(app: App, metrics: Metrics): HttpRoute[] {
+  return [
+    {
+      path: '/healthz',
+      method: ['GET'],
+      handler: async (_req, res) => {
+        const storeUp = await app.store.ping().catch(() => false);
+        const body = {
+          status: storeUp ? 'ok' : 'store_down',
+          store: { kind: app.store.kind, up: storeUp },
+          model: app.offline ? { state: 'offline' } : { state: 'configured', default: app.config.models.chat },
+        };
+        res.writeHead(storeUp ? 200 : 503, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body));
+      },
+    },
+    {
+      path: '/metrics',
+      method: ['GET'],
+      handler: (_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+        res.end(metrics.render());
+      },
+    },
+  ];
+}

@@ -1,0 +1,35 @@
+import { ThrottledEditor } from '../../../src/adapters/shared/throttle';
+
+/** A fake clock: sleeping advances time, so the test runs instantly and deterministically. */
+function fakeTime() {
+  let now = 0;
+  return { now: () => now, sleep: async (ms: number) => void (now += ms) };
+}
+
+describe('ThrottledEditor', () => {
+  it('sends at most one edit per interval, the final one included, coalescing what arrived between', async () => {
+    const time = fakeTime();
+    const edits: { at: number; text: string }[] = [];
+    const editor = new ThrottledEditor({
+      intervalMs: 1000,
+      edit: async (text) => void edits.push({ at: time.now(), text }),
+      ...time,
+    });
+    editor.update('a');
+    editor.update('ab');
+    editor.update('abc');
+    await editor.finish('abcd');
+    for (let i = 1; i < edits.length; i++) expect(edits[i]!.at - edits[i - 1]!.at).toBeGreaterThanOrEqual(1000);
+    expect(edits.at(-1)!.text).toBe('abcd');
+    expect(edits.length).toBeLessThanOrEqual(3);
+  });
+
+  it('does not repeat an edit whose text was already sent', async () => {
+    const time = fakeTime();
+    const edits: string[] = [];
+    const editor = new ThrottledEditor({ intervalMs: 1000, edit: async (text) => void edits.push(text), ...time });
+    editor.update('done');
+    await editor.finish('done');
+    expect(edits).toEqual(['done']);
+  });
+});
