@@ -10,7 +10,8 @@ import { createResponders } from '../src/core/routes';
 import { loadConfig } from '../src/config';
 import { buildApp } from '../src/app';
 import type { ChatMessage } from '../src/core/types';
-import { SimpleKnowledgeIndex } from '../src/providers/knowledge/simple-index';
+import { createKnowledge } from '../src/providers/knowledge/create-knowledge';
+import { systemClock } from '../src/core/ports';
 import { createSqliteStore } from '../src/providers/store/sqlite-store';
 import { TiktokenTokenizer } from '../src/providers/tokenizer';
 import { silentLogger } from '../test/helpers/logger';
@@ -39,10 +40,11 @@ export async function benchCoreOverhead(iterations = 3000, profileCacheMs?: numb
   const tokenizer = new TiktokenTokenizer(config.tokens.encoding);
   const limits = { ...config.limits, personaChars: 50_000 };
   const profiles = { cacheMs: profileCacheMs ?? config.profiles.cacheMs };
+  const knowledge = await createKnowledge(config, { store, tokenizer, logger: silentLogger, clock: systemClock, indexFile: path.join(dir, 'knowledge.sqlite') });
   const app = buildApp({ ...config, limits, profiles, tokens: { ...config.tokens, promptBudget: 128_000 } }, {
     store,
     tokenizer,
-    knowledge: new SimpleKnowledgeIndex(store),
+    knowledge: knowledge.knowledge,
     logger: silentLogger,
   });
   const scope = { platform: 'slack', workspace: 'T1', channel: 'C1' } as const;
@@ -61,7 +63,7 @@ export async function benchCoreOverhead(iterations = 3000, profileCacheMs?: numb
   const responders = createResponders({
     tokenizer,
     promptBudget: 128_000,
-    knowledge: new SimpleKnowledgeIndex(store),
+    knowledge: knowledge.knowledge,
     retrieval: config.retrieval,
   });
 
@@ -81,6 +83,7 @@ export async function benchCoreOverhead(iterations = 3000, profileCacheMs?: numb
     promptTokens = await onePass(i + 1000);
     samples.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
+  await knowledge.close();
   await store.close();
   rmSync(dir, { recursive: true, force: true });
   const stats = summarize(samples);

@@ -90,6 +90,7 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
         permissions: withConfiguredAdmins(platformPermissions, config.adminUserIds),
         limits: config.limits,
         retrieval: config.retrieval,
+        fileBytes: config.knowledge.fileBytes,
         logger: providers.logger,
       }),
   };

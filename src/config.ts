@@ -58,6 +58,19 @@ export const defaultsFileSchema = z
       })
       .strict(),
     retrieval: z.object({ topK: z.number().int().min(1).max(50), minScore: z.number().min(0) }).strict(),
+    knowledge: z
+      .object({
+        chunkTokens: z.number().int().min(32).max(8000),
+        chunkOverlapTokens: z.number().int().min(0),
+        fileBytes: z.number().int().min(1),
+        urlBytes: z.number().int().min(1),
+        urlTimeoutMs: z.number().int().min(100),
+        urlMaxRedirects: z.number().int().min(0).max(20),
+        /** Let /kb add fetch private, loopback and link-local addresses (intranet wikis). */
+        allowPrivateUrls: z.boolean(),
+      })
+      .strict()
+      .refine((k) => k.chunkOverlapTokens < k.chunkTokens, { message: 'chunkOverlapTokens must be below chunkTokens', path: ['chunkOverlapTokens'] }),
     finetune: z.object({ pollSeconds: z.number().int().min(1) }).strict(),
     profiles: z.object({ cacheMs: z.number().int().min(0).max(60_000) }).strict(),
     streaming: z.object({ editIntervalMs: z.number().int().min(1000) }).strict(),

@@ -7,7 +7,8 @@ import { buildApp } from './app';
 import { ConfigError, loadConfig, type AppConfig } from './config';
 import { ConsoleAdapter, consolePermissions } from './adapters/console/console-adapter';
 import type { ChatModel, Logger } from './core/ports';
-import { SimpleKnowledgeIndex } from './providers/knowledge/simple-index';
+import { systemClock } from './core/ports';
+import { createKnowledge, knowledgeIndexFile } from './providers/knowledge/create-knowledge';
 import { createLogger } from './providers/logger';
 import { OpenAIChatModel } from './providers/openai/chat-model';
 import { createStore } from './providers/store/create-store';
@@ -41,10 +42,18 @@ async function main(): Promise<number> {
   const logger = createLogger(platforms.length === 0 && !config.logLevelExplicit ? 'warn' : config.logLevel);
 
   const store = await createStore(config.store, logger);
+  const tokenizer = new TiktokenTokenizer(config.tokens.encoding);
+  const knowledge = await createKnowledge(config, {
+    store,
+    tokenizer,
+    logger,
+    clock: systemClock,
+    indexFile: knowledgeIndexFile(config, process.cwd()),
+  });
   const app = buildApp(config, {
     store,
-    tokenizer: new TiktokenTokenizer(config.tokens.encoding),
-    knowledge: new SimpleKnowledgeIndex(store),
+    tokenizer,
+    knowledge: knowledge.knowledge,
     ...(() => {
       const model = createModel(config, logger);
       return model ? { model } : {};
@@ -72,6 +81,7 @@ async function main(): Promise<number> {
       await adapter.run();
     }
   } finally {
+    await knowledge.close();
     await store.close();
   }
   return exitCode;

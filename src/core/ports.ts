@@ -90,21 +90,27 @@ export interface KnowledgeDocument {
   readonly addedAt: string;
 }
 
-export interface NewDocument {
-  readonly title: string;
-  readonly text: string;
-  /** Identity of the source: adding the same source again replaces it. */
-  readonly source: string;
-  readonly url?: string;
-  readonly addedBy: string;
+/** What `/kb add` hands the knowledge base: pasted text, a URL to fetch, or an uploaded file. */
+export type KnowledgeSource =
+  | { readonly kind: 'text'; readonly text: string }
+  | { readonly kind: 'url'; readonly url: string }
+  | { readonly kind: 'file'; readonly name: string; readonly contentType?: string; readonly bytes: Uint8Array };
+
+export interface AddedDocument extends KnowledgeDocument {
+  /** True when the same source was already there and has been replaced. */
+  readonly replaced: boolean;
 }
 
-/** A channel's knowledge: documents in, passages out. */
+/** A channel's knowledge: sources in, passages out. */
 export interface KnowledgeIndex {
-  add(kbId: string, doc: NewDocument): Promise<KnowledgeDocument>;
+  /** Resolves once the document is searchable. Bad input is a `UserError` and changes nothing. */
+  add(kbId: string, source: KnowledgeSource, addedBy: string): Promise<AddedDocument>;
   remove(kbId: string, docId: string): Promise<boolean>;
   list(kbId: string): Promise<KnowledgeDocument[]>;
-  /** Best passages first; `minScore` filters out what is not relevant. */
+  /**
+   * Best passages first. `score` is a relevance from 0 to 1 comparable across queries, which the
+   * relevance threshold (config `retrieval.minScore`) is applied to.
+   */
   search(kbIds: readonly string[], query: string, limit: number): Promise<Passage[]>;
 }
 

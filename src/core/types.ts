@@ -81,6 +81,16 @@ export interface InboundMessage {
   readonly history: readonly ChatMessage[];
 }
 
+/** A file that came with a command (Discord attachment option, Slack file shared with the command). */
+export interface Attachment {
+  readonly name: string;
+  readonly contentType?: string;
+  /** Size in bytes when the platform says it; checked against the limit before downloading. */
+  readonly size?: number;
+  /** Downloads the file; the adapter knows how (and with which token). */
+  download(): Promise<Uint8Array>;
+}
+
 /** One slash command, as every adapter hands it to the core: `/name text`. */
 export interface InboundCommand {
   readonly scope: ChannelScope;
@@ -89,6 +99,7 @@ export interface InboundCommand {
   readonly name: string;
   /** Everything after the command name, unparsed. */
   readonly text: string;
+  readonly attachments?: readonly Attachment[];
 }
 
 /** Where an effective profile value came from (SPEC §1: `show` commands say it). */

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { buildApp, type App } from '../../src/app';
 import { loadConfig, type AppConfig } from '../../src/config';
 import type { ChatModel, Clock, DocumentStore, Logger } from '../../src/core/ports';
-import { SimpleKnowledgeIndex } from '../../src/providers/knowledge/simple-index';
+import { systemClock } from '../../src/core/ports';
+import { createKnowledge } from '../../src/providers/knowledge/create-knowledge';
 import { createSqliteStore } from '../../src/providers/store/sqlite-store';
 import { TiktokenTokenizer } from '../../src/providers/tokenizer';
 import { silentLogger } from './logger';
@@ -49,17 +50,28 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
   const file = path.join(dir, 'store.sqlite');
   const logger = options.logger ?? silentLogger;
   const store = options.store ?? (await createSqliteStore(file, logger));
-  const app = buildApp(options.config ?? testConfig(), {
+  const config = options.config ?? testConfig();
+  const knowledge = await createKnowledge(config, {
     store,
     tokenizer: testTokenizer(),
-    knowledge: new SimpleKnowledgeIndex(store),
+    logger,
+    clock: options.clock ?? systemClock,
+    indexFile: path.join(dir, 'knowledge.sqlite'),
+  });
+  const app = buildApp(config, {
+    store,
+    tokenizer: testTokenizer(),
+    knowledge: knowledge.knowledge,
     ...(options.model ? { model: options.model } : {}),
     logger,
     ...(options.clock ? { clock: options.clock } : {}),
   });
   let closed = false;
   const close = async () => {
-    if (!closed) await store.close();
+    if (!closed) {
+      await knowledge.close();
+      await store.close();
+    }
     closed = true;
   };
   return {

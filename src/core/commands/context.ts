@@ -1,7 +1,7 @@
 import type { KnowledgeIndex } from '../ports';
 import type { ProfileService } from '../profiles/profile-service';
 import type { RetrievalSettings } from '../routes/rag-route';
-import type { ChannelScope, UserRef } from '../types';
+import type { Attachment, ChannelScope, UserRef } from '../types';
 import type { CommandReply } from './reply';
 
 /** What an executor may use. Executors are thin: validation already happened in the parser. */
@@ -11,6 +11,10 @@ export interface CommandContext {
   readonly profiles: ProfileService;
   readonly knowledge: KnowledgeIndex;
   readonly retrieval: RetrievalSettings;
+  /** Files that came with the command (for /kb add). */
+  readonly attachments: readonly Attachment[];
+  /** Largest file accepted, in bytes. */
+  readonly fileBytes: number;
 }
 
 export type Executor<C> = (command: C, ctx: CommandContext) => Promise<CommandReply>;

@@ -1,15 +1,47 @@
 /** `/kb …` over the channel's knowledge base. */
 import { ErrorCode, UserError } from '../errors';
+import type { AddedDocument, KnowledgeSource } from '../ports';
 import { channelKnowledgeBase } from '../profiles/resolve';
-import type { Executor } from './context';
-import { formatTime } from './describe';
+import type { Attachment } from '../types';
+import type { CommandContext, Executor } from './context';
+import { formatTime, who } from './describe';
 import { reply } from './reply';
 import type { KbCommand } from './types';
 
-/** Title of pasted text: its first line, shortened. */
-function titleOf(text: string): string {
-  const line = text.trim().split('\n')[0]?.replace(/^#+\s*/, '') ?? 'Pasted text';
-  return line.length > 60 ? `${line.slice(0, 59)}…` : line || 'Pasted text';
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function confirmation(doc: AddedDocument): string {
+  const verb = doc.replaced ? 'Updated' : 'Added';
+  return `${verb} "${doc.title}" as ${doc.id} (${plural(doc.chunks, 'passage')}); it is searchable now.`;
+}
+
+async function download(attachment: Attachment, ctx: CommandContext): Promise<KnowledgeSource> {
+  const limitMb = (ctx.fileBytes / 1_000_000).toLocaleString('en-US');
+  if (attachment.size !== undefined && attachment.size > ctx.fileBytes) {
+    throw new UserError(ErrorCode.TooLarge, `${attachment.name} is larger than the file limit of ${limitMb} MB.`);
+  }
+  const bytes = await attachment.download();
+  if (bytes.length > ctx.fileBytes) throw new UserError(ErrorCode.TooLarge, `${attachment.name} is larger than the file limit of ${limitMb} MB.`);
+  return { kind: 'file', name: attachment.name, bytes, ...(attachment.contentType ? { contentType: attachment.contentType } : {}) };
+}
+
+/** Each file is added on its own: one bad file is reported and the others still go in. */
+async function addFiles(ctx: CommandContext, kbId: string): Promise<string> {
+  if (ctx.attachments.length === 0) {
+    throw new UserError(ErrorCode.ParseError, 'Nothing to add: give /kb add a URL or some text, or attach a file.');
+  }
+  const lines: string[] = [];
+  for (const attachment of ctx.attachments) {
+    try {
+      lines.push(confirmation(await ctx.knowledge.add(kbId, await download(attachment, ctx), who(ctx.user))));
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      lines.push(`Skipped ${attachment.name}: ${err.message}`);
+    }
+  }
+  return lines.join('\n');
 }
 
 export const executeKb: Executor<KbCommand> = async (command, ctx) => {
@@ -17,22 +49,22 @@ export const executeKb: Executor<KbCommand> = async (command, ctx) => {
   switch (command.action) {
     case 'list': {
       const docs = await ctx.knowledge.list(kbId);
-      if (docs.length === 0) return reply('The knowledge base is empty; add text with /kb add <text>.');
-      const lines = docs.map((d) => `• ${d.id} — ${d.title} (${d.chunks} passage${d.chunks === 1 ? '' : 's'}, added by ${d.addedBy}, ${formatTime(d.addedAt)})`);
+      if (docs.length === 0) return reply('The knowledge base is empty; add text, a URL or a file with /kb add.');
+      const lines = docs.map(
+        (d) => `• ${d.id} — ${d.title}${d.url ? ` <${d.url}>` : ''} (${plural(d.chunks, 'passage')}, added by ${d.addedBy}, ${formatTime(d.addedAt)})`,
+      );
       return reply(`Documents in this channel's knowledge base (${docs.length}):\n${lines.join('\n')}`);
     }
     case 'add': {
-      if (command.source.kind !== 'text') {
-        throw new UserError(
-          ErrorCode.NotAvailable,
-          command.source.kind === 'url'
-            ? 'Adding URLs is not available yet; paste the text with /kb add <text> for now.'
-            : 'Adding files is not available yet; paste the text with /kb add <text> for now.',
-        );
+      switch (command.source.kind) {
+        case 'files':
+          return reply(await addFiles(ctx, kbId));
+        case 'url':
+          return reply(confirmation(await ctx.knowledge.add(kbId, { kind: 'url', url: command.source.url }, who(ctx.user))));
+        case 'text':
+          return reply(confirmation(await ctx.knowledge.add(kbId, { kind: 'text', text: command.source.text }, who(ctx.user))));
       }
-      const text = command.source.text;
-      const doc = await ctx.knowledge.add(kbId, { title: titleOf(text), text, source: `text:${titleOf(text)}`, addedBy: ctx.user.name ?? ctx.user.id });
-      return reply(`Added "${doc.title}" as ${doc.id} (${doc.chunks} passage${doc.chunks === 1 ? '' : 's'}); it is searchable now.`);
+      break;
     }
     case 'remove': {
       const removed = await ctx.knowledge.remove(kbId, command.docId);
@@ -51,4 +83,5 @@ export const executeKb: Executor<KbCommand> = async (command, ctx) => {
       return reply(`Top passages for "${command.query}":\n${lines.join('\n')}`);
     }
   }
+  throw new UserError(ErrorCode.ParseError, 'Unknown /kb action.');
 };

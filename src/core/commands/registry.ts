@@ -6,7 +6,7 @@ import { ErrorCode, UserError, asCodedError, userMessage } from '../errors';
 import type { KnowledgeIndex, Logger, Permissions } from '../ports';
 import type { ProfileService } from '../profiles/profile-service';
 import type { RetrievalSettings } from '../routes/rag-route';
-import type { ChannelScope, InboundCommand, UserRef } from '../types';
+import type { Attachment, ChannelScope, InboundCommand, UserRef } from '../types';
 import type { CommandContext, Executor } from './context';
 import { executeFewshot } from './fewshot';
 import { parseCommand, usageOf } from './grammar';
@@ -37,14 +37,23 @@ export interface CommandRunnerDeps {
   readonly permissions: Permissions;
   readonly limits: ParseLimits;
   readonly retrieval: RetrievalSettings;
+  readonly fileBytes: number;
   readonly logger: Logger;
 }
 
 export class CommandRunner {
   constructor(private readonly deps: CommandRunnerDeps) {}
 
-  private context(scope: ChannelScope, user: UserRef): CommandContext {
-    return { scope, user, profiles: this.deps.profiles, knowledge: this.deps.knowledge, retrieval: this.deps.retrieval };
+  private context(scope: ChannelScope, user: UserRef, attachments: readonly Attachment[] = []): CommandContext {
+    return {
+      scope,
+      user,
+      profiles: this.deps.profiles,
+      knowledge: this.deps.knowledge,
+      retrieval: this.deps.retrieval,
+      attachments,
+      fileBytes: this.deps.fileBytes,
+    };
   }
 
   async run(inbound: InboundCommand): Promise<CommandReply> {
@@ -53,7 +62,7 @@ export class CommandRunner {
     const command = parsed.command;
     if (command.action === 'help') return reply(usageOf(command.family));
     return this.guard(inbound.scope, inbound.user, isMutating(command), { family: command.family, action: command.action }, () =>
-      (registry[command.family] as Executor<Command>)(command, this.context(inbound.scope, inbound.user)),
+      (registry[command.family] as Executor<Command>)(command, this.context(inbound.scope, inbound.user, inbound.attachments)),
     );
   }
 

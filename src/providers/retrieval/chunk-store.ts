@@ -1,7 +1,8 @@
 /**
  * Where `LexicalIndex` keeps chunks. The in-memory postings are rebuilt from the stored, already
- * analysed terms on open, so a backend only stores rows; SQLite implements it now and a
- * PostgreSQL backend can implement the same interface later.
+ * analysed terms on open, so a backend only stores rows and every backend ranks the same way:
+ * SQLite (one process per file) and PostgreSQL (shared by several processes, which learn of each
+ * other's changes through a change log, see `changesSince`).
  */
 import type { TermCounts } from './inverted-index';
 
@@ -33,15 +34,39 @@ export interface ChunkTerms {
   readonly terms: TermCounts;
 }
 
+/**
+ * What other processes changed since a position in the store's change log. Applying it must be
+ * idempotent: a process also reads back its own changes, which it has already applied.
+ */
+export type ChunkChanges =
+  | {
+      readonly reload: false;
+      /** The position to ask from next time. */
+      readonly cursor: number;
+      /** Rows added after the cursor that still exist, in insertion order. */
+      readonly added: readonly ChunkTerms[];
+      /** Rows deleted after the cursor, with the terms they had. */
+      readonly removed: readonly ChunkTerms[];
+    }
+  /** The log no longer reaches back to the cursor (pruned, or terms re-analysed): scan everything again. */
+  | { readonly reload: true };
+
 export interface ChunkStore {
-  /** `sqlite` (or later `postgres`). */
+  /** `sqlite` or `postgres`. */
   readonly kind: string;
+  /** Whether other processes may change the store, so that `changesSince` is worth asking. */
+  readonly shared: boolean;
   /** Which analysis produced the stored terms; a mismatch on open means they must be recomputed. */
   analyzerVersion(): Promise<string | undefined>;
   /** Recomputes every chunk's terms (after the analysis changed) and records the new version. */
   reanalyse(version: string, analyse: (title: string, text: string) => TermCounts): Promise<void>;
-  /** Calls `visit` for every stored chunk, in insertion order. */
-  scanTerms(visit: (row: ChunkTerms) => void): Promise<void>;
+  /**
+   * Calls `visit` for every stored chunk, in insertion order, and returns the change-log position
+   * the scan reflects (0 for a store that is not shared).
+   */
+  scanTerms(visit: (row: ChunkTerms) => void): Promise<number>;
+  /** Changes made (by any process) after `cursor`; a store that is not shared has none. */
+  changesSince(cursor: number): Promise<ChunkChanges>;
   /**
    * Stores chunks in one transaction, replacing chunks with the same (kbId, chunkId). Returns the
    * new row ids (in input order) and the rows that were replaced.

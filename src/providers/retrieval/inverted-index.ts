@@ -85,7 +85,7 @@ class Postings {
 }
 
 /** Min-heap of the best `capacity` (score, slot) pairs; ties go to the lower slot (added first). */
-class TopK {
+export class TopK {
   private readonly scores: Float64Array;
   private readonly slots: Uint32Array;
   private size = 0;
@@ -175,6 +175,21 @@ export class InvertedIndex {
 
   get termCount(): number {
     return this.termIds.size;
+  }
+
+  /**
+   * The score a document would approach if it contained every query term very often: the sum of
+   * the query terms' weights (terms no document has count at the highest idf). Dividing a hit's
+   * score by it gives a relevance from 0 to 1 that is comparable between queries.
+   */
+  scoreBound(query: ReadonlyMap<string, number>): number {
+    let bound = 0;
+    for (const [term, count] of query) {
+      const termId = this.termIds.get(term);
+      const df = termId === undefined ? 0 : Math.max(0, this.postings[termId]!.documentFrequency);
+      bound += count * bm25Idf(Math.max(1, this.liveCount), df);
+    }
+    return bound;
   }
 
   /** Adds a document to `group` (≥ 1) and returns its slot. */

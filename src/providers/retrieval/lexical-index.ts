@@ -1,7 +1,9 @@
 /**
- * BM25 search over chunks of many knowledge bases. Chunks are kept by a `ChunkStore` (SQLite now)
- * and their postings in memory (`InvertedIndex`), rebuilt from the stored terms on open. Changes
- * go to the store first and to memory after, so a failed write leaves both as they were.
+ * BM25 search over chunks of many knowledge bases. Chunks are kept by a `ChunkStore` (SQLite, or
+ * PostgreSQL shared by several processes) and their postings in memory (`InvertedIndex`), rebuilt
+ * from the stored terms on open. Changes go to the store first and to memory after, so a failed
+ * write leaves both as they were. With a shared store, other processes' changes are applied by
+ * `refresh()`, which `search` calls by itself once `refreshIntervalMs` has passed.
  *
  * Collection statistics (document count, average length, document frequencies) are shared by all
  * knowledge bases in the index, as in one Lucene index filtered by a field: a chunk's score does
@@ -12,6 +14,8 @@ import { defaultAnalyzer, type Analyzer } from './analysis';
 import { DEFAULT_BM25, type Bm25Params } from './bm25';
 import type { ChunkInput, ChunkStore, ChunkTerms, StoredChunk } from './chunk-store';
 import { countTerms, InvertedIndex, type TermCounts } from './inverted-index';
+import { PostgresChunkStore } from './postgres-chunk-store';
+import type { PostgresRetrievalOptions } from './postgres-tables';
 import { SqliteChunkStore } from './sqlite-chunk-store';
 
 export interface LexicalIndexOptions {
@@ -19,7 +23,14 @@ export interface LexicalIndexOptions {
   /** Custom analysis; give it its own `analyzerVersion` so stored terms are redone when it changes. */
   readonly analyzer?: Analyzer;
   readonly analyzerVersion?: string;
+  /**
+   * With a store other processes also write (PostgreSQL), `search` first applies their changes
+   * when the last refresh is older than this; 0 refreshes before every search. Default 1000 ms.
+   */
+  readonly refreshIntervalMs?: number;
 }
+
+export const DEFAULT_REFRESH_INTERVAL_MS = 1000;
 
 export interface LexicalHit extends Omit<StoredChunk, 'rowId'> {
   /** BM25 score: higher is better; comparable between searches only for the same query. */
@@ -33,11 +44,16 @@ export const DEFAULT_ANALYZER_VERSION = 'en-snowball-porter2-v1';
 export const MAX_SEARCH_LIMIT = 10_000;
 
 export class LexicalIndex {
-  private readonly postings: InvertedIndex;
+  private postings: InvertedIndex;
+  private readonly bm25: Bm25Params;
   private readonly analyzer: Analyzer;
+  private readonly refreshIntervalMs: number;
   private readonly groupOfKb = new Map<string, number>();
   private readonly slotOfRow = new Map<number, number>();
   private rowOfSlot: number[] = [];
+  /** Position in the store's change log up to which memory reflects the store. */
+  private cursor = 0;
+  private lastRefresh = 0;
   /** Mutations run one at a time so the store and memory always change in the same order. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -45,8 +61,13 @@ export class LexicalIndex {
     private readonly store: ChunkStore,
     options: LexicalIndexOptions,
   ) {
-    this.postings = new InvertedIndex(options.bm25 ?? DEFAULT_BM25);
+    this.bm25 = options.bm25 ?? DEFAULT_BM25;
+    this.postings = new InvertedIndex(this.bm25);
     this.analyzer = options.analyzer ?? defaultAnalyzer;
+    this.refreshIntervalMs = options.refreshIntervalMs ?? DEFAULT_REFRESH_INTERVAL_MS;
+    if (!Number.isFinite(this.refreshIntervalMs) || this.refreshIntervalMs < 0) {
+      throw new InternalError(ErrorCode.Internal, `refreshIntervalMs must be a number ≥ 0, got ${this.refreshIntervalMs}`);
+    }
   }
 
   /** Opens an index over `store`, loading every stored chunk into memory. */
@@ -56,13 +77,24 @@ export class LexicalIndex {
     if ((await store.analyzerVersion()) !== version) {
       await store.reanalyse(version, (title, text) => index.analyseChunk(title, text));
     }
-    await store.scanTerms((row) => index.addToMemory(row.rowId, row.kbId, row.terms));
+    await index.loadAll();
     return index;
   }
 
   /** Opens (or creates) an SQLite-backed index; `:memory:` for a throwaway one. */
   static openSqlite(file: string, options: LexicalIndexOptions = {}): Promise<LexicalIndex> {
     return LexicalIndex.open(SqliteChunkStore.open(file), options);
+  }
+
+  /** Opens an index on PostgreSQL, creating its tables when missing; several processes may share them. */
+  static async openPostgres(postgres: PostgresRetrievalOptions, options: LexicalIndexOptions = {}): Promise<LexicalIndex> {
+    const store = await PostgresChunkStore.open(postgres);
+    try {
+      return await LexicalIndex.open(store, options);
+    } catch (err) {
+      await store.close().catch(() => undefined);
+      throw err;
+    }
   }
 
   /** Number of searchable chunks. */
@@ -78,12 +110,23 @@ export class LexicalIndex {
   /** Adds chunks (one transaction); a chunk whose (kbId, chunkId) exists replaces it. */
   async add(chunks: readonly ChunkInput[]): Promise<void> {
     chunks.forEach(validateChunk);
-    const analysed = chunks.map((chunk) => ({ ...chunk, terms: this.analyseChunk(chunk.title, chunk.text) }));
+    // A chunk id repeated within the batch: the last one wins, as if added one after the other.
+    const lastOfEach = new Map<string, ChunkInput>();
+    for (const chunk of chunks) {
+      const key = JSON.stringify([chunk.kbId, chunk.chunkId]);
+      lastOfEach.delete(key);
+      lastOfEach.set(key, chunk);
+    }
+    const analysed = [...lastOfEach.values()].map((chunk) => ({ ...chunk, terms: this.analyseChunk(chunk.title, chunk.text) }));
+    if (analysed.length === 0) return;
     return this.exclusive(async () => {
       const { added, replaced } = await this.store.put(analysed);
-      added.forEach((rowId, i) => this.addToMemory(rowId, analysed[i]!.kbId, analysed[i]!.terms));
-      // After adding: a chunk id repeated within this batch replaces a row added just above.
       this.removeFromMemory(replaced);
+      // In row order, as a reopen or another process loads them, so ties rank the same everywhere.
+      added
+        .map((rowId, i) => ({ rowId, chunk: analysed[i]! }))
+        .sort((a, b) => a.rowId - b.rowId)
+        .forEach(({ rowId, chunk }) => this.addToMemory(rowId, chunk.kbId, chunk.terms));
     });
   }
 
@@ -111,6 +154,7 @@ export class LexicalIndex {
    * result means nothing matched at all.
    */
   async search(query: string, limit: number, kbIds?: readonly string[]): Promise<LexicalHit[]> {
+    if (this.store.shared && Date.now() - this.lastRefresh >= this.refreshIntervalMs) await this.refresh();
     const hits = this.searchRows(query, limit, kbIds);
     if (hits.length === 0) return [];
     const chunks = await this.store.fetch(hits.map((hit) => hit.rowId));
@@ -118,7 +162,35 @@ export class LexicalIndex {
     return chunks.map(({ rowId, ...chunk }) => ({ ...chunk, score: scoreOfRow.get(rowId) ?? 0 }));
   }
 
-  /** `search` without reading chunk text back: store row ids and scores, best first. */
+  /** The highest score any chunk could reach for `query` (see `InvertedIndex.scoreBound`); 0 for an empty query. */
+  scoreBound(query: string): number {
+    const queryCounts = new Map<string, number>();
+    for (const term of this.analyzer(query)) queryCounts.set(term, (queryCounts.get(term) ?? 0) + 1);
+    return this.postings.scoreBound(queryCounts);
+  }
+
+  /**
+   * Applies what other processes sharing the store changed since the last refresh (a no-op for a
+   * store only this process writes). `search` calls it by itself; call it to be sure right now.
+   */
+  refresh(): Promise<void> {
+    return this.exclusive(async () => {
+      const changes = await this.store.changesSince(this.cursor);
+      if (changes.reload) {
+        await this.loadAll();
+        return;
+      }
+      // Idempotent: this process reads back its own changes too, which memory already reflects.
+      this.removeFromMemory(changes.removed);
+      for (const row of changes.added) {
+        if (!this.slotOfRow.has(row.rowId)) this.addToMemory(row.rowId, row.kbId, row.terms);
+      }
+      this.cursor = changes.cursor;
+      this.lastRefresh = Date.now();
+    });
+  }
+
+  /** `search` without reading chunk text back or refreshing: store row ids and scores, best first. */
   searchRows(query: string, limit: number, kbIds?: readonly string[]): { rowId: number; score: number }[] {
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SEARCH_LIMIT) {
       throw new InternalError(ErrorCode.Internal, `search limit must be an integer from 1 to ${MAX_SEARCH_LIMIT}, got ${limit}`);
@@ -146,6 +218,15 @@ export class LexicalIndex {
     const result = this.queue.then(action, action);
     this.queue = result.catch(() => undefined);
     return result;
+  }
+
+  /** Replaces memory with everything stored (on open, and when the change log no longer reaches back). */
+  private async loadAll(): Promise<void> {
+    this.postings = new InvertedIndex(this.bm25);
+    this.slotOfRow.clear();
+    this.rowOfSlot = [];
+    this.cursor = await this.store.scanTerms((row) => this.addToMemory(row.rowId, row.kbId, row.terms));
+    this.lastRefresh = Date.now();
   }
 
   private addToMemory(rowId: number, kbId: string, terms: TermCounts): void {
@@ -179,6 +260,12 @@ function validateChunk(chunk: ChunkInput, position: number): void {
   for (const field of ['title', 'text'] as const) {
     if (typeof chunk[field] !== 'string') {
       throw new InternalError(ErrorCode.Internal, `chunk ${position + 1} (${chunk.chunkId}) has no ${field} text`);
+    }
+  }
+  // PostgreSQL text cannot hold NUL; refusing it everywhere keeps both backends alike.
+  for (const field of ['kbId', 'docId', 'chunkId', 'title', 'text', 'url', 'location'] as const) {
+    if (chunk[field]?.includes('\u0000')) {
+      throw new InternalError(ErrorCode.Internal, `chunk ${position + 1} (${chunk.chunkId}) has a NUL character in its ${field}`);
     }
   }
 }

@@ -10,6 +10,7 @@ import {
   decodeTerms,
   encodeTerms,
   type AnalysedChunk,
+  type ChunkChanges,
   type ChunkStore,
   type ChunkTerms,
   type StoredChunk,
@@ -76,6 +77,8 @@ function toChunk(row: ChunkRow): StoredChunk {
 
 export class SqliteChunkStore implements ChunkStore {
   readonly kind = 'sqlite';
+  /** One process per file: nobody else changes it, so there is no change log to read. */
+  readonly shared = false;
 
   private constructor(private readonly db: Database.Database) {}
 
@@ -132,13 +135,18 @@ export class SqliteChunkStore implements ChunkStore {
     });
   }
 
-  scanTerms(visit: (row: ChunkTerms) => void): Promise<void> {
+  scanTerms(visit: (row: ChunkTerms) => void): Promise<number> {
     return this.run('load chunks', () => {
       const rows = this.db
         .prepare('SELECT row_id, kb_id, terms, term_length FROM lexical_chunks ORDER BY row_id')
         .iterate() as IterableIterator<TermsRow>;
       for (const row of rows) visit(toTerms(row));
+      return 0;
     });
+  }
+
+  changesSince(cursor: number): Promise<ChunkChanges> {
+    return Promise.resolve({ reload: false, cursor, added: [], removed: [] });
   }
 
   put(chunks: readonly AnalysedChunk[]): Promise<{ added: number[]; replaced: ChunkTerms[] }> {

@@ -1,0 +1,247 @@
+/**
+ * The channel knowledge bases behind the core's `KnowledgeIndex` port: sources are read
+ * (text, URL, file), chunked along their structure, and indexed for BM25 (and, when an embedding
+ * model is configured, for vector search, fused with reciprocal-rank fusion). A small catalogue in
+ * the document store lists each knowledge base's documents; the same source added again replaces
+ * its document (keeping its id) instead of duplicating it.
+ */
+import { createHash } from 'node:crypto';
+import { ErrorCode, UserError } from '../../core/errors';
+import type {
+  AddedDocument,
+  Clock,
+  DocumentStore,
+  Embedder,
+  KnowledgeDocument,
+  KnowledgeIndex,
+  KnowledgeSource,
+  Logger,
+  Passage,
+  Tokenizer,
+} from '../../core/ports';
+import { chunkDocument, type ChunkingOptions } from '../ingest/chunk';
+import type { ExtractedDocument } from '../ingest/document';
+import { extractDocument } from '../ingest/extract';
+import { fetchUrl, type FetchLimits } from '../ingest/fetch-url';
+import { extractMarkdown } from '../ingest/markdown';
+import type { LexicalHit, LexicalIndex } from '../retrieval/lexical-index';
+import { rrf } from '../retrieval/rrf';
+import type { VectorSearch } from './vector-search';
+
+export interface KnowledgeLimits {
+  /** Largest extracted text of one document, in characters. */
+  readonly documentChars: number;
+  readonly chunking: ChunkingOptions;
+  readonly fetch: FetchLimits;
+}
+
+interface CatalogEntry extends KnowledgeDocument {
+  /** Hash of the extracted text: re-adding an unchanged source is cheap and says so. */
+  readonly contentHash: string;
+}
+
+interface Catalog {
+  nextId: number;
+  documents: CatalogEntry[];
+}
+
+export interface IndexedKnowledgeDeps {
+  readonly catalog: DocumentStore;
+  readonly lexical: LexicalIndex;
+  /** Present when an embedding model is configured: hybrid retrieval. */
+  readonly vectors?: VectorSearch;
+  readonly tokenizer: Tokenizer;
+  readonly limits: KnowledgeLimits;
+  readonly logger: Logger;
+  readonly clock: Clock;
+}
+
+interface ReadSource {
+  readonly extracted: ExtractedDocument;
+  /** Identity of the source: the same identity replaces the earlier document. */
+  readonly identity: string;
+  readonly label: string;
+  readonly url?: string;
+}
+
+/** How many candidates each ranking contributes before fusion and the threshold. */
+const CANDIDATES_PER_RESULT = 4;
+
+export class IndexedKnowledge implements KnowledgeIndex {
+  /** Adds to one knowledge base run one at a time, so the same source added twice at once is still one document. */
+  private readonly adding = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly deps: IndexedKnowledgeDeps) {}
+
+  private catalogKey(kbId: string): string {
+    return `kb-catalog:${kbId}`;
+  }
+
+  private async read(source: KnowledgeSource): Promise<ReadSource> {
+    switch (source.kind) {
+      case 'text': {
+        const extracted = extractMarkdown(source.text, 'Pasted text');
+        // Pasted text is identified by its title (first line): pasting an updated version of the
+        // same note replaces it.
+        return { extracted, identity: `text:${extracted.title.toLowerCase()}`, label: extracted.title };
+      }
+      case 'url': {
+        const fetched = await fetchUrl(source.url, this.deps.limits.fetch);
+        const extracted = await extractDocument({
+          bytes: fetched.bytes,
+          name: new URL(fetched.url).pathname || fetched.url,
+          ...(fetched.contentType ? { contentType: fetched.contentType } : {}),
+        });
+        const url = new URL(source.url);
+        url.hash = '';
+        return { extracted, identity: `url:${url.toString()}`, label: extracted.title, url: fetched.url };
+      }
+      case 'file': {
+        const extracted = await extractDocument({
+          bytes: source.bytes,
+          name: source.name,
+          ...(source.contentType ? { contentType: source.contentType } : {}),
+        });
+        return { extracted, identity: `file:${source.name.toLowerCase()}`, label: source.name };
+      }
+    }
+  }
+
+  add(kbId: string, source: KnowledgeSource, addedBy: string): Promise<AddedDocument> {
+    const previous = this.adding.get(kbId) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(() => this.addNow(kbId, source, addedBy));
+    this.adding.set(kbId, run);
+    void run.finally(() => {
+      if (this.adding.get(kbId) === run) this.adding.delete(kbId);
+    }).catch(() => undefined);
+    return run;
+  }
+
+  private async addNow(kbId: string, source: KnowledgeSource, addedBy: string): Promise<AddedDocument> {
+    const read = await this.read(source);
+    const fullText = read.extracted.blocks.map((b) => b.text).join('\n\n');
+    if (fullText.length > this.deps.limits.documentChars) {
+      throw new UserError(
+        ErrorCode.TooLarge,
+        `${read.label} has ${fullText.length.toLocaleString('en-US')} characters of text; the limit is ${this.deps.limits.documentChars.toLocaleString('en-US')}.`,
+      );
+    }
+    const chunks = chunkDocument(read.extracted, this.deps.tokenizer, this.deps.limits.chunking);
+    const contentHash = createHash('sha256').update(fullText).digest('hex');
+
+    // Reserve the id (or find the document this source replaces) first, index, then publish the
+    // catalogue entry: a failure while indexing leaves the catalogue as it was.
+    const catalog = (await this.deps.catalog.get<Catalog>(this.catalogKey(kbId))) ?? { nextId: 1, documents: [] };
+    const existing = catalog.documents.find((d) => d.source === read.identity);
+    let docId = existing?.id;
+    if (!docId) {
+      await this.deps.catalog.update<Catalog>(this.catalogKey(kbId), (current) => {
+        const next: Catalog = current ? structuredClone(current) : { nextId: 1, documents: [] };
+        docId = `d${next.nextId++}`;
+        return next;
+      });
+    }
+    const id = docId!;
+    await this.deps.lexical.remove(kbId, id);
+    await this.deps.lexical.add(
+      chunks.map((chunk, i) => ({
+        kbId,
+        docId: id,
+        chunkId: `${id}#${i + 1}`,
+        title: read.extracted.title,
+        text: chunk.text,
+        ...(read.url ? { url: read.url } : {}),
+        ...(chunk.location ? { location: chunk.location } : {}),
+      })),
+    );
+    if (this.deps.vectors) {
+      await this.deps.vectors.index(kbId, id, chunks.map((chunk, i) => ({ chunkId: `${id}#${i + 1}`, text: chunk.text })));
+    }
+
+    const entry: CatalogEntry = {
+      id,
+      kbId,
+      title: read.extracted.title,
+      source: read.identity,
+      ...(read.url ? { url: read.url } : {}),
+      chunks: chunks.length,
+      addedBy,
+      addedAt: this.deps.clock.now().toISOString(),
+      contentHash,
+    };
+    await this.deps.catalog.update<Catalog>(this.catalogKey(kbId), (current) => {
+      const next: Catalog = current ? structuredClone(current) : { nextId: 1, documents: [] };
+      next.documents = [...next.documents.filter((d) => d.id !== id && d.source !== read.identity), entry];
+      return next;
+    });
+    this.deps.logger.info({ kbId, docId: id, chunks: chunks.length, replaced: Boolean(existing) }, 'document indexed');
+    const { contentHash: _hash, ...summary } = entry;
+    return { ...summary, replaced: Boolean(existing) };
+  }
+
+  async remove(kbId: string, docId: string): Promise<boolean> {
+    let found = false;
+    await this.deps.catalog.update<Catalog>(this.catalogKey(kbId), (current) => {
+      const next: Catalog = current ? structuredClone(current) : { nextId: 1, documents: [] };
+      found = next.documents.some((d) => d.id === docId);
+      next.documents = next.documents.filter((d) => d.id !== docId);
+      return next;
+    });
+    const removedChunks = await this.deps.lexical.remove(kbId, docId);
+    if (this.deps.vectors) await this.deps.vectors.remove(kbId, docId);
+    return found || removedChunks > 0;
+  }
+
+  async list(kbId: string): Promise<KnowledgeDocument[]> {
+    const catalog = await this.deps.catalog.get<Catalog>(this.catalogKey(kbId));
+    return (catalog?.documents ?? []).map(({ contentHash: _hash, ...doc }) => doc);
+  }
+
+  async search(kbIds: readonly string[], query: string, limit: number): Promise<Passage[]> {
+    if (kbIds.length === 0 || !query.trim()) return [];
+    const candidates = Math.max(limit * CANDIDATES_PER_RESULT, 20);
+    const lexicalHits = await this.deps.lexical.search(query, candidates, kbIds);
+    const bound = this.deps.lexical.scoreBound(query);
+    const relevance = (hit: LexicalHit) => (bound > 0 ? Math.min(1, hit.score / bound) : 0);
+    const toPassage = (hit: LexicalHit, score: number): Passage => ({
+      docId: hit.docId,
+      chunkId: hit.chunkId,
+      title: hit.title,
+      text: hit.text,
+      ...(hit.url ? { url: hit.url } : {}),
+      ...(hit.location ? { location: hit.location } : {}),
+      score,
+    });
+
+    if (!this.deps.vectors) return lexicalHits.slice(0, limit).map((hit) => toPassage(hit, relevance(hit)));
+
+    // Hybrid: fuse the BM25 and vector rankings; a passage's relevance is the better of its
+    // normalised BM25 score and its cosine similarity.
+    const vectorHits = await this.deps.vectors.search(kbIds, query, candidates);
+    const key = (kbId: string, chunkId: string) => `${kbId}\u0000${chunkId}`;
+    const byKey = new Map<string, { hit?: LexicalHit; lexical: number; cosine: number }>();
+    for (const hit of lexicalHits) byKey.set(key(hit.kbId, hit.chunkId), { hit, lexical: relevance(hit), cosine: 0 });
+    for (const v of vectorHits) {
+      const entry = byKey.get(key(v.kbId, v.chunkId)) ?? { lexical: 0, cosine: 0 };
+      entry.cosine = v.score;
+      byKey.set(key(v.kbId, v.chunkId), entry);
+    }
+    const fused = rrf([lexicalHits.map((h) => key(h.kbId, h.chunkId)), vectorHits.map((v) => key(v.kbId, v.chunkId))]);
+    const missing = fused
+      .slice(0, limit)
+      .map((f) => f.id)
+      .filter((k) => !byKey.get(k)?.hit);
+    if (missing.length) {
+      for (const chunk of await this.deps.vectors.chunks(missing.map((k) => k.split('\u0000') as [string, string]))) {
+        const entry = byKey.get(key(chunk.kbId, chunk.chunkId));
+        if (entry) entry.hit = { ...chunk, score: 0 };
+      }
+    }
+    return fused
+      .slice(0, limit)
+      .flatMap((f) => {
+        const entry = byKey.get(f.id);
+        return entry?.hit ? [toPassage(entry.hit, Math.max(entry.lexical, entry.cosine))] : [];
+      });
+  }
+}

@@ -1,0 +1,334 @@
+/**
+ * One behaviour contract for every `DocumentStore` backend, in the spirit of keyv's
+ * `@keyv/test-suite`: each backend's test file is essentially one call to `storeContractSuite`.
+ *
+ * Keys carry a per-run prefix so runs never collide on a shared Redis or PostgreSQL, and every key a
+ * test writes is deleted afterwards.
+ */
+import { randomBytes } from 'node:crypto';
+import { ErrorCode, InternalError } from '../../src/core/errors';
+import type { DocumentStore } from '../../src/core/ports';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Long enough above the TTLs below that expiry has certainly happened, on any backend. */
+const TTL_MS = 150;
+const PAST_TTL_MS = 450;
+
+async function expectStoreError(promise: Promise<unknown>, message?: RegExp): Promise<void> {
+  const err: unknown = await promise.then(
+    () => {
+      throw new Error('expected the store to refuse, but it accepted');
+    },
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(InternalError);
+  expect(err).toMatchObject({ code: ErrorCode.StoreError });
+  if (message) expect((err as Error).message).toMatch(message);
+}
+
+export function storeContractSuite(kind: string, makeStore: () => Promise<DocumentStore>): void {
+  describe(`${kind} store: DocumentStore contract`, () => {
+    const runId = `contract-${process.pid}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+    const written = new Set<string>();
+    /** A key unique to this run; remembered so afterAll can delete it. */
+    const key = (name: string): string => {
+      const k = `${runId}:${name}`;
+      written.add(k);
+      return k;
+    };
+    const opened: DocumentStore[] = [];
+    /** Another store on the same backend: its own connections and locks, as another process would have. */
+    const open = async (): Promise<DocumentStore> => {
+      const s = await makeStore();
+      opened.push(s);
+      return s;
+    };
+    /**
+     * A second instance with its connections already up (one update opens data and lock
+     * connections), so a race with the first instance starts at once rather than after a connect.
+     */
+    const openWarm = async (): Promise<DocumentStore> => {
+      const s = await open();
+      await s.update(key('warm-up'), () => 'warm');
+      return s;
+    };
+    let store: DocumentStore;
+
+    beforeAll(async () => {
+      store = await open();
+    });
+
+    afterAll(async () => {
+      try {
+        for (const k of written) await opened[0]?.delete(k);
+      } finally {
+        // Closed even when cleaning up failed, so a broken backend cannot keep jest from exiting.
+        await Promise.all(opened.map((s) => s.close()));
+      }
+    });
+
+    it('says which backend it is', () => {
+      expect(store.kind).toBe(kind);
+    });
+
+    it('returns undefined for a key never written', async () => {
+      expect(await store.get(key('never-written'))).toBeUndefined();
+    });
+
+    it('round-trips every kind of JSON value, falsy ones included', async () => {
+      const values: unknown[] = [
+        { profile: { persona: 'terse', fewshot: [{ id: 'a1', input: 'hi', output: 'yo' }] }, route: 'rag' },
+        [1, 'two', { three: 3 }, [4], null, true],
+        'plain text',
+        ':starts with a colon',
+        0,
+        -12.5,
+        false,
+        true,
+        null,
+        '',
+        [],
+        {},
+      ];
+      for (const [i, value] of values.entries()) {
+        await store.set(key(`json-${i}`), value);
+      }
+      for (const [i, value] of values.entries()) {
+        expect(await store.get(key(`json-${i}`))).toEqual(value);
+      }
+    });
+
+    it('keeps unicode keys and values intact', async () => {
+      const k = key('ユニコード-🔑-ключ-مفتاح');
+      const value = {
+        text: 'naïve café — 日本語 • русский • العربية • עברית • 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 • 👩🏽‍💻🚀',
+        combining: 'e\u0301 a\u0308',
+        invisible: 'zero\u200bwidth',
+        escapes: 'line\nbreak\t"quoted" \\backslash\\ \u0000 nul',
+        '键🔑': 'unicode property name',
+      };
+      await store.set(k, value);
+      expect(await store.get(k)).toEqual(value);
+    });
+
+    it('stores and returns a value of about 1 MB', async () => {
+      const k = key('large');
+      const value = {
+        body: 'channelwise ✓ '.repeat(75_000), // ~1 MB of UTF-8
+        chunks: Array.from({ length: 1000 }, (_, i) => ({ id: `chunk-${i}`, n: i })),
+      };
+      await store.set(k, value);
+      const back = await store.get<typeof value>(k);
+      expect(back?.body.length).toBe(value.body.length);
+      expect(back).toEqual(value);
+    });
+
+    it('gives each caller its own copy of a document', async () => {
+      const k = key('copies');
+      await store.set(k, { list: [1, 2] });
+      const first = await store.get<{ list: number[] }>(k);
+      first?.list.push(3);
+      expect(await store.get(k)).toEqual({ list: [1, 2] });
+    });
+
+    it('overwrites on set and reports deletes', async () => {
+      const k = key('overwrite');
+      await store.set(k, 'first');
+      await store.set(k, 'second');
+      expect(await store.get(k)).toBe('second');
+      expect(await store.delete(k)).toBe(true);
+      expect(await store.get(k)).toBeUndefined();
+      expect(await store.delete(k)).toBe(false);
+    });
+
+    it('refuses values JSON cannot hold and keeps what was stored', async () => {
+      const k = key('bad-values');
+      await store.set(k, 'kept');
+      const circular: Record<string, unknown> = {};
+      circular['self'] = circular;
+      await expectStoreError(store.set(k, undefined), /not JSON/);
+      await expectStoreError(store.set(k, 10n));
+      await expectStoreError(store.set(k, circular));
+      await expectStoreError(store.set(k, { nested: 1n }));
+      expect(await store.get(k)).toBe('kept');
+    });
+
+    it('refuses a ttl that is not a positive number of milliseconds', async () => {
+      const k = key('bad-ttl');
+      await expectStoreError(store.set(k, 'x', 0), /ttlMs/);
+      await expectStoreError(store.set(k, 'x', -5), /ttlMs/);
+      await expectStoreError(store.setIfAbsent(k, 'x', Number.NaN), /ttlMs/);
+      expect(await store.get(k)).toBeUndefined();
+    });
+
+    it('forgets a value once its ttl has passed, and only that value', async () => {
+      const expiring = key('ttl-expiring');
+      const lasting = key('ttl-lasting');
+      await store.set(expiring, { short: true }, TTL_MS);
+      await store.set(lasting, { short: false });
+      expect(await store.get(expiring)).toEqual({ short: true });
+      await sleep(PAST_TTL_MS);
+      expect(await store.get(expiring)).toBeUndefined();
+      expect(await store.get(lasting)).toEqual({ short: false });
+    });
+
+    it('update creates a missing document from undefined', async () => {
+      const k = key('update-create');
+      const seen: unknown[] = [];
+      const result = await store.update<{ n: number }>(k, (current) => {
+        seen.push(current);
+        return { n: 1 };
+      });
+      expect(seen).toEqual([undefined]);
+      expect(result).toEqual({ n: 1 });
+      expect(await store.get(k)).toEqual({ n: 1 });
+    });
+
+    it('update changes an existing document, with sync and async mutate', async () => {
+      const k = key('update-modify');
+      await store.set(k, { n: 1, name: 'x' });
+      await store.update<{ n: number; name: string }>(k, (current) => ({ ...current!, n: current!.n + 1 }));
+      const result = await store.update<{ n: number; name: string }>(k, async (current) => {
+        await sleep(1);
+        return { ...current!, n: current!.n * 10 };
+      });
+      expect(result).toEqual({ n: 20, name: 'x' });
+      expect(await store.get(k)).toEqual({ n: 20, name: 'x' });
+    });
+
+    it('an update whose mutate throws writes nothing and passes the error on unchanged', async () => {
+      const existing = key('abort-existing');
+      const missing = key('abort-missing');
+      await store.set(existing, { version: 1 });
+      const refusal = new Error('refused by mutate');
+      await expect(store.update(existing, () => { throw refusal; })).rejects.toBe(refusal);
+      await expect(store.update(missing, async () => Promise.reject(refusal))).rejects.toBe(refusal);
+      expect(await store.get(existing)).toEqual({ version: 1 });
+      expect(await store.get(missing)).toBeUndefined();
+      // The key is not left locked: the next update goes through.
+      await store.update<{ version: number }>(existing, (c) => ({ version: c!.version + 1 }));
+      expect(await store.get(existing)).toEqual({ version: 2 });
+    });
+
+    it('an update whose mutate returns no JSON value writes nothing', async () => {
+      const k = key('update-undefined');
+      await store.set(k, ['kept']);
+      await expectStoreError(store.update(k, () => undefined), /not JSON/);
+      expect(await store.get(k)).toEqual(['kept']);
+    });
+
+    it('update keeps the document expiring when it was set with a ttl', async () => {
+      const k = key('update-keeps-ttl');
+      await store.set(k, 1, TTL_MS);
+      expect(await store.update<number>(k, (n) => (n ?? 0) + 1)).toBe(2);
+      expect(await store.get(k)).toBe(2);
+      await sleep(PAST_TTL_MS);
+      expect(await store.get(k)).toBeUndefined();
+    });
+
+    it('an update may update other keys from inside, but refuses its own key instead of hanging', async () => {
+      const outer = key('nested-outer');
+      const inner = key('nested-inner');
+      await store.update<string[]>(outer, async (list) => {
+        await store.update<number>(inner, (n) => (n ?? 0) + 1);
+        return [...(list ?? []), 'outer done'];
+      });
+      expect(await store.get(outer)).toEqual(['outer done']);
+      expect(await store.get(inner)).toBe(1);
+      await expectStoreError(
+        store.update<number>(outer, async () => store.update<number>(outer, () => 1)),
+        /inside its own update/,
+      );
+      expect(await store.get(outer)).toEqual(['outer done']);
+    });
+
+    it('setIfAbsent stores only when the key is absent', async () => {
+      const k = key('set-if-absent');
+      expect(await store.setIfAbsent(k, { first: true })).toBe(true);
+      expect(await store.setIfAbsent(k, { first: false })).toBe(false);
+      expect(await store.get(k)).toEqual({ first: true });
+      await store.delete(k);
+      expect(await store.setIfAbsent(k, { again: true })).toBe(true);
+      expect(await store.get(k)).toEqual({ again: true });
+      const storedNull = key('set-if-absent-null');
+      await store.set(storedNull, null);
+      expect(await store.setIfAbsent(storedNull, 'replacement')).toBe(false);
+      expect(await store.get(storedNull)).toBeNull();
+    });
+
+    it('setIfAbsent treats an expired key as absent (a de-duplication window)', async () => {
+      const k = key('dedupe-window');
+      expect(await store.setIfAbsent(k, 'event-1', TTL_MS)).toBe(true);
+      expect(await store.setIfAbsent(k, 'event-1 again', TTL_MS)).toBe(false);
+      await sleep(PAST_TTL_MS);
+      expect(await store.setIfAbsent(k, 'event-1 after the window')).toBe(true);
+      expect(await store.get(k)).toBe('event-1 after the window');
+    });
+
+    it('100 concurrent updates appending to one list leave exactly 100 items', async () => {
+      const k = key('concurrent-append');
+      await Promise.all(
+        Array.from({ length: 100 }, (_, i) => store.update<number[]>(k, (list) => [...(list ?? []), i])),
+      );
+      const list = (await store.get<number[]>(k)) ?? [];
+      expect(list).toHaveLength(100);
+      expect([...list].sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    });
+
+    // Two store objects stand for two processes: each has its own connections and in-process queue,
+    // so only the backend lock keeps them apart. (SQLite is single-process by design; there both
+    // objects share the process-wide lock for the file, which is exactly what SQLite supports.)
+    it('100 concurrent updates from two store instances leave exactly 100 items', async () => {
+      const other = await openWarm();
+      const k = key('concurrent-append-two-instances');
+      await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          (i % 2 === 0 ? store : other).update<string[]>(k, (list) => [...(list ?? []), `item-${i}`]),
+        ),
+      );
+      const list = (await store.get<string[]>(k)) ?? [];
+      expect(list).toHaveLength(100);
+      expect(new Set(list).size).toBe(100);
+    });
+
+    it('100 concurrent setIfAbsent calls on one key from two instances: exactly one wins', async () => {
+      const other = await openWarm();
+      const k = key('concurrent-set-if-absent');
+      const results = await Promise.all(
+        Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? store : other).setIfAbsent(k, { winner: i })),
+      );
+      const winners = results.flatMap((won, i) => (won ? [i] : []));
+      expect(winners).toHaveLength(1);
+      expect(await other.get(k)).toEqual({ winner: winners[0] });
+    });
+
+    it('concurrent updates of many different keys all land', async () => {
+      const keys = Array.from({ length: 30 }, (_, i) => key(`many-keys-${i}`));
+      await Promise.all(
+        keys.flatMap((k) => Array.from({ length: 4 }, () => store.update<number>(k, (n) => (n ?? 0) + 1))),
+      );
+      for (const k of keys) expect(await store.get(k)).toBe(4);
+    });
+
+    it('keeps data across closing and reopening', async () => {
+      const k = key('persistence');
+      const first = await open();
+      await first.set(k, { persona: 'v1' });
+      await first.update<{ persona: string; history?: string[] }>(k, (p) => ({ persona: 'v2', history: [p!.persona] }));
+      await first.close();
+      const reopened = await open();
+      expect(await reopened.get(k)).toEqual({ persona: 'v2', history: ['v1'] });
+    });
+
+    it('answers ping while open; once closed it refuses work, pings false and closes again quietly', async () => {
+      const s = await open();
+      expect(await s.ping()).toBe(true);
+      await s.close();
+      await s.close();
+      expect(await s.ping()).toBe(false);
+      await expectStoreError(s.get(key('after-close')), /closed/);
+      await expectStoreError(s.update(key('after-close'), () => 1), /closed/);
+    });
+  });
+}
