@@ -49,6 +49,7 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
       temperature: config.defaults.temperature,
       trigger: config.defaults.trigger,
       fewshotMode: config.defaults.fewshotMode,
+      noSource: config.defaults.noSource,
     },
     config.limits,
     config.presets,

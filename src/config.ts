@@ -26,6 +26,7 @@ export const defaultsFileSchema = z
         trigger: z.enum(['mention', 'always']),
         temperature: z.number().min(0).max(2),
         fewshotMode: fewshotModeSchema,
+        noSource: z.enum(['refuse', 'answer']),
       })
       .strict(),
     models: z

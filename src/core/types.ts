@@ -32,6 +32,9 @@ export const ROUTES: readonly Route[] = ['prompt', 'rag', 'finetune', 'auto'];
 
 export type Trigger = 'mention' | 'always';
 
+/** RAG with nothing relevant found: say so (`refuse`) or answer without sources, saying so (`answer`). */
+export type NoSourcePolicy = 'refuse' | 'answer';
+
 export type FewshotMode = { readonly kind: 'all' } | { readonly kind: 'auto'; readonly k: number };
 
 export interface FewshotExample {

@@ -1,7 +1,7 @@
 import type { FinalReply, ReplyEvent } from '../../src/core/assistant';
 import { shouldRespond } from '../../src/core/assistant';
 import { ErrorCode } from '../../src/core/errors';
-import { NO_SOURCE_ANSWER, RAG_RULES } from '../../src/core/routes/rag-route';
+import { NO_SOURCE_ANSWER, NO_SOURCE_RULES, RAG_RULES } from '../../src/core/routes/rag-route';
 import type { InboundMessage } from '../../src/core/types';
 import { OpenAIChatModel } from '../../src/providers/openai/chat-model';
 import { admin, makeTestApp, scopeA, type TestApp } from '../helpers/app';
@@ -139,6 +139,16 @@ describe('Assistant', () => {
       const { reply } = await collect(app.assistant.respond(inbound('What is the capital of Mongolia?')));
       expect(reply.text).toBe(NO_SOURCE_ANSWER);
       expect(fake.requests).toHaveLength(0);
+    });
+
+    it('with /kb strict off, answers without sources and is told to say so', async () => {
+      await app.profiles.setNoSource(scopeA, admin, 'answer');
+      fake.enqueue('chat', { text: 'Not from the knowledge base: Ulaanbaatar.' });
+      const { reply } = await collect(app.assistant.respond(inbound('What is the capital of Mongolia?')));
+      expect(reply.text).toBe('Not from the knowledge base: Ulaanbaatar.');
+      const [body] = fake.chatBodies();
+      expect(body?.messages[0]?.content).toBe(`${app.config.defaults.persona}\n\n${NO_SOURCE_RULES}`);
+      expect(body?.messages.some((m) => String(m.content).includes('<sources>'))).toBe(false);
     });
 
     it('treats a planted instruction in a document as data: persona and route stay as they were', async () => {

@@ -388,27 +388,44 @@ function modelSet(word: string, after: string, usage: string): ModelCommand {
   return { family: 'model', action: 'set', model };
 }
 
+/** `--workspace` right after list/add/remove targets the workspace-wide knowledge base. */
+function workspaceFlag(rest: string): { workspace: boolean; rest: string } {
+  const match = /^(?:--|—|–)workspace(?:\s+|$)/i.exec(rest);
+  return match ? { workspace: true, rest: rest.slice(match[0].length) } : { workspace: false, rest };
+}
+
 function parseKb(args: Args): KbCommand {
   const family = 'kb';
+  const flag = workspaceFlag(args.rest);
+  const target = flag.workspace ? { workspace: true } : {};
   switch (args.keyword) {
     case '':
     case 'list':
-      noArgs(args, '/kb list');
-      return { family, action: 'list' };
+      noArgs({ ...args, rest: flag.rest }, '/kb list [--workspace]');
+      return { family, action: 'list', ...target };
     case 'add':
-      return { family, action: 'add', source: kbSource(args.rest) };
+      return { family, action: 'add', ...target, source: kbSource(flag.rest) };
     case 'remove': {
-      const usage = '/kb remove <doc-id>, with an id shown by /kb list';
-      const [word, after] = splitFirstWord(args.rest);
+      const usage = '/kb remove [--workspace] <doc-id>, with an id shown by /kb list';
+      const [word, after] = splitFirstWord(flag.rest);
       if (word === '') fail('Say which document to remove', usage);
-      if (after !== '') fail(`Remove one document at a time, not ${quote(args.rest)}`, usage);
+      if (after !== '') fail(`Remove one document at a time, not ${quote(flag.rest)}`, usage);
       const docId = bareToken(word);
       if (docId === '' || docId.length > DOC_ID_MAX_CHARS) fail(`${quote(word)} is not a document id`, usage);
-      return { family, action: 'remove', docId };
+      return { family, action: 'remove', docId, ...target };
     }
     case 'search':
       if (args.rest === '') fail('Say what to search for', '/kb search <query>');
       return { family, action: 'search', query: args.rest };
+    case 'attach':
+    case 'detach':
+      noArgs(args, `/kb ${args.keyword}`);
+      return { family, action: args.keyword };
+    case 'strict': {
+      const value = args.rest.toLowerCase();
+      if (value !== 'on' && value !== 'off') fail('Say on or off', '/kb strict on | off');
+      return { family, action: 'strict', on: value === 'on' };
+    }
     default:
       return unknownSubcommand(args);
   }

@@ -1,7 +1,7 @@
 /** `/kb …` over the channel's knowledge base. */
 import { ErrorCode, UserError } from '../errors';
 import type { AddedDocument, KnowledgeSource } from '../ports';
-import { channelKnowledgeBase } from '../profiles/resolve';
+import { channelKnowledgeBase, workspaceKnowledgeBase } from '../profiles/resolve';
 import type { Attachment } from '../types';
 import type { CommandContext, Executor } from './context';
 import { formatTime, who } from './describe';
@@ -45,15 +45,38 @@ async function addFiles(ctx: CommandContext, kbId: string): Promise<string> {
 }
 
 export const executeKb: Executor<KbCommand> = async (command, ctx) => {
-  const kbId = channelKnowledgeBase(ctx.scope);
+  const onWorkspace = 'workspace' in command && command.workspace === true;
+  const kbId = onWorkspace ? workspaceKnowledgeBase(ctx.scope) : channelKnowledgeBase(ctx.scope);
+  const which = onWorkspace ? "the workspace's knowledge base" : "this channel's knowledge base";
   switch (command.action) {
     case 'list': {
       const docs = await ctx.knowledge.list(kbId);
-      if (docs.length === 0) return reply('The knowledge base is empty; add text, a URL or a file with /kb add.');
+      if (docs.length === 0) return reply(`${onWorkspace ? "The workspace's" : 'The'} knowledge base is empty; add text, a URL or a file with /kb add${onWorkspace ? ' --workspace' : ''}.`);
       const lines = docs.map(
         (d) => `• ${d.id} — ${d.title}${d.url ? ` <${d.url}>` : ''} (${plural(d.chunks, 'passage')}, added by ${d.addedBy}, ${formatTime(d.addedAt)})`,
       );
-      return reply(`Documents in this channel's knowledge base (${docs.length}):\n${lines.join('\n')}`);
+      return reply(`Documents in ${which} (${docs.length}):\n${lines.join('\n')}`);
+    }
+    case 'attach':
+    case 'detach': {
+      const profile = await ctx.profiles.resolve(ctx.scope);
+      const shared = workspaceKnowledgeBase(ctx.scope);
+      const attached = profile.knowledgeBases.value.filter((id) => id !== channelKnowledgeBase(ctx.scope));
+      const next = command.action === 'attach' ? [...new Set([...attached, shared])] : attached.filter((id) => id !== shared);
+      await ctx.profiles.attachKnowledgeBases(ctx.scope, ctx.user, next);
+      return reply(
+        command.action === 'attach'
+          ? "This channel now also searches the workspace's knowledge base."
+          : "This channel no longer searches the workspace's knowledge base.",
+      );
+    }
+    case 'strict': {
+      await ctx.profiles.setNoSource(ctx.scope, ctx.user, command.on ? 'refuse' : 'answer');
+      return reply(
+        command.on
+          ? 'When nothing relevant is found, I will say so instead of answering.'
+          : 'When nothing relevant is found, I will answer without sources and say that the answer is not from the knowledge base.',
+      );
     }
     case 'add': {
       switch (command.source.kind) {
@@ -69,7 +92,7 @@ export const executeKb: Executor<KbCommand> = async (command, ctx) => {
     case 'remove': {
       const removed = await ctx.knowledge.remove(kbId, command.docId);
       if (!removed) throw new UserError(ErrorCode.NotFound, `There is no document ${command.docId} here; /kb list shows the document ids.`);
-      return reply(`Removed ${command.docId} from the knowledge base.`);
+      return reply(`Removed ${command.docId} from ${which}.`);
     }
     case 'search': {
       const profile = await ctx.profiles.resolve(ctx.scope);

@@ -35,11 +35,21 @@ export type ModelCommand =
   | { readonly family: 'model'; readonly action: 'show' }
   | { readonly family: 'model'; readonly action: 'set'; readonly model: string };
 
+/** `--workspace` makes list/add/remove work on the workspace-wide knowledge base instead of the channel's. */
 export type KbCommand =
-  | { readonly family: 'kb'; readonly action: 'list' }
-  | { readonly family: 'kb'; readonly action: 'add'; readonly source: { readonly kind: 'url'; readonly url: string } | { readonly kind: 'text'; readonly text: string } | { readonly kind: 'files' } }
-  | { readonly family: 'kb'; readonly action: 'remove'; readonly docId: string }
-  | { readonly family: 'kb'; readonly action: 'search'; readonly query: string };
+  | { readonly family: 'kb'; readonly action: 'list'; readonly workspace?: boolean }
+  | {
+      readonly family: 'kb';
+      readonly action: 'add';
+      readonly workspace?: boolean;
+      readonly source: { readonly kind: 'url'; readonly url: string } | { readonly kind: 'text'; readonly text: string } | { readonly kind: 'files' };
+    }
+  | { readonly family: 'kb'; readonly action: 'remove'; readonly docId: string; readonly workspace?: boolean }
+  | { readonly family: 'kb'; readonly action: 'search'; readonly query: string }
+  /** Let this channel search the workspace-wide knowledge base too (`detach`: stop). */
+  | { readonly family: 'kb'; readonly action: 'attach' | 'detach' }
+  /** When nothing relevant is found: refuse (`on`, the default) or answer without sources, saying so (`off`). */
+  | { readonly family: 'kb'; readonly action: 'strict'; readonly on: boolean };
 
 export type FinetuneCommand =
   | { readonly family: 'finetune'; readonly action: 'status' }
@@ -87,7 +97,7 @@ export function isMutating(command: ParsedCommand): boolean {
     case 'model':
       return command.action === 'set';
     case 'kb':
-      return command.action === 'add' || command.action === 'remove';
+      return command.action !== 'list' && command.action !== 'search';
     case 'finetune':
       return ['export', 'start', 'cancel'].includes(command.action);
     case 'usage':

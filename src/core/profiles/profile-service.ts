@@ -5,7 +5,7 @@
  */
 import { ErrorCode, UserError } from '../errors';
 import type { Clock, DocumentStore } from '../ports';
-import type { ChannelScope, FewshotExample, FewshotMode, Route, Trigger, UserRef } from '../types';
+import type { ChannelScope, FewshotExample, FewshotMode, NoSourcePolicy, Route, Trigger, UserRef } from '../types';
 import { workspaceKey } from '../types';
 import { storeKeys, type AuditEntry, type LibraryPersona, type PersonaVersion, type ProfileRecord } from './records';
 import { ProfileStore, type LevelRef } from './profile-store';
@@ -233,11 +233,15 @@ export class ProfileService {
     await this.setField(scope, user, level, 'knowledgeBases', [...new Set(kbIds)]);
   }
 
+  async setNoSource(scope: ChannelScope, user: UserRef, policy: NoSourcePolicy, level: Level = 'channel'): Promise<void> {
+    await this.setField(scope, user, level, 'noSource', policy);
+  }
+
   async audit(scope: ChannelScope, level: Level = 'channel'): Promise<AuditEntry[]> {
     return this.profiles.audit(this.level(scope, level).key);
   }
 
-  private async setField<K extends 'fewshotMode' | 'route' | 'model' | 'fineTunedModel' | 'trigger' | 'temperature' | 'knowledgeBases'>(
+  private async setField<K extends 'fewshotMode' | 'route' | 'model' | 'fineTunedModel' | 'trigger' | 'temperature' | 'knowledgeBases' | 'noSource'>(
     scope: ChannelScope,
     user: UserRef,
     level: Level,

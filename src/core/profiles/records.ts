@@ -3,7 +3,7 @@
  * it is stored under. A field left undefined at a level is inherited from the level above
  * (config → workspace → channel, SPEC §1).
  */
-import type { FewshotExample, FewshotMode, Route, Trigger } from '../types';
+import type { FewshotExample, FewshotMode, NoSourcePolicy, Route, Trigger } from '../types';
 
 export interface ProfileRecord {
   persona?: { readonly text: string; readonly version: number };
@@ -19,6 +19,7 @@ export interface ProfileRecord {
   temperature?: number;
   trigger?: Trigger;
   knowledgeBases?: string[];
+  noSource?: NoSourcePolicy;
   /** Bumped by every change. */
   revision: number;
   updatedAt?: string;

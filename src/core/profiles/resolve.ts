@@ -2,7 +2,7 @@
  * The effective profile of a channel: config defaults, overridden by the workspace profile,
  * overridden by the channel profile (SPEC §1). Each value remembers where it came from.
  */
-import type { ChannelScope, FewshotExample, FewshotMode, Route, Sourced, Trigger } from '../types';
+import type { ChannelScope, FewshotExample, FewshotMode, NoSourcePolicy, Route, Sourced, Trigger } from '../types';
 import { channelKey, workspaceKey } from '../types';
 import type { ProfileRecord } from './records';
 
@@ -14,6 +14,7 @@ export interface ProfileDefaults {
   readonly temperature: number;
   readonly trigger: Trigger;
   readonly fewshotMode: FewshotMode;
+  readonly noSource: NoSourcePolicy;
 }
 
 export interface EffectiveProfile {
@@ -27,11 +28,17 @@ export interface EffectiveProfile {
   readonly temperature: Sourced<number>;
   readonly trigger: Sourced<Trigger>;
   readonly knowledgeBases: Sourced<readonly string[]>;
+  readonly noSource: Sourced<NoSourcePolicy>;
 }
 
 /** A channel's own knowledge base id: every channel has one, even before anything is added. */
 export function channelKnowledgeBase(scope: ChannelScope): string {
   return channelKey(scope);
+}
+
+/** The workspace-wide knowledge base that channels may attach (`/kb attach`). */
+export function workspaceKnowledgeBase(scope: ChannelScope): string {
+  return workspaceKey(scope);
 }
 
 function pick<T>(
@@ -67,6 +74,7 @@ export function resolveProfile(
     fineTunedModel: pick<string | undefined>(undefined, workspace?.fineTunedModel, channel?.fineTunedModel),
     temperature: pick(defaults.temperature, workspace?.temperature, channel?.temperature),
     trigger: pick(defaults.trigger, workspace?.trigger, channel?.trigger),
+    noSource: pick(defaults.noSource, workspace?.noSource, channel?.noSource),
     // The channel's own knowledge base always comes first; attached (workspace-wide) ones follow.
     knowledgeBases: {
       value: [ownKb, ...attached.value.filter((id) => id !== ownKb)],

@@ -17,6 +17,11 @@ export const RAG_RULES = [
 
 export const NO_SOURCE_ANSWER = "I couldn't find anything about that in this channel's knowledge base, so I won't guess.";
 
+/** With `/kb strict off`: answer anyway, but never pass the answer off as sourced. */
+export const NO_SOURCE_RULES =
+  "Nothing relevant was found in this channel's knowledge base for this message. Answer from general knowledge, " +
+  'and say at the start that the answer is not based on the knowledge base. Do not cite sources.';
+
 export interface RetrievalSettings {
   readonly topK: number;
   readonly minScore: number;
@@ -60,9 +65,10 @@ export class RagResponder implements Responder {
     const { profile, message, history } = request;
     const sources = passages ?? (await this.retrieve(request));
     const examples = selectExamples(profile.fewshot.value, profile.fewshotMode.value, message);
+    const answerWithoutSources = sources.length === 0 && profile.noSource.value === 'answer';
     const prompt = assemblePrompt(
       {
-        system: `${profile.persona.value}\n\n${RAG_RULES}`,
+        system: `${profile.persona.value}\n\n${answerWithoutSources ? NO_SOURCE_RULES : RAG_RULES}`,
         examples,
         ...(sources.length ? { context: renderContext(sources) } : {}),
         history,
@@ -78,7 +84,7 @@ export class RagResponder implements Responder {
       prompt,
       sources,
       reason,
-      ...(sources.length === 0 ? { noSourceAnswer: NO_SOURCE_ANSWER } : {}),
+      ...(sources.length === 0 && !answerWithoutSources ? { noSourceAnswer: NO_SOURCE_ANSWER } : {}),
     };
   }
 }

@@ -371,6 +371,15 @@ describe('/kb', () => {
     ['remove `d-3f9a`', { family: 'kb', action: 'remove', docId: 'd-3f9a' }],
     ['search refund policy for EU', { family: 'kb', action: 'search', query: 'refund policy for EU' }],
     ['SEARCH  返品ポリシー  ', { family: 'kb', action: 'search', query: '返品ポリシー' }],
+    ['list --workspace', { family: 'kb', action: 'list', workspace: true }],
+    ['add --workspace Travel policy: book early.', { family: 'kb', action: 'add', workspace: true, source: { kind: 'text', text: 'Travel policy: book early.' } }],
+    ['add --workspace https://example.com/p', { family: 'kb', action: 'add', workspace: true, source: { kind: 'url', url: 'https://example.com/p' } }],
+    ['add --workspace', { family: 'kb', action: 'add', workspace: true, source: { kind: 'files' } }],
+    ['remove --workspace d2', { family: 'kb', action: 'remove', docId: 'd2', workspace: true }],
+    ['attach', { family: 'kb', action: 'attach' }],
+    ['detach', { family: 'kb', action: 'detach' }],
+    ['strict on', { family: 'kb', action: 'strict', on: true }],
+    ['strict OFF', { family: 'kb', action: 'strict', on: false }],
   ])('/kb %j', (text, expected) => {
     expect(command('kb', text)).toEqual(expected);
   });
@@ -391,13 +400,15 @@ describe('/kb', () => {
   it.each<[string, RegExp]>([
     ['add https://', /“https:\/\/” looks like a link but is not a valid web address — usage: \/kb add <url> \| <text>/],
     ['add <https://|broken>', /“https:\/\/” looks like a link but is not a valid web address/],
-    ['remove', /Say which document to remove — usage: \/kb remove <doc-id>, with an id shown by \/kb list/],
+    ['remove', /Say which document to remove — usage: \/kb remove \[--workspace\] <doc-id>, with an id shown by \/kb list/],
     ['remove a b', /Remove one document at a time, not “a b”/],
     ['remove ``', /“``” is not a document id/],
     [`remove ${'d'.repeat(129)}`, /is not a document id/],
     ['search', /Say what to search for — usage: \/kb search <query>/],
     ['list all', /Unexpected “all” after \/kb list/],
-    ['find x', /“find” is not a \/kb subcommand — use one of: list, add, remove, search, help/],
+    ['find x', /“find” is not a \/kb subcommand — use one of: list, add, remove, search, attach, detach, strict, help/],
+    ['strict maybe', /Say on or off — usage: \/kb strict on \| off/],
+    ['attach now', /attach/],
   ])('/kb %j is refused: %s', (text, expected) => {
     expect(parseError('kb', text)).toMatch(expected);
   });

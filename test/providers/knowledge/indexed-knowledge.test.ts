@@ -59,7 +59,7 @@ describe('knowledge base commands', () => {
 
   it('removes a document from search and list', async () => {
     await kb('add VPN guide\n\nConnect through the Berlin gateway.');
-    expect((await kb('remove d1')).text).toBe('Removed d1 from the knowledge base.');
+    expect((await kb('remove d1')).text).toBe("Removed d1 from this channel's knowledge base.");
     expect(await app.knowledge.search([KB], 'Berlin gateway', 5)).toEqual([]);
     expect((await kb('remove d1')).text).toBe('There is no document d1 here; /kb list shows the document ids.');
   });
@@ -95,6 +95,21 @@ describe('knowledge base commands', () => {
     expect(reply.text).toBe('Skipped big.txt: big.txt is larger than the file limit of 20 MB.');
     expect(big.downloads).toBe(0);
     expect(await app.knowledge.list(KB)).toEqual([]);
+  });
+
+  it('a workspace knowledge base is searched by the channels that attach it', async () => {
+    const shared = await kb('add --workspace Travel policy\n\nBook flights through the travel portal.');
+    expect(shared.text).toBe('Added "Travel policy" as d1 (1 passage); it is searchable now.');
+    expect((await kb('list --workspace', [], member)).text).toMatch(/^Documents in the workspace's knowledge base \(1\):\n• d1 — Travel policy/);
+    expect((await kb('list', [], member)).text).toBe('The knowledge base is empty; add text, a URL or a file with /kb add.');
+    const search = () => kb('search travel portal flights', [], member);
+    expect((await search()).text).toBe('No passages match that query.');
+
+    expect((await kb('attach')).text).toBe("This channel now also searches the workspace's knowledge base.");
+    expect((await search()).text).toMatch(/^Top passages for "travel portal flights":\n1\. \[0\.\d{3}\] Travel policy/);
+    expect((await kb('detach')).text).toBe("This channel no longer searches the workspace's knowledge base.");
+    expect((await search()).text).toBe('No passages match that query.');
+    expect((await kb('attach', [], member)).text).toBe("Only admins can change this channel's setup; nothing was changed.");
   });
 
   it('asks for something to add when /kb add has no text, URL or file', async () => {
