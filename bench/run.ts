@@ -1,6 +1,7 @@
 /** `npm run bench`: every benchmark of the project, one after the other, on this machine. */
 import os from 'node:os';
 import { benchCoreOverhead } from './core-overhead';
+import { benchSlack, describeSlackBench } from './slack';
 import { ms } from './stats';
 
 async function main(): Promise<void> {
@@ -10,6 +11,15 @@ async function main(): Promise<void> {
   console.log(`core overhead per message (${setup}): p50 ${ms(core.p50)}, p99 ${ms(core.p99)} — target p99 < 2 ms`);
   const uncached = await benchCoreOverhead(3000, 0);
   console.log(`  same, profile cache off (every message reads SQLite): p50 ${ms(uncached.p50)}, p99 ${ms(uncached.p99)}`);
+
+  // Slack: Bolt over HTTP, fake Slack Web API in a worker thread, model excluded (offline).
+  const redisUrl = process.argv.find((arg) => arg.startsWith('redis://'));
+  const store = redisUrl ? ({ kind: 'redis', url: redisUrl } as const) : ({ kind: 'sqlite' } as const);
+  const storeName = redisUrl ? 'Redis' : 'SQLite';
+  const loaded = await benchSlack({ store, concurrency: 16 });
+  console.log(`slack path, ${storeName} store, under load: ${describeSlackBench(loaded)} — target ≥ 200 events/s`);
+  const single = await benchSlack({ store, concurrency: 1, events: 1000 });
+  console.log(`slack path, ${storeName} store, one event at a time: ${describeSlackBench(single)} — target p99 < 25 ms`);
 }
 
 main().catch((err: unknown) => {

@@ -69,6 +69,8 @@ export const defaultsFileSchema = z
         urlMaxRedirects: z.number().int().min(0).max(20),
         /** Let /kb add fetch private, loopback and link-local addresses (intranet wikis). */
         allowPrivateUrls: z.boolean(),
+        /** With a model configured, also embed chunks and fuse vector and BM25 rankings. */
+        hybrid: z.boolean(),
       })
       .strict()
       .refine((k) => k.chunkOverlapTokens < k.chunkTokens, { message: 'chunkOverlapTokens must be below chunkTokens', path: ['chunkOverlapTokens'] }),

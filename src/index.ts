@@ -3,12 +3,16 @@
  * whose credentials are present (the local console when none are), and shut down cleanly.
  */
 import { config as loadDotenv } from 'dotenv';
-import { buildApp } from './app';
+import { buildApp, type App } from './app';
 import { ConfigError, loadConfig, type AppConfig } from './config';
 import { ConsoleAdapter, consolePermissions } from './adapters/console/console-adapter';
+import { SlackAdapter } from './adapters/slack/slack-adapter';
+import { healthRoutes } from './http/endpoints';
+import { Metrics } from './http/metrics';
 import type { ChatModel, Logger } from './core/ports';
 import { systemClock } from './core/ports';
-import { createKnowledge, knowledgeIndexFile } from './providers/knowledge/create-knowledge';
+import { createKnowledge, knowledgeIndexLocation } from './providers/knowledge/create-knowledge';
+import { OpenAIEmbedder } from './providers/openai/embedder';
 import { createLogger } from './providers/logger';
 import { OpenAIChatModel } from './providers/openai/chat-model';
 import { createStore } from './providers/store/create-store';
@@ -23,6 +27,35 @@ function createModel(config: AppConfig, logger: Logger): ChatModel | undefined {
     maxRetries: config.models.maxRetries,
     logger,
   });
+}
+
+/** Slack over HTTP (with /healthz and /metrics on the same port) or Socket Mode, until SIGINT/SIGTERM. */
+async function runSlack(config: AppConfig, app: App, logger: Logger): Promise<void> {
+  const slack = config.slack;
+  if (!slack) return;
+  const metrics = new Metrics();
+  const adapter = await SlackAdapter.create({
+    app,
+    botToken: slack.botToken,
+    ...(slack.appToken ? { appToken: slack.appToken } : { signingSecret: slack.signingSecret ?? '' }),
+    ...(slack.apiUrl ? { apiUrl: slack.apiUrl } : {}),
+    port: config.port,
+    customRoutes: healthRoutes(app, metrics),
+    metrics,
+    logger,
+    editIntervalMs: config.streaming.editIntervalMs,
+  });
+  await adapter.start();
+  logger.info({ mode: slack.appToken ? 'socket' : 'http', port: config.port, bot: adapter.identity.userId }, 'Slack connected');
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'shutting down');
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await adapter.stop();
 }
 
 async function main(): Promise<number> {
@@ -48,7 +81,19 @@ async function main(): Promise<number> {
     tokenizer,
     logger,
     clock: systemClock,
-    indexFile: knowledgeIndexFile(config, process.cwd()),
+    location: knowledgeIndexLocation(config, process.cwd()),
+    ...(config.openai && config.knowledge.hybrid
+      ? {
+          embedder: new OpenAIEmbedder({
+            ...(config.openai.apiKey ? { apiKey: config.openai.apiKey } : {}),
+            ...(config.openai.baseUrl ? { baseUrl: config.openai.baseUrl } : {}),
+            model: config.models.embedding,
+            timeoutMs: config.models.timeoutMs,
+            maxRetries: config.models.maxRetries,
+            logger,
+          }),
+        }
+      : {}),
   });
   const app = buildApp(config, {
     store,
@@ -64,10 +109,10 @@ async function main(): Promise<number> {
 
   let exitCode = 0;
   try {
-    if (platforms.length > 0) {
-      process.stderr.write(
-        `channelwise: ${platforms.join(' and ')} credentials are set, but this version only runs the local console; unset them to use it.\n`,
-      );
+    if (config.discord) process.stderr.write('channelwise: Discord support is not available yet; DISCORD_TOKEN is ignored.\n');
+    if (config.slack) {
+      await runSlack(config, app, logger);
+    } else if (config.discord) {
       exitCode = 1;
     } else {
       const adapter = new ConsoleAdapter({

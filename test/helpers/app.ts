@@ -56,7 +56,7 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
     tokenizer: testTokenizer(),
     logger,
     clock: options.clock ?? systemClock,
-    indexFile: path.join(dir, 'knowledge.sqlite'),
+    location: { kind: 'sqlite', file: path.join(dir, 'knowledge.sqlite') },
   });
   const app = buildApp(config, {
     store,

@@ -187,6 +187,21 @@ export function lexicalIndexContractSuite(kind: string, createBackend: () => Pro
         expect(await index.search('vaccine', 10)).toHaveLength(3);
       });
 
+      it('reads chunks back by knowledge base and chunk id, in the order asked', async () => {
+        const index = await open();
+        await index.add([chunk('kb1', 'a', 'solar panels'), chunk('kb2', 'a', 'wind turbines'), chunk('kb1', 'b', 'heat pumps')]);
+        const found = await index.chunks([
+          { kbId: 'kb1', chunkId: 'b#1' },
+          { kbId: 'kb2', chunkId: 'a#1' },
+          { kbId: 'kb3', chunkId: 'a#1' },
+        ]);
+        expect(found.map((c) => [c.kbId, c.chunkId, c.text])).toEqual([
+          ['kb1', 'b#1', 'heat pumps'],
+          ['kb2', 'a#1', 'wind turbines'],
+        ]);
+        expect(await index.chunks([])).toEqual([]);
+      });
+
       it('removes a whole knowledge base and nothing else', async () => {
         const index = await open();
         await index.add([chunk('kb1', 'x', 'tidal energy'), chunk('kb1', 'w', 'tidal range'), chunk('kb2', 'y', 'tidal power')]);
@@ -268,6 +283,16 @@ export function lexicalIndexContractSuite(kind: string, createBackend: () => Pro
         const after = await reopened.search('housing supply', 10);
         expect(after).toEqual(before);
         expect((await reopened.search('housing', 10, ['kb2'])).map((hit) => hit.docId).sort()).toEqual(['c', 'd']);
+      });
+
+      it('keeps the order chunks were added, which breaks ties, after reopening', async () => {
+        const first = await open();
+        const docIds = Array.from({ length: 25 }, (_, i) => `twin-${i}`);
+        await first.add(docIds.map((docId) => chunk('kb', docId, 'lychee')));
+        expect((await first.search('lychee', 30)).map((hit) => hit.docId)).toEqual(docIds);
+        await first.close();
+        const reopened = await open();
+        expect((await reopened.search('lychee', 30)).map((hit) => hit.docId)).toEqual(docIds);
       });
 
       it('re-analyses stored chunks when opened with a different analysis', async () => {

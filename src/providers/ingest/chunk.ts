@@ -93,8 +93,11 @@ export function chunkDocument(doc: ExtractedDocument, tokenizer: Tokenizer, opti
     const heading = first.headings.length ? `${first.headings.join(' › ')}\n` : '';
     const budget = Math.max(16, options.maxTokens - tokenizer.count(heading));
     const units: Unit[] = section.flatMap((block) => {
-      const tokens = tokenizer.count(block.text);
-      return tokens <= budget ? [{ text: block.text, tokens }] : splitLong(block.text, Boolean(block.preformatted), budget, tokenizer);
+      // NUL never means anything in a document (PDFs carry some) and PostgreSQL cannot store it.
+      const text = block.text.replace(/\u0000/g, '');
+      if (!text.trim()) return [];
+      const tokens = tokenizer.count(text);
+      return tokens <= budget ? [{ text, tokens }] : splitLong(text, Boolean(block.preformatted), budget, tokenizer);
     });
 
     let packed: Unit[] = [];

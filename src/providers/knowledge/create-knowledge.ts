@@ -2,9 +2,12 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { AppConfig } from '../../config';
-import type { Clock, DocumentStore, KnowledgeIndex, Logger, Tokenizer } from '../../core/ports';
+import type { Clock, DocumentStore, Embedder, KnowledgeIndex, Logger, Tokenizer } from '../../core/ports';
 import { LexicalIndex } from '../retrieval/lexical-index';
+import type { PostgresRetrievalOptions } from '../retrieval/postgres-tables';
+import { StoredVectorIndex } from '../retrieval/stored-vector-index';
 import { IndexedKnowledge } from './indexed-knowledge';
+import { EmbeddedVectorSearch } from './vector-search';
 
 export interface KnowledgeHandle {
   readonly knowledge: KnowledgeIndex;
@@ -12,24 +15,56 @@ export interface KnowledgeHandle {
 }
 
 /**
- * The index lives in an SQLite file beside the store's file (or under `data/` when the store is
- * Redis or PostgreSQL).
+ * Where the index lives: in PostgreSQL when the store is PostgreSQL (several processes share it),
+ * otherwise in an SQLite file beside the store's file (or under `data/` for a Redis store).
  */
-export function knowledgeIndexFile(config: AppConfig, cwd: string): string {
-  return config.store.kind === 'sqlite'
-    ? path.join(path.dirname(config.store.path), 'knowledge.sqlite')
-    : path.resolve(cwd, 'data', 'knowledge.sqlite');
+export type IndexLocation =
+  | { readonly kind: 'sqlite'; readonly file: string }
+  | {
+      readonly kind: 'postgres';
+      readonly options: PostgresRetrievalOptions;
+      /** How stale another process's view may get before a search refreshes it (default 1 s). */
+      readonly refreshIntervalMs?: number;
+    };
+
+export function knowledgeIndexLocation(config: AppConfig, cwd: string): IndexLocation {
+  switch (config.store.kind) {
+    case 'postgres':
+      return { kind: 'postgres', options: { url: config.store.url } };
+    case 'sqlite':
+      return { kind: 'sqlite', file: path.join(path.dirname(config.store.path), 'knowledge.sqlite') };
+    case 'redis':
+      return { kind: 'sqlite', file: path.resolve(cwd, 'data', 'knowledge.sqlite') };
+  }
 }
 
 export async function createKnowledge(
   config: AppConfig,
-  deps: { store: DocumentStore; tokenizer: Tokenizer; logger: Logger; clock: Clock; indexFile: string },
+  deps: {
+    store: DocumentStore;
+    tokenizer: Tokenizer;
+    logger: Logger;
+    clock: Clock;
+    location: IndexLocation;
+    /** Present when an embedding model is configured: hybrid retrieval. */
+    embedder?: Embedder;
+  },
 ): Promise<KnowledgeHandle> {
-  mkdirSync(path.dirname(deps.indexFile), { recursive: true });
-  const lexical = await LexicalIndex.openSqlite(deps.indexFile);
+  const { location } = deps;
+  if (location.kind === 'sqlite') mkdirSync(path.dirname(location.file), { recursive: true });
+  const refresh = location.kind === 'postgres' && location.refreshIntervalMs !== undefined ? { refreshIntervalMs: location.refreshIntervalMs } : {};
+  const lexical =
+    location.kind === 'sqlite' ? await LexicalIndex.openSqlite(location.file) : await LexicalIndex.openPostgres(location.options, refresh);
+  let vectors: StoredVectorIndex | undefined;
+  if (deps.embedder) {
+    vectors =
+      location.kind === 'sqlite' ? await StoredVectorIndex.openSqlite(location.file) : await StoredVectorIndex.openPostgres(location.options, refresh);
+  }
+  const logger = deps.logger.child({ component: 'knowledge' });
   const knowledge = new IndexedKnowledge({
     catalog: deps.store,
     lexical,
+    ...(deps.embedder && vectors ? { vectors: new EmbeddedVectorSearch(deps.embedder, vectors, lexical, logger) } : {}),
     tokenizer: deps.tokenizer,
     limits: {
       documentChars: config.limits.documentChars,
@@ -41,8 +76,14 @@ export async function createKnowledge(
         allowPrivate: config.knowledge.allowPrivateUrls,
       },
     },
-    logger: deps.logger.child({ component: 'knowledge' }),
+    logger,
     clock: deps.clock,
   });
-  return { knowledge, close: () => lexical.close() };
+  return {
+    knowledge,
+    close: async () => {
+      await vectors?.close();
+      await lexical.close();
+    },
+  };
 }

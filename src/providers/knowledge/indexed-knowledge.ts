@@ -148,7 +148,7 @@ export class IndexedKnowledge implements KnowledgeIndex {
         kbId,
         docId: id,
         chunkId: `${id}#${i + 1}`,
-        title: read.extracted.title,
+        title: read.extracted.title.replace(/\u0000/g, ''),
         text: chunk.text,
         ...(read.url ? { url: read.url } : {}),
         ...(chunk.location ? { location: chunk.location } : {}),

@@ -1,9 +1,13 @@
 /**
  * The vector half of hybrid retrieval, as the knowledge service needs it: embed and store a
- * document's chunks, find the chunks nearest to a query. Implemented over the retrieval
- * package's `VectorIndex` and the configured `Embedder`.
+ * document's chunks, find the chunks nearest to a query. Embedding is best-effort: when the
+ * embedding model fails (an OpenAI-compatible server without /embeddings, say), the failure is
+ * logged and retrieval carries on with BM25 alone; nothing the user added is lost.
  */
+import type { Embedder, Logger } from '../../core/ports';
 import type { ChunkInput } from '../retrieval/chunk-store';
+import type { LexicalIndex } from '../retrieval/lexical-index';
+import type { VectorIndex } from '../retrieval/vector-index';
 
 export interface VectorHit {
   readonly kbId: string;
@@ -18,4 +22,47 @@ export interface VectorSearch {
   search(kbIds: readonly string[], query: string, limit: number): Promise<VectorHit[]>;
   /** The stored chunks for hits that only the vector ranking found. */
   chunks(keys: readonly (readonly [kbId: string, chunkId: string])[]): Promise<ChunkInput[]>;
+}
+
+export class EmbeddedVectorSearch implements VectorSearch {
+  constructor(
+    private readonly embedder: Embedder,
+    private readonly vectors: VectorIndex,
+    private readonly lexical: LexicalIndex,
+    private readonly logger: Logger,
+  ) {}
+
+  async index(kbId: string, docId: string, chunks: readonly { chunkId: string; text: string }[]): Promise<void> {
+    await this.vectors.removeDocument(kbId, docId);
+    if (chunks.length === 0) return;
+    let vectors: number[][];
+    try {
+      vectors = await this.embedder.embed(chunks.map((c) => c.text));
+    } catch (err) {
+      this.logger.warn({ kbId, docId, err: err instanceof Error ? err.message : String(err) }, 'embedding failed; the document is searchable by keywords only');
+      return;
+    }
+    await this.vectors.put(chunks.map((chunk, i) => ({ kbId, docId, chunkId: chunk.chunkId, vector: vectors[i]! })));
+  }
+
+  async remove(kbId: string, docId: string): Promise<void> {
+    await this.vectors.removeDocument(kbId, docId);
+  }
+
+  async search(kbIds: readonly string[], query: string, limit: number): Promise<VectorHit[]> {
+    if (this.vectors.size === 0) return [];
+    let vector: number[] | undefined;
+    try {
+      [vector] = await this.embedder.embed([query]);
+    } catch (err) {
+      this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'query embedding failed; searching by keywords only');
+      return [];
+    }
+    if (!vector || (this.vectors.dimension !== undefined && vector.length !== this.vectors.dimension)) return [];
+    return (await this.vectors.search(vector, limit, kbIds)).map((hit) => ({ kbId: hit.kbId, chunkId: hit.chunkId, score: hit.score }));
+  }
+
+  async chunks(keys: readonly (readonly [kbId: string, chunkId: string])[]): Promise<ChunkInput[]> {
+    return this.lexical.chunks(keys.map(([kbId, chunkId]) => ({ kbId, chunkId })));
+  }
 }

@@ -6,6 +6,11 @@
  */
 import type { TermCounts } from './inverted-index';
 
+export interface ChunkKey {
+  readonly kbId: string;
+  readonly chunkId: string;
+}
+
 /** A piece of a document, as the ingestion side hands it over. */
 export interface ChunkInput {
   readonly kbId: string;
@@ -78,6 +83,8 @@ export interface ChunkStore {
   deleteKnowledgeBase(kbId: string): Promise<ChunkTerms[]>;
   /** The chunks with these row ids, in the order asked (missing ones left out). */
   fetch(rowIds: readonly number[]): Promise<StoredChunk[]>;
+  /** The chunks with these (kbId, chunkId) keys, in the order asked (missing ones left out). */
+  fetchByChunkId(keys: readonly ChunkKey[]): Promise<StoredChunk[]>;
   close(): Promise<void>;
 }
 

@@ -12,7 +12,7 @@
 import { ErrorCode, InternalError } from '../../core/errors';
 import { defaultAnalyzer, type Analyzer } from './analysis';
 import { DEFAULT_BM25, type Bm25Params } from './bm25';
-import type { ChunkInput, ChunkStore, ChunkTerms, StoredChunk } from './chunk-store';
+import type { ChunkInput, ChunkKey, ChunkStore, ChunkTerms, StoredChunk } from './chunk-store';
 import { countTerms, InvertedIndex, type TermCounts } from './inverted-index';
 import { PostgresChunkStore } from './postgres-chunk-store';
 import type { PostgresRetrievalOptions } from './postgres-tables';
@@ -160,6 +160,12 @@ export class LexicalIndex {
     const chunks = await this.store.fetch(hits.map((hit) => hit.rowId));
     const scoreOfRow = new Map(hits.map((hit) => [hit.rowId, hit.score]));
     return chunks.map(({ rowId, ...chunk }) => ({ ...chunk, score: scoreOfRow.get(rowId) ?? 0 }));
+  }
+
+  /** Stored chunks by (kbId, chunkId), in the order asked; for hits another ranking found (vectors). */
+  async chunks(keys: readonly ChunkKey[]): Promise<Omit<StoredChunk, 'rowId'>[]> {
+    const found = await this.store.fetchByChunkId(keys);
+    return found.map(({ rowId: _rowId, ...chunk }) => chunk);
   }
 
   /** The highest score any chunk could reach for `query` (see `InvertedIndex.scoreBound`); 0 for an empty query. */

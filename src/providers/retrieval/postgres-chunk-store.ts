@@ -16,6 +16,7 @@ import {
   encodeTerms,
   type AnalysedChunk,
   type ChunkChanges,
+  type ChunkKey,
   type ChunkStore,
   type ChunkTerms,
   type StoredChunk,
@@ -49,6 +50,19 @@ interface ChunkRow {
   text: string;
   url: string | null;
   location: string | null;
+}
+
+function toStoredChunk(row: ChunkRow): StoredChunk {
+  return {
+    rowId: Number(row.row_id),
+    kbId: row.kb_id,
+    docId: row.doc_id,
+    chunkId: row.chunk_id,
+    title: row.title,
+    text: row.text,
+    ...(row.url !== null ? { url: row.url } : {}),
+    ...(row.location !== null ? { location: row.location } : {}),
+  };
 }
 
 const SCAN_BATCH = 5000;
@@ -130,7 +144,7 @@ export class PostgresChunkStore implements ChunkStore {
         let after = '0';
         for (;;) {
           const { rows } = await client.query<{ row_id: string; title: string; text: string }>(
-            `SELECT row_id::text, title, text FROM ${this.chunks} WHERE row_id > $1 ORDER BY row_id LIMIT ${REANALYSE_BATCH}`,
+            `SELECT row_id::text, title, text FROM ${this.chunks} AS t WHERE t.row_id > $1 ORDER BY t.row_id LIMIT ${REANALYSE_BATCH}`,
             [after],
           );
           if (rows.length === 0) break;
@@ -161,8 +175,8 @@ export class PostgresChunkStore implements ChunkStore {
         let after = '0';
         for (;;) {
           const { rows } = await client.query<TermsRow>(
-            `SELECT row_id::text, kb_id, terms, term_length FROM ${this.chunks}
-             WHERE row_id > $1 ORDER BY row_id LIMIT ${SCAN_BATCH}`,
+            `SELECT row_id::text, kb_id, terms, term_length FROM ${this.chunks} AS t
+             WHERE t.row_id > $1 ORDER BY t.row_id LIMIT ${SCAN_BATCH}`,
             [after],
           );
           rows.forEach((row) => visit(toTerms(row)));
@@ -284,6 +298,22 @@ export class PostgresChunkStore implements ChunkStore {
     });
   }
 
+  fetchByChunkId(keys: readonly ChunkKey[]): Promise<StoredChunk[]> {
+    if (keys.length === 0) return Promise.resolve([]);
+    return attempt('read chunks', async () => {
+      const { rows } = await this.tables.pool.query<ChunkRow>(
+        `SELECT row_id::text, kb_id, doc_id, chunk_id, title, text, url, location FROM ${this.chunks}
+         WHERE (kb_id, chunk_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+        [keys.map((k) => k.kbId), keys.map((k) => k.chunkId)],
+      );
+      const byKey = new Map(rows.map((row) => [JSON.stringify([row.kb_id, row.chunk_id]), row]));
+      return keys.flatMap((key): StoredChunk[] => {
+        const row = byKey.get(JSON.stringify([key.kbId, key.chunkId]));
+        return row ? [toStoredChunk(row)] : [];
+      });
+    });
+  }
+
   fetch(rowIds: readonly number[]): Promise<StoredChunk[]> {
     if (rowIds.length === 0) return Promise.resolve([]);
     return attempt('read chunks', async () => {
@@ -295,19 +325,7 @@ export class PostgresChunkStore implements ChunkStore {
       const byId = new Map(rows.map((row) => [Number(row.row_id), row]));
       return rowIds.flatMap((rowId): StoredChunk[] => {
         const row = byId.get(rowId);
-        if (!row) return [];
-        return [
-          {
-            rowId,
-            kbId: row.kb_id,
-            docId: row.doc_id,
-            chunkId: row.chunk_id,
-            title: row.title,
-            text: row.text,
-            ...(row.url !== null ? { url: row.url } : {}),
-            ...(row.location !== null ? { location: row.location } : {}),
-          },
-        ];
+        return row ? [toStoredChunk(row)] : [];
       });
     });
   }

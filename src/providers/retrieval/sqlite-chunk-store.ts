@@ -11,6 +11,7 @@ import {
   encodeTerms,
   type AnalysedChunk,
   type ChunkChanges,
+  type ChunkKey,
   type ChunkStore,
   type ChunkTerms,
   type StoredChunk,
@@ -220,6 +221,18 @@ export class SqliteChunkStore implements ChunkStore {
         for (const row of rows) byId.set(row.row_id, toChunk(row));
       }
       return rowIds.flatMap((id) => byId.get(id) ?? []);
+    });
+  }
+
+  fetchByChunkId(keys: readonly ChunkKey[]): Promise<StoredChunk[]> {
+    return this.run('read chunks', () => {
+      const select = this.db.prepare(
+        'SELECT row_id, kb_id, doc_id, chunk_id, title, text, url, location FROM lexical_chunks WHERE kb_id = ? AND chunk_id = ?',
+      );
+      return keys.flatMap((key) => {
+        const row = select.get(key.kbId, key.chunkId) as ChunkRow | undefined;
+        return row ? [toChunk(row)] : [];
+      });
     });
   }
 

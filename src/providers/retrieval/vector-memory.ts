@@ -1,9 +1,9 @@
 /**
  * Vectors in memory for exact nearest-neighbour search: one contiguous Float32Array of unit-length
- * vectors (so cosine similarity is a dot product), scanned in full for each query. Exact and
- * simple; BENCHMARKS.md-style numbers are in the retrieval report (about 1 s per query for
- * 200k × 1536 on one core, so fine for the thousands to tens of thousands of chunks a channel's
- * knowledge base holds, and the place to add an approximate index if that ever grows).
+ * vectors (so cosine similarity is a dot product), scanned in full for each query. Measured on this
+ * 2-core machine with 1,536 dimensions: about 50–85 ms per query for 20k vectors and 0.5–1.2 s for
+ * 200k (1.2 GB). Fine for the knowledge bases of a team's channels; a corpus of hundreds of
+ * thousands of chunks needs an approximate index (or pgvector) instead.
  *
  * Like the lexical postings, each vector sits in a slot and belongs to a group (a knowledge base,
  * numbered from 1); group 0 marks a removed slot. Ties go to the lower slot (stored first).

@@ -45,8 +45,9 @@ export class KeyvDocumentStore implements DocumentStore {
     this.kind = options.kind;
     this.keyv = options.keyv;
     this.lock = options.lock;
-    // Connection retries and similar are reported as events only; failed operations also throw.
-    this.keyv.on('error', (err: unknown) => options.logger.warn({ err, store: this.kind }, 'store backend reported an error'));
+    // Failed operations throw (and are logged by whoever handles them); the events add connection
+    // retries, which would flood warnings during an outage, so they are debug detail.
+    this.keyv.on('error', (err: unknown) => options.logger.debug({ err, store: this.kind }, 'store backend reported an error'));
   }
 
   async get<T>(key: string): Promise<T | undefined> {

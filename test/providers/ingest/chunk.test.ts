@@ -52,6 +52,11 @@ describe('chunkDocument', () => {
     expect(pieces.map((p) => p.text).join(' ')).toBe(wall);
   });
 
+  it('drops NUL characters (PDF text carries some; PostgreSQL cannot store them)', () => {
+    const chunks = chunkDocument({ title: 'x', blocks: [{ text: 'a\u0000b', headings: [] }, { text: '\u0000', headings: [] }] }, tokenizer, { maxTokens: 100, overlapTokens: 0 });
+    expect(chunks).toEqual([{ text: 'ab' }]);
+  });
+
   it('locates PDF chunks by page', () => {
     const chunks = chunkDocument(
       { title: 'x', blocks: [{ text: 'one', headings: [], page: 1 }, { text: 'two', headings: [], page: 2 }] },

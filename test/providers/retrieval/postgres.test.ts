@@ -6,7 +6,9 @@
 import { LexicalIndex, type LexicalIndexOptions } from '../../../src/providers/retrieval/lexical-index';
 import { PostgresChunkStore } from '../../../src/providers/retrieval/postgres-chunk-store';
 import { DATABASE_URL } from '../../helpers/env';
+import { StoredVectorIndex } from '../../../src/providers/retrieval/stored-vector-index';
 import { chunk, lexicalIndexContractSuite } from '../../helpers/retrieval-contract';
+import { entry, vectorIndexContractSuite } from '../../helpers/vector-contract';
 import { throwawayPostgres, type ThrowawayPostgres } from '../../helpers/retrieval-postgres';
 import { describeWithService } from '../../helpers/services';
 
@@ -16,6 +18,77 @@ postgres.describe('PostgreSQL retrieval', () => {
   lexicalIndexContractSuite('postgres', async () => {
     const db = throwawayPostgres(postgres.url);
     return { openIndex: (options) => LexicalIndex.openPostgres(db.options, options), destroy: () => db.dropSchema() };
+  });
+
+  vectorIndexContractSuite('postgres', async () => {
+    const db = throwawayPostgres(postgres.url);
+    return { openIndex: () => StoredVectorIndex.openPostgres(db.options), destroy: () => db.dropSchema() };
+  });
+
+  describe('VectorIndex shared by processes', () => {
+    let db: ThrowawayPostgres;
+    let opened: StoredVectorIndex[];
+    const process = async (refreshIntervalMs = 60_000, retentionMs?: number): Promise<StoredVectorIndex> => {
+      const options = retentionMs === undefined ? db.options : { ...db.options, changeRetentionMs: retentionMs };
+      const index = await StoredVectorIndex.openPostgres(options, { refreshIntervalMs });
+      opened.push(index);
+      return index;
+    };
+    const chunkIds = async (index: StoredVectorIndex, vector: number[]) => (await index.search(vector, 10)).map((hit) => hit.chunkId);
+
+    beforeEach(() => {
+      db = throwawayPostgres(postgres.url);
+      opened = [];
+    });
+
+    afterEach(async () => {
+      try {
+        await Promise.all(opened.map((index) => index.close()));
+      } finally {
+        await db.dropSchema();
+      }
+    });
+
+    it("applies another process's puts, replacements and removals on refresh", async () => {
+      const a = await process();
+      const b = await process();
+      await a.put([entry('kb', 'x', [1, 0]), entry('kb', 'y', [0, 1])]);
+      expect(await chunkIds(b, [1, 0])).toEqual([]);
+      await b.refresh();
+      expect(await b.search([1, 0.2], 10)).toEqual(await a.search([1, 0.2], 10));
+      await a.put([entry('kb', 'y', [1, 0.01])]);
+      await a.removeDocument('kb', 'x');
+      await b.put([entry('kb2', 'z', [-1, 0])]);
+      await b.removeDocument('kb2', 'z');
+      await Promise.all([a.refresh(), b.refresh()]);
+      for (const index of [a, b]) {
+        expect(index.size).toBe(1);
+        expect(await chunkIds(index, [1, 0])).toEqual(['y#1']);
+      }
+    });
+
+    it('refreshes by itself before a search once the interval has passed', async () => {
+      const a = await process();
+      const b = await process(0);
+      await a.put([entry('kb', 'x', [1, 0])]);
+      expect(await chunkIds(b, [1, 0])).toEqual(['x#1']);
+    });
+
+    it('reloads when the log was pruned, and follows a change of dimension made elsewhere', async () => {
+      const a = await process();
+      const b = await process();
+      await a.put([entry('kb', 'x', [1, 0])]);
+      await b.refresh();
+      await a.removeKnowledgeBase('kb');
+      const pruner = await process(60_000, 1);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await pruner.put([entry('kb', 'y', [0, 1, 0])]);
+      await b.refresh();
+      expect(b.dimension).toBe(3);
+      expect(await chunkIds(b, [0, 1, 0])).toEqual(['y#1']);
+      // The store, not one process's memory, decides: the stored dimension is now 3 for everyone.
+      await expect(a.put([entry('kb', 'z', [1, 0])])).rejects.toThrow(/2 dimensions but the index holds 3/);
+    });
   });
 
   describe('LexicalIndex shared by processes', () => {

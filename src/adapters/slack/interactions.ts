@@ -1,0 +1,151 @@
+/**
+ * Slash commands, modal submissions and the "Add as few-shot example" message shortcut. Slack is
+ * acknowledged first (within its 3 s), then the core runs; answers go to the caller only
+ * (`response_url` / ephemeral), announcements to the channel (SPEC §7 "Command replies").
+ */
+import type { RespondFn } from '@slack/bolt';
+import type { webApi } from '@slack/bolt';
+
+type WebClient = webApi.WebClient;
+import type { CommandReply } from '../../core/commands/reply';
+import type { CommandRunner } from '../../core/commands/registry';
+import type { Logger } from '../../core/ports';
+import type { ChannelScope, UserRef } from '../../core/types';
+import type { Metrics } from '../../http/metrics';
+import { splitMessage } from '../shared/split-message';
+import { isFromPerson, slackScope, stripBotMention, toInboundCommand, type BotIdentity, type SlackHistoryMessage, type SlackSlashCommand } from './inbound';
+import { buildModal, parseSubmission, type ModalLimits, type SubmittedView } from './modals';
+import { renderForSlack } from './mrkdwn';
+import { SLACK_PART_LIMIT } from './reply-stream';
+
+export interface InteractionOptions {
+  readonly commands: CommandRunner;
+  readonly logger: Logger;
+  readonly limits: ModalLimits;
+  readonly metrics?: Metrics;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The caller-only text of a reply, in parts Slack accepts; a file's content follows as a code block. */
+function callerParts(reply: CommandReply): string[] {
+  let text = reply.text;
+  if (reply.file) text += `\n\n${reply.file.name}:\n\`\`\`\n${reply.file.content}\n\`\`\``;
+  return splitMessage(renderForSlack(text), SLACK_PART_LIMIT);
+}
+
+export class Interactions {
+  constructor(private readonly options: InteractionOptions) {}
+
+  /** After `ack()`: run the command and answer through `respond` (the command's response_url). */
+  async slashCommand(body: SlackSlashCommand & { trigger_id: string }, respond: RespondFn, client: WebClient): Promise<void> {
+    const inbound = toInboundCommand(body);
+    this.options.metrics?.inc('channelwise_commands_total', { platform: 'slack', command: inbound.name });
+    const reply = await this.options.commands.run(inbound);
+    if (reply.form) {
+      const modal = buildModal(reply.form, inbound.scope, this.options.limits);
+      if ('refusal' in modal) {
+        await respond({ response_type: 'ephemeral', text: modal.refusal });
+        return;
+      }
+      try {
+        await client.views.open({ trigger_id: body.trigger_id, view: modal.view });
+      } catch (err) {
+        this.options.logger.warn({ err: errorText(err) }, 'views.open failed');
+        await respond({ response_type: 'ephemeral', text: 'The form could not be opened in time; please run the command again.' });
+      }
+      return;
+    }
+    for (const part of callerParts(reply)) await respond({ response_type: 'ephemeral', text: part });
+    await this.announce(client, inbound.scope.channel, reply);
+  }
+
+  /** After `ack()` closed the modal: apply it, tell the submitter (ephemeral), announce changes. */
+  async viewSubmission(view: SubmittedView, user: UserRef, client: WebClient): Promise<void> {
+    const parsed = parseSubmission(view);
+    if (!parsed) {
+      this.options.logger.warn({ callbackId: view.callback_id }, 'malformed modal submission ignored');
+      return;
+    }
+    const reply = await this.options.commands.submitForm(parsed.scope, user, parsed.form);
+    await this.tellPrivately(client, parsed.scope, user, reply);
+    await this.announce(client, parsed.scope.channel, reply);
+  }
+
+  /**
+   * The message shortcut on one of the bot's replies: the question it answered (the person's message
+   * before it in the thread) and the reply become a few-shot example. Admins only, as `/fewshot add`.
+   */
+  async fewshotShortcut(
+    payload: {
+      readonly message: SlackHistoryMessage & { readonly thread_ts?: string };
+      readonly channel: { readonly id: string };
+      readonly team: { readonly id: string } | null;
+      readonly user: { readonly id: string; readonly name?: string; readonly username?: string; readonly team_id?: string };
+    },
+    bot: BotIdentity,
+    respond: RespondFn,
+    client: WebClient,
+  ): Promise<void> {
+    const team = payload.team?.id ?? payload.user.team_id ?? '';
+    const scope = slackScope(team, payload.channel.id);
+    const user = { id: payload.user.id, ...(payload.user.username ?? payload.user.name ? { name: payload.user.username ?? payload.user.name } : {}) };
+    const { message } = payload;
+    const fromBot = message.user === bot.userId || (bot.botId !== undefined && message.bot_id === bot.botId);
+    if (!fromBot || !message.ts) {
+      await respond({ response_type: 'ephemeral', text: 'This works on my own replies only: pick one of my answers.' });
+      return;
+    }
+    let question: string | undefined;
+    try {
+      question = await this.questionBefore(client, payload.channel.id, message.ts, message.thread_ts, bot);
+    } catch (err) {
+      this.options.logger.warn({ err: errorText(err) }, 'could not read the conversation for the shortcut');
+    }
+    if (!question) {
+      await respond({ response_type: 'ephemeral', text: 'I could not find the question this reply answered, so nothing was added.' });
+      return;
+    }
+    const reply = await this.options.commands.submitForm(scope, user, { kind: 'fewshot-add', input: question, output: fromMrkdwn(message.text ?? '') });
+    for (const part of callerParts(reply)) await respond({ response_type: 'ephemeral', text: part });
+    await this.announce(client, scope.channel, reply);
+  }
+
+  private async questionBefore(client: WebClient, channel: string, ts: string, threadTs: string | undefined, bot: BotIdentity): Promise<string | undefined> {
+    const result = threadTs
+      ? await client.conversations.replies({ channel, ts: threadTs, limit: 200 })
+      : await client.conversations.history({ channel, latest: ts, inclusive: false, limit: 20 });
+    const messages = ((result.messages ?? []) as (SlackHistoryMessage & { type?: string })[])
+      .filter((m) => m.ts !== undefined && Number(m.ts) < Number(ts) && isFromPerson(m, bot))
+      .sort((a, b) => Number(a.ts) - Number(b.ts));
+    const question = messages.at(-1);
+    return question ? stripBotMention(question.text ?? '', bot.userId) || undefined : undefined;
+  }
+
+  private async tellPrivately(client: WebClient, scope: ChannelScope, user: UserRef, reply: CommandReply): Promise<void> {
+    for (const part of callerParts(reply)) {
+      try {
+        await client.chat.postEphemeral({ channel: scope.channel, user: user.id, text: part });
+      } catch (err) {
+        this.options.logger.warn({ err: errorText(err), channel: scope.channel }, 'could not tell the user the result of a form');
+      }
+    }
+  }
+
+  private async announce(client: WebClient, channel: string, reply: CommandReply): Promise<void> {
+    if (!reply.announce) return;
+    try {
+      await client.chat.postMessage({ channel, text: renderForSlack(reply.announce) });
+    } catch (err) {
+      // e.g. not_in_channel: the change stands; only the announcement is missing.
+      this.options.logger.warn({ err: errorText(err), channel }, 'could not announce a change in the channel');
+    }
+  }
+}
+
+/** A bot message as Slack stores it → the Markdown-ish text worth keeping as an example output. */
+export function fromMrkdwn(text: string): string {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').trim();
+}

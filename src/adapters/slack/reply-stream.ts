@@ -1,0 +1,242 @@
+/**
+ * Streams one core reply into Slack (SPEC §2, §7):
+ * - in threads, Slack's native text streaming (`client.chatStream`: chat.startStream / appendStream
+ *   / stopStream, Markdown rendered by Slack, appends buffered by the SDK), one stream per reply
+ *   part, the first text flushed as soon as the model produces it;
+ * - where streaming is refused (or outside threads, e.g. DMs answered in place): a placeholder
+ *   posted at once, edited with chat.update at most once per interval (`ThrottledEditor`), long
+ *   answers continued in further messages (`splitMessage`).
+ * Mentions the model writes are neutralised on both paths; every part stays within `partLimit`.
+ */
+import type { webApi } from '@slack/bolt';
+
+type ChatStreamer = webApi.ChatStreamer;
+type WebClient = webApi.WebClient;
+import type { FinalReply, ReplyEvent } from '../../core/assistant';
+import type { Logger } from '../../core/ports';
+import { splitMessage } from '../shared/split-message';
+import { ThrottledEditor } from '../shared/throttle';
+import { renderForSlack } from './mrkdwn';
+import { MentionGuard, StreamingSplitter, type SplitChunk } from './stream-text';
+
+/** SPEC §7: Slack reply parts are at most 3,900 characters. */
+export const SLACK_PART_LIMIT = 3900;
+export const PLACEHOLDER = '_Thinking…_';
+
+export interface ReplyTarget {
+  readonly channel: string;
+  /** Absent: post in place (a DM answered outside any thread). */
+  readonly threadTs?: string;
+  readonly team: string;
+  /** Who the answer is for (native streams in channels need the recipient). */
+  readonly user: string;
+}
+
+export interface ReplyStreamOptions {
+  readonly client: WebClient;
+  readonly logger: Logger;
+  readonly editIntervalMs: number;
+  readonly partLimit?: number;
+  /** Try native streaming for thread replies (false when this workspace refused it before). */
+  readonly nativeStreaming: boolean;
+  /** Called when Slack refuses a native stream, so later replies skip straight to the fallback. */
+  readonly onStreamingRefused?: (error: unknown) => void;
+  /** Called with the ts of the first message posted for this reply. */
+  readonly onFirstMessage?: (ts: string) => void;
+}
+
+export interface DeliveryResult {
+  readonly reply: FinalReply | undefined;
+  readonly mode: 'stream' | 'update';
+}
+
+interface Sink {
+  push(delta: string): Promise<void>;
+  finish(finalText: string): Promise<void>;
+}
+
+/** A native stream failed; `visible` tells whether anything had reached the user already. */
+class StreamFailure extends Error {
+  constructor(
+    readonly visible: boolean,
+    readonly reason: unknown,
+  ) {
+    super(`native stream failed: ${reason instanceof Error ? reason.message : String(reason)}`);
+  }
+}
+
+class NativeStreamSink implements Sink {
+  private readonly guard = new MentionGuard();
+  private readonly splitter: StreamingSplitter;
+  private streamer: ChatStreamer | undefined;
+  private visible = false;
+
+  constructor(
+    private readonly target: ReplyTarget & { readonly threadTs: string },
+    private readonly options: ReplyStreamOptions,
+    partLimit: number,
+  ) {
+    this.splitter = new StreamingSplitter(partLimit);
+  }
+
+  async push(delta: string): Promise<void> {
+    await this.apply(this.splitter.push(this.guard.push(delta)));
+  }
+
+  async finish(finalText: string): Promise<void> {
+    await this.apply([...this.splitter.push(this.guard.push(finalText) + this.guard.flush()), ...this.splitter.end()]);
+    await this.guarded(async () => {
+      if (this.streamer) await this.streamer.stop();
+      this.streamer = undefined;
+    });
+  }
+
+  private async apply(chunks: readonly SplitChunk[]): Promise<void> {
+    for (const chunk of chunks) {
+      await this.guarded(async () => {
+        if (chunk.kind === 'break') {
+          await this.streamer?.stop();
+          this.streamer = undefined;
+          return;
+        }
+        if (!this.streamer) {
+          this.streamer = this.options.client.chatStream({
+            channel: this.target.channel,
+            thread_ts: this.target.threadTs,
+            recipient_team_id: this.target.team,
+            recipient_user_id: this.target.user,
+          });
+          // An empty `chunks` makes the SDK flush now: the part appears with its first words.
+          const started = await this.streamer.append({ markdown_text: chunk.text, chunks: [] });
+          if (started && 'ts' in started && typeof started.ts === 'string' && !this.visible) this.options.onFirstMessage?.(started.ts);
+          this.visible = true;
+          return;
+        }
+        await this.streamer.append({ markdown_text: chunk.text });
+      });
+    }
+  }
+
+  private async guarded(step: () => Promise<void>): Promise<void> {
+    try {
+      await step();
+    } catch (err) {
+      throw new StreamFailure(this.visible, err);
+    }
+  }
+}
+
+class UpdateSink implements Sink {
+  private readonly messages: { ts: string; editor: ThrottledEditor; text: string; edited: boolean }[] = [];
+  private raw = '';
+
+  private constructor(
+    private readonly target: ReplyTarget,
+    private readonly options: ReplyStreamOptions,
+    private readonly partLimit: number,
+  ) {}
+
+  /** Posts the placeholder at once. */
+  static async open(target: ReplyTarget, options: ReplyStreamOptions, partLimit: number): Promise<UpdateSink> {
+    const sink = new UpdateSink(target, options, partLimit);
+    const ts = await sink.post(PLACEHOLDER);
+    options.onFirstMessage?.(ts);
+    return sink;
+  }
+
+  async push(delta: string): Promise<void> {
+    this.raw += delta;
+    await this.show(splitMessage(renderForSlack(this.raw), this.partLimit), false);
+  }
+
+  async finish(finalText: string): Promise<void> {
+    await this.show(splitMessage(renderForSlack(finalText), this.partLimit), true);
+  }
+
+  /**
+   * Parts before the last are stable once the text has grown past them (`splitMessage` cuts within
+   * the first `limit` characters of what remains), so they are edited once and then left alone.
+   */
+  private async show(parts: readonly string[], final: boolean): Promise<void> {
+    const finishing: Promise<void>[] = [];
+    for (const [index, part] of parts.entries()) {
+      const message = this.messages[index];
+      if (!message) {
+        await this.post(part);
+        continue;
+      }
+      if (final) {
+        // The editor knows what it has sent; a message never edited and already right is left alone.
+        if (message.edited || message.text !== part) finishing.push(message.editor.finish(part));
+      } else if (message.text !== part) {
+        message.editor.update(part);
+        message.edited = true;
+      }
+      message.text = part;
+    }
+    await Promise.all(finishing);
+  }
+
+  private async post(text: string): Promise<string> {
+    const { channel, threadTs } = this.target;
+    const result = await this.options.client.chat.postMessage({ channel, text, ...(threadTs ? { thread_ts: threadTs } : {}) });
+    const ts = result.ts ?? '';
+    const editor = new ThrottledEditor({
+      intervalMs: this.options.editIntervalMs,
+      edit: async (next) => {
+        try {
+          await this.options.client.chat.update({ channel, ts, text: next });
+        } catch (err) {
+          // A failed edit must not end the reply; the next (or final) edit carries the text again.
+          this.options.logger.warn({ err: err instanceof Error ? err.message : String(err), channel, ts }, 'chat.update failed');
+        }
+      },
+    });
+    this.messages.push({ ts, editor, text, edited: false });
+    return ts;
+  }
+}
+
+export async function deliverReply(events: AsyncIterable<ReplyEvent>, target: ReplyTarget, options: ReplyStreamOptions): Promise<DeliveryResult> {
+  const partLimit = options.partLimit ?? SLACK_PART_LIMIT;
+  const threadTs = target.threadTs;
+  let sink: Sink = options.nativeStreaming && threadTs ? new NativeStreamSink({ ...target, threadTs }, options, partLimit) : await UpdateSink.open(target, options, partLimit);
+  let mode: DeliveryResult['mode'] = sink instanceof NativeStreamSink ? 'stream' : 'update';
+  let raw = '';
+  let reply: FinalReply | undefined;
+
+  /** Native streaming failed: the placeholder path takes over with everything so far. */
+  const fallBack = async (failure: StreamFailure): Promise<void> => {
+    if (failure.visible) options.logger.warn({ err: String(failure.reason) }, 'native stream broke off; posting the answer as messages');
+    else options.onStreamingRefused?.(failure.reason);
+    sink = await UpdateSink.open(target, options, partLimit);
+    mode = 'update';
+    if (raw) await sink.push(raw);
+  };
+
+  for await (const event of events) {
+    if (event.type === 'done') {
+      reply = event.reply;
+      continue;
+    }
+    raw += event.text;
+    try {
+      await sink.push(event.text);
+    } catch (err) {
+      if (!(err instanceof StreamFailure)) throw err;
+      await fallBack(err);
+    }
+  }
+
+  const finalText = reply?.text ?? raw;
+  // What the final text adds to what was streamed (e.g. the sources list); a different text follows it.
+  const rest = finalText.startsWith(raw) ? finalText.slice(raw.length) : raw ? `\n\n${finalText}` : finalText;
+  try {
+    await (sink instanceof NativeStreamSink ? sink.finish(rest) : sink.finish(raw + rest));
+  } catch (err) {
+    if (!(err instanceof StreamFailure)) throw err;
+    await fallBack(err);
+    await sink.finish(raw + rest);
+  }
+  return { reply, mode };
+}

@@ -1,0 +1,223 @@
+/**
+ * The Slack app: a Bolt App over HTTP (`POST /slack/events`, signatures and timestamps verified by
+ * Bolt's HTTPReceiver, /healthz and /metrics as custom routes) or over Socket Mode, with every
+ * listener the product needs. Platform in (events, commands, interactions) → the core → platform out.
+ */
+import type { Server } from 'node:http';
+import { App as BoltApp, HTTPReceiver, LogLevel, SocketModeReceiver, webApi, type Receiver } from '@slack/bolt';
+import type { App } from '../../app';
+import { withConfiguredAdmins } from '../../core/commands/permissions';
+import type { Logger } from '../../core/ports';
+import type { HttpRoute } from '../../http/endpoints';
+import type { Metrics } from '../../http/metrics';
+import { buildHomeView, summariseChannels } from './app-home';
+import { boltLogger } from './bolt-logger';
+import { slackScope, type BotIdentity, type SlackMessageEvent } from './inbound';
+import { Interactions } from './interactions';
+import { MessageHandler } from './message-handler';
+import { FEWSHOT_MODAL, PERSONA_MODAL } from './modals';
+import { SlackPermissions } from './permissions';
+import { BotThreads } from './threads';
+
+/** Events the code subscribes to; the manifest must list them (checked by a test). */
+export const SLACK_EVENTS = ['app_mention', 'message', 'app_home_opened'] as const;
+/** callback_id of the "Add as few-shot example" message shortcut (also in the manifest). */
+export const FEWSHOT_SHORTCUT = 'add_fewshot_example';
+export const EVENTS_PATH = '/slack/events';
+
+export interface SlackAdapterOptions {
+  readonly app: App;
+  readonly botToken: string;
+  /** HTTP mode (Events API + slash commands + interactivity at POST /slack/events). */
+  readonly signingSecret?: string;
+  /** Socket Mode instead of HTTP. */
+  readonly appToken?: string;
+  /** Web API base URL, ending with '/' (SLACK_API_URL). */
+  readonly apiUrl?: string;
+  readonly port: number;
+  readonly customRoutes?: readonly HttpRoute[];
+  readonly metrics?: Metrics;
+  readonly logger: Logger;
+  readonly editIntervalMs: number;
+  readonly nativeStreaming?: boolean;
+  /** Web API retries (tests: none, so a refused call shows at once). */
+  readonly retryConfig?: webApi.RetryOptions;
+}
+
+export class SlackAdapter {
+  private server: Server | undefined;
+  private readonly inflight = new Set<Promise<unknown>>();
+
+  private constructor(
+    readonly bolt: BoltApp,
+    readonly client: webApi.WebClient,
+    readonly identity: BotIdentity & { readonly team?: string },
+    private readonly options: SlackAdapterOptions,
+  ) {}
+
+  /** Checks the token (auth.test) and builds the Bolt app with every listener; call `start()` next. */
+  static async create(options: SlackAdapterOptions): Promise<SlackAdapter> {
+    if (!options.appToken && !options.signingSecret) throw new Error('Slack needs SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode)');
+    const logger = boltLogger(options.logger.child({ platform: 'slack' }), LogLevel.INFO);
+    const clientOptions: webApi.WebClientOptions = {
+      logger,
+      ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
+      ...(options.retryConfig ? { retryConfig: options.retryConfig } : {}),
+    };
+    const client = new webApi.WebClient(options.botToken, clientOptions);
+    const auth = await client.auth.test();
+    if (!auth.user_id) throw new Error('Slack auth.test did not name the bot user; check SLACK_BOT_TOKEN');
+    const identity = { userId: auth.user_id, ...(auth.bot_id ? { botId: auth.bot_id } : {}), ...(auth.team_id ? { team: auth.team_id } : {}) };
+
+    const customRoutes = (options.customRoutes ?? []).map((route) => ({ ...route, method: [...route.method] }));
+    const receiver: Receiver = options.appToken
+      ? new SocketModeReceiver({ appToken: options.appToken, logger, customRoutes, installerOptions: { port: options.port, clientOptions } })
+      : new HTTPReceiver({
+          signingSecret: options.signingSecret ?? '',
+          endpoints: EVENTS_PATH,
+          customRoutes,
+          logger,
+          // Events are acknowledged before the listeners run; the model never delays the 200.
+          processBeforeResponse: false,
+        });
+    const bolt = new BoltApp({
+      token: options.botToken,
+      // Known from auth.test above: Bolt need not call it again.
+      botUserId: identity.userId,
+      ...(identity.botId ? { botId: identity.botId } : {}),
+      receiver,
+      ...(options.appToken ? { socketMode: true } : {}),
+      clientOptions,
+      logger,
+      convoStore: false,
+    });
+    const adapter = new SlackAdapter(bolt, client, identity, options);
+    adapter.register();
+    return adapter;
+  }
+
+  /** Starts listening; resolves with the HTTP port (HTTP mode) once ready. */
+  async start(): Promise<{ port?: number }> {
+    if (this.options.appToken) {
+      await this.bolt.start();
+      return {};
+    }
+    this.server = (await this.bolt.start(this.options.port)) as Server;
+    const address = this.server.address();
+    return typeof address === 'object' && address ? { port: address.port } : {};
+  }
+
+  /** Stops taking requests, then waits for answers already under way. */
+  async stop(): Promise<void> {
+    await this.bolt.stop();
+    await Promise.allSettled([...this.inflight]);
+  }
+
+  /** Work that outlives Slack's acknowledgement is tracked so `stop()` can let it finish. */
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.inflight.add(work);
+    void work.finally(() => this.inflight.delete(work)).catch(() => undefined);
+    return work;
+  }
+
+  /** Resolves once every request received so far has been fully handled (answers sent). */
+  async idle(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+  }
+
+  private register(): void {
+    const { app, logger } = this.options;
+    const log = logger.child({ platform: 'slack' });
+    const permissions = withConfiguredAdmins(new SlackPermissions(this.client, log), app.config.adminUserIds);
+    const commands = app.commands(permissions);
+    const threads = new BotThreads(app.store);
+    const messages = new MessageHandler({
+      app,
+      threads,
+      logger: log,
+      editIntervalMs: this.options.editIntervalMs,
+      nativeStreaming: this.options.nativeStreaming ?? true,
+      ...(this.options.metrics ? { metrics: this.options.metrics } : {}),
+    });
+    const interactions = new Interactions({
+      commands,
+      logger: log,
+      limits: app.config.limits,
+      ...(this.options.metrics ? { metrics: this.options.metrics } : {}),
+    });
+    const bot = this.identity;
+
+    // Everything a request sets off, from here on, counts as in flight (for `stop()` and `idle()`).
+    this.bolt.use(async ({ next }) => {
+      await this.track(next());
+    });
+
+    // Slack redelivers events it thinks were not received (x-slack-retry-num): each event_id is
+    // handled once, across restarts and processes sharing the store.
+    this.bolt.use(async ({ body, next }) => {
+      const eventId = (body as { event_id?: unknown }).event_id;
+      if (typeof eventId === 'string' && !(await app.deduper.claim(`slack:event:${eventId}`))) {
+        log.debug({ eventId }, 'event already handled; redelivery ignored');
+        return;
+      }
+      await next();
+    });
+
+    const onMessage = async (event: SlackMessageEvent, team: string | undefined, client: webApi.WebClient) => {
+      try {
+        await messages.handle(event, team ?? bot.team ?? '', bot, client);
+      } catch (err) {
+        log.error({ err: err instanceof Error ? err.message : String(err), channel: event.channel, ts: event.ts }, 'could not answer a message');
+      }
+    };
+    this.bolt.event('app_mention', async ({ event, body, client }) => onMessage(event as SlackMessageEvent, body.team_id, client));
+    this.bolt.event('message', async ({ event, body, client }) => onMessage(event as SlackMessageEvent, body.team_id, client));
+
+    this.bolt.event('app_home_opened', async ({ event, body, client }) => {
+      if (event.tab !== 'home') return;
+      const team = body.team_id ?? bot.team ?? '';
+      try {
+        const admin = await permissions.isAdmin({ id: event.user }, slackScope(team, event.channel));
+        const view = buildHomeView(admin ? await summariseChannels(app, team) : undefined);
+        await client.views.publish({ user_id: event.user, view });
+      } catch (err) {
+        log.error({ err: err instanceof Error ? err.message : String(err) }, 'could not publish App Home');
+      }
+    });
+
+    this.bolt.command(/^\/[a-z]+$/, async ({ ack, body, respond, client }) => {
+      await ack(); // within Slack's 3 s, before anything slow
+      try {
+        await interactions.slashCommand(body, respond, client);
+      } catch (err) {
+        log.error({ err: err instanceof Error ? err.message : String(err), command: body.command }, 'command failed');
+        await respond({ response_type: 'ephemeral', text: 'Something went wrong running that command; nothing was changed.' }).catch(() => undefined);
+      }
+    });
+
+    for (const callbackId of [PERSONA_MODAL, FEWSHOT_MODAL]) {
+      this.bolt.view(callbackId, async ({ ack, view, body, client }) => {
+        await ack();
+        const user = { id: body.user.id, ...(body.user.name ? { name: body.user.name } : {}) };
+        try {
+          await interactions.viewSubmission(view, user, client);
+        } catch (err) {
+          log.error({ err: err instanceof Error ? err.message : String(err), callbackId }, 'form submission failed');
+        }
+      });
+    }
+
+    this.bolt.shortcut({ callback_id: FEWSHOT_SHORTCUT, type: 'message_action' }, async ({ ack, shortcut, respond, client }) => {
+      await ack();
+      try {
+        await interactions.fewshotShortcut(shortcut, bot, respond, client);
+      } catch (err) {
+        log.error({ err: err instanceof Error ? err.message : String(err) }, 'few-shot shortcut failed');
+      }
+    });
+
+    this.bolt.error(async (err) => {
+      log.error({ err: err.message, code: (err as { code?: string }).code }, 'Slack listener error');
+    });
+  }
+}

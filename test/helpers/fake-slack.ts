@@ -1,0 +1,652 @@
+/**
+ * A fake Slack Web API on 127.0.0.1: a real HTTP server answering the methods the adapter calls
+ * (`/api/<method>`) plus slash-command `response_url`s (`/response/<id>`), with a small world
+ * behind it (users, channels' messages, threads, streams, views) so answers look like Slack's.
+ *
+ * Every call is recorded (`calls`, `responses`) with the time it arrived, and checked: the method
+ * must exist, the bot token must be sent, and every parameter must be known to the vendor's spec
+ * (`../shared/api-specs/slack/slack_web_openapi_v2_without_examples.json`), present when required
+ * and of the right type. A call the real API would refuse gets Slack's error *and* is kept in
+ * `violations`; `assertNoViolations()` fails the test even when the code swallowed the error.
+ *
+ * Two documented departures from the 2020 spec file:
+ * - chat.startStream / appendStream / stopStream are newer than it; their parameters are written
+ *   out below by hand from Slack's method documentation (docs.slack.dev/reference/methods/chat.startStream …).
+ * - `team_id` is accepted on every method: Bolt's per-workspace WebClient adds it to each call
+ *   (web-api `WebClient.apiCall`), and Slack accepts it.
+ */
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+export const SLACK_SPEC_DIR = path.resolve(__dirname, '../../../shared/api-specs/slack');
+
+type ParamType = 'string' | 'boolean' | 'number' | 'integer' | 'json-array' | 'json-object';
+interface ParamSpec {
+  readonly type: ParamType;
+  readonly required: boolean;
+}
+type MethodSpec = Readonly<Record<string, ParamSpec>>;
+
+/** Parameters whose string value is JSON (Slack's form encoding of arrays and objects). */
+const JSON_PARAMS: Readonly<Record<string, ParamType>> = {
+  blocks: 'json-array',
+  attachments: 'json-array',
+  view: 'json-object',
+  chunks: 'json-array',
+  metadata: 'json-object',
+};
+
+const UNIVERSAL: MethodSpec = { team_id: { type: 'string', required: false } };
+
+/** Hand-written from Slack's method docs: these methods are newer than the spec file. */
+const STREAM_METHODS: Readonly<Record<string, MethodSpec>> = {
+  'chat.startStream': {
+    channel: { type: 'string', required: true },
+    thread_ts: { type: 'string', required: false },
+    markdown_text: { type: 'string', required: false },
+    chunks: { type: 'json-array', required: false },
+    recipient_user_id: { type: 'string', required: false },
+    recipient_team_id: { type: 'string', required: false },
+    task_display_mode: { type: 'string', required: false },
+    icon_emoji: { type: 'string', required: false },
+    icon_url: { type: 'string', required: false },
+    username: { type: 'string', required: false },
+  },
+  'chat.appendStream': {
+    channel: { type: 'string', required: true },
+    ts: { type: 'string', required: true },
+    markdown_text: { type: 'string', required: false },
+    chunks: { type: 'json-array', required: false },
+  },
+  'chat.stopStream': {
+    channel: { type: 'string', required: true },
+    ts: { type: 'string', required: true },
+    markdown_text: { type: 'string', required: false },
+    chunks: { type: 'json-array', required: false },
+    blocks: { type: 'json-array', required: false },
+    metadata: { type: 'json-object', required: false },
+  },
+};
+
+let specCache: Record<string, MethodSpec> | undefined;
+
+/** Method → parameters, from the Swagger file (token excluded: it travels in the Authorization header). */
+export function slackMethodSpecs(): Record<string, MethodSpec> {
+  if (specCache) return specCache;
+  const spec = JSON.parse(readFileSync(path.join(SLACK_SPEC_DIR, 'slack_web_openapi_v2_without_examples.json'), 'utf8')) as {
+    paths: Record<string, Record<string, { parameters?: { name: string; type?: string; required?: boolean }[] }>>;
+  };
+  const methods: Record<string, MethodSpec> = {};
+  for (const [pathName, verbs] of Object.entries(spec.paths)) {
+    const params: Record<string, ParamSpec> = {};
+    for (const operation of Object.values(verbs)) {
+      for (const param of operation.parameters ?? []) {
+        if (param.name === 'token') continue;
+        const declared = (param.type ?? 'string') as ParamType;
+        params[param.name] = { type: JSON_PARAMS[param.name] ?? declared, required: Boolean(param.required) };
+      }
+    }
+    methods[pathName.replace(/^\//, '')] = params;
+  }
+  specCache = { ...methods, ...STREAM_METHODS };
+  return specCache;
+}
+
+export interface RecordedCall {
+  readonly method: string;
+  /** Parameters as the method sees them: JSON-valued ones decoded. */
+  readonly params: Record<string, unknown>;
+  /** Milliseconds (monotonic) when the request arrived. */
+  readonly at: number;
+}
+
+export interface RecordedResponse {
+  readonly id: string;
+  readonly body: Record<string, unknown>;
+  readonly at: number;
+}
+
+export interface Violation {
+  readonly where: string;
+  readonly problems: readonly string[];
+  readonly params: unknown;
+}
+
+export interface FakeUser {
+  readonly id: string;
+  readonly name: string;
+  readonly is_admin?: boolean;
+  readonly is_owner?: boolean;
+  readonly is_primary_owner?: boolean;
+  readonly is_bot?: boolean;
+}
+
+export interface StoredMessage {
+  type: 'message';
+  ts: string;
+  text: string;
+  user?: string;
+  bot_id?: string;
+  app_id?: string;
+  team: string;
+  thread_ts?: string;
+  subtype?: string;
+  /** Native stream state of a message the bot is streaming. */
+  streaming?: 'in_progress' | 'completed';
+}
+
+export interface FakeSlackOptions {
+  readonly botToken?: string;
+  readonly team?: string;
+  readonly botUserId?: string;
+  readonly botId?: string;
+  readonly appId?: string;
+}
+
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+
+function parseScalar(type: ParamType, raw: unknown, name: string, problems: string[]): unknown {
+  const value = typeof raw === 'string' ? raw : JSON.stringify(raw);
+  switch (type) {
+    case 'boolean':
+      if (!['true', 'false', '1', '0'].includes(value)) problems.push(`${name}: expected a boolean, got "${value}"`);
+      return value === 'true' || value === '1';
+    case 'number':
+      if (!Number.isFinite(Number(value)) || value.trim() === '') problems.push(`${name}: expected a number, got "${value}"`);
+      return value;
+    case 'integer':
+      if (!/^-?\d+$/.test(value)) problems.push(`${name}: expected an integer, got "${value}"`);
+      return Number(value);
+    case 'json-array':
+    case 'json-object': {
+      let parsed: unknown = raw;
+      if (typeof raw === 'string') {
+        try {
+          parsed = JSON.parse(raw);
+        } catch {
+          problems.push(`${name}: not valid JSON`);
+          return undefined;
+        }
+      }
+      const ok = type === 'json-array' ? Array.isArray(parsed) : typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
+      if (!ok) problems.push(`${name}: expected a JSON ${type === 'json-array' ? 'array' : 'object'}`);
+      return parsed;
+    }
+    default:
+      if (typeof raw !== 'string') problems.push(`${name}: expected a string`);
+      return raw;
+  }
+}
+
+export class FakeSlack {
+  readonly calls: RecordedCall[] = [];
+  readonly responses: RecordedResponse[] = [];
+  readonly violations: Violation[] = [];
+  readonly users = new Map<string, FakeUser>();
+  /** channel → messages, oldest first (top-level and thread replies together). */
+  readonly messages = new Map<string, StoredMessage[]>();
+  /** user → the Home view last published for them. */
+  readonly homeViews = new Map<string, Record<string, unknown>>();
+  readonly openedViews: Record<string, unknown>[] = [];
+  /** Called with every recorded call, as it arrives (load generators wait on these). */
+  onCall: ((call: RecordedCall) => void) | undefined;
+  /** Answer chat.startStream with an error, as workspaces without streaming do. */
+  refuseStreaming = false;
+  readonly botToken: string;
+  readonly team: string;
+  readonly botUserId: string;
+  readonly botId: string;
+  readonly appId: string;
+
+  private tsCounter = 0;
+  private responseCounter = 0;
+  private closed = false;
+
+  private constructor(
+    private readonly server: http.Server,
+    options: FakeSlackOptions,
+  ) {
+    this.botToken = options.botToken ?? 'xoxb-test-token';
+    this.team = options.team ?? 'T0TEAM001';
+    this.botUserId = options.botUserId ?? 'U0BOT0001';
+    this.botId = options.botId ?? 'B0BOT0001';
+    this.appId = options.appId ?? 'A0APP0001';
+    this.users.set(this.botUserId, { id: this.botUserId, name: 'channelwise', is_bot: true });
+  }
+
+  static async start(options: FakeSlackOptions = {}): Promise<FakeSlack> {
+    let fake: FakeSlack | undefined;
+    const server = http.createServer((req, res) => {
+      fake?.handle(req, res).catch((err: unknown) => {
+        if (!res.headersSent) send(res, 500, { ok: false, error: `fake_failure: ${String(err)}` });
+      });
+    });
+    fake = new FakeSlack(server, options);
+    slackMethodSpecs();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', resolve);
+    });
+    return fake;
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  /** SLACK_API_URL for the code under test. */
+  get apiUrl(): string {
+    return `http://127.0.0.1:${this.port}/api/`;
+  }
+
+  /** A fresh response_url for a slash command or shortcut payload. */
+  newResponseUrl(): string {
+    this.responseCounter += 1;
+    return `http://127.0.0.1:${this.port}/response/R${this.responseCounter}`;
+  }
+
+  /** A Slack-style ts, increasing. */
+  nextTs(): string {
+    this.tsCounter += 1;
+    return `${1_700_000_000 + this.tsCounter}.${String(this.tsCounter).padStart(6, '0')}`;
+  }
+
+  addUser(user: FakeUser): void {
+    this.users.set(user.id, user);
+  }
+
+  /** Store a person's message (what Slack would hold when it sends the event about it). */
+  addMessage(channel: string, message: Omit<StoredMessage, 'type' | 'team'> & { team?: string }): StoredMessage {
+    const stored: StoredMessage = { type: 'message', team: this.team, ...message };
+    const list = this.messages.get(channel) ?? [];
+    list.push(stored);
+    this.messages.set(channel, list);
+    return stored;
+  }
+
+  callsTo(method: string): RecordedCall[] {
+    return this.calls.filter((call) => call.method === method);
+  }
+
+  /** Messages the bot posted in a channel (optionally in one thread), as they read now. */
+  botMessages(channel: string, threadTs?: string): StoredMessage[] {
+    return (this.messages.get(channel) ?? []).filter(
+      (m) => m.user === this.botUserId && (threadTs === undefined || m.thread_ts === threadTs),
+    );
+  }
+
+  takeViolations(): Violation[] {
+    return this.violations.splice(0, this.violations.length);
+  }
+
+  assertNoViolations(): void {
+    if (this.violations.length === 0) return;
+    const lines = this.violations.map((v) => `${v.where}:\n  ${v.problems.join('\n  ')}`);
+    throw new Error(`The fake Slack API received calls the real API would refuse:\n${lines.join('\n')}`);
+  }
+
+  reset(): void {
+    this.calls.length = 0;
+    this.responses.length = 0;
+    this.violations.length = 0;
+    this.messages.clear();
+    this.homeViews.clear();
+    this.openedViews.length = 0;
+    this.refuseStreaming = false;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const done = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    await done;
+  }
+
+  // ── HTTP ────────────────────────────────────────────────────────────────────────────────────
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const at = now();
+    const raw = await readBody(req);
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const responseMatch = /^\/response\/(R\d+)$/.exec(url.pathname);
+    if (responseMatch) {
+      this.handleResponseUrl(responseMatch[1]!, req, raw, at, res);
+      return;
+    }
+    const methodMatch = /^\/api\/([\w.]+)$/.exec(url.pathname);
+    if (!methodMatch) {
+      this.violations.push({ where: `${req.method} ${url.pathname}`, problems: ['no such path on Slack'], params: raw });
+      send(res, 404, { ok: false, error: 'unknown_method' });
+      return;
+    }
+    const method = methodMatch[1]!;
+    const problems: string[] = [];
+    const rawParams = this.readParams(req, url, raw, problems);
+    const spec = slackMethodSpecs()[method];
+    if (!spec) {
+      this.violations.push({ where: method, problems: ['unknown method'], params: rawParams });
+      send(res, 200, { ok: false, error: 'unknown_method' });
+      return;
+    }
+    const auth = req.headers.authorization;
+    if (!auth && typeof rawParams['token'] !== 'string') {
+      this.violations.push({ where: method, problems: ['no token sent'], params: rawParams });
+      send(res, 200, { ok: false, error: 'not_authed' });
+      return;
+    }
+    const token = auth?.replace(/^Bearer\s+/, '') ?? rawParams['token'];
+    delete rawParams['token'];
+    if (token !== this.botToken) {
+      send(res, 200, { ok: false, error: 'invalid_auth' });
+      return;
+    }
+    const params: Record<string, unknown> = {};
+    const all = { ...UNIVERSAL, ...spec };
+    for (const [name, value] of Object.entries(rawParams)) {
+      const param = all[name];
+      if (!param) {
+        problems.push(`${name}: not a parameter of ${method}`);
+        continue;
+      }
+      params[name] = parseScalar(param.type, value, name, problems);
+    }
+    for (const [name, param] of Object.entries(spec)) {
+      if (param.required && (rawParams[name] === undefined || rawParams[name] === '')) problems.push(`${name}: required`);
+    }
+    this.calls.push({ method, params, at });
+    this.onCall?.({ method, params, at });
+    if (problems.length > 0) {
+      this.violations.push({ where: method, problems, params: rawParams });
+      send(res, 200, { ok: false, error: 'invalid_arguments', response_metadata: { messages: problems.map((p) => `[ERROR] ${p}`) } });
+      return;
+    }
+    const result = this.answer(method, params);
+    if (!result.ok && result.violation) this.violations.push({ where: method, problems: [String(result.violation)], params });
+    delete result.violation;
+    send(res, 200, result);
+  }
+
+  private readParams(req: IncomingMessage, url: URL, raw: string, problems: string[]): Record<string, unknown> {
+    const params: Record<string, unknown> = Object.fromEntries(url.searchParams);
+    if (!raw) return params;
+    const type = req.headers['content-type'] ?? '';
+    if (type.startsWith('application/json')) {
+      try {
+        Object.assign(params, JSON.parse(raw) as Record<string, unknown>);
+      } catch {
+        problems.push('body is not valid JSON');
+      }
+    } else if (type.startsWith('application/x-www-form-urlencoded')) {
+      Object.assign(params, Object.fromEntries(new URLSearchParams(raw)));
+    } else {
+      problems.push(`unsupported content-type "${type}"`);
+    }
+    return params;
+  }
+
+  private handleResponseUrl(id: string, req: IncomingMessage, raw: string, at: number, res: ServerResponse): void {
+    const problems: string[] = [];
+    let body: Record<string, unknown> = {};
+    if (req.method !== 'POST') problems.push('response_url takes POST');
+    if (!(req.headers['content-type'] ?? '').startsWith('application/json')) problems.push('response_url takes JSON');
+    try {
+      body = JSON.parse(raw) as Record<string, unknown>;
+    } catch {
+      problems.push('body is not JSON');
+    }
+    const known = ['text', 'blocks', 'attachments', 'response_type', 'replace_original', 'delete_original', 'thread_ts', 'mrkdwn'];
+    for (const key of Object.keys(body)) if (!known.includes(key)) problems.push(`${key}: not a response_url field`);
+    if (body['response_type'] !== undefined && !['ephemeral', 'in_channel'].includes(String(body['response_type']))) {
+      problems.push('response_type: must be ephemeral or in_channel');
+    }
+    if (typeof body['text'] !== 'string' && body['blocks'] === undefined) problems.push('text or blocks required');
+    if (typeof body['text'] === 'string' && body['text'].length > 40_000) problems.push('text: msg_too_long');
+    this.responses.push({ id, body, at });
+    if (problems.length > 0) {
+      this.violations.push({ where: `response_url ${id}`, problems, params: body });
+      res.writeHead(400, { 'content-type': 'text/plain' });
+      res.end('invalid_payload');
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end('ok');
+  }
+
+  // ── Methods ─────────────────────────────────────────────────────────────────────────────────
+
+  private answer(method: string, p: Record<string, unknown>): Record<string, unknown> & { violation?: string } {
+    switch (method) {
+      case 'auth.test':
+        return {
+          ok: true,
+          url: 'https://fake.slack.test/',
+          team: 'Fake Team',
+          user: 'channelwise',
+          team_id: this.team,
+          user_id: this.botUserId,
+          bot_id: this.botId,
+          is_enterprise_install: false,
+        };
+      case 'chat.postMessage':
+        return this.postMessage(p);
+      case 'chat.update':
+        return this.update(p);
+      case 'chat.postEphemeral': {
+        const text = String(p['text'] ?? '');
+        if (!text && p['blocks'] === undefined) return { ok: false, error: 'no_text', violation: 'chat.postEphemeral without text or blocks' };
+        if (!this.users.has(String(p['user']))) return { ok: false, error: 'user_not_in_channel' };
+        return { ok: true, message_ts: this.nextTs() };
+      }
+      case 'users.info': {
+        const user = this.users.get(String(p['user'] ?? ''));
+        if (!user) return { ok: false, error: 'user_not_found' };
+        return {
+          ok: true,
+          user: {
+            id: user.id,
+            team_id: this.team,
+            name: user.name,
+            deleted: false,
+            real_name: user.name,
+            is_admin: Boolean(user.is_admin),
+            is_owner: Boolean(user.is_owner),
+            is_primary_owner: Boolean(user.is_primary_owner),
+            is_restricted: false,
+            is_ultra_restricted: false,
+            is_bot: Boolean(user.is_bot),
+            is_app_user: false,
+            updated: 1_700_000_000,
+          },
+        };
+      }
+      case 'conversations.replies': {
+        const channel = String(p['channel'] ?? '');
+        const ts = String(p['ts'] ?? '');
+        const list = this.messages.get(channel) ?? [];
+        const thread = list.filter((m) => m.ts === ts || m.thread_ts === ts).sort((a, b) => Number(a.ts) - Number(b.ts));
+        if (thread.length === 0) return { ok: false, error: 'thread_not_found' };
+        const limit = Number(p['limit'] ?? 1000);
+        return { ok: true, messages: thread.slice(0, limit).map(publicMessage), has_more: thread.length > limit, response_metadata: { next_cursor: '' } };
+      }
+      case 'conversations.history': {
+        const channel = String(p['channel'] ?? '');
+        const latest = p['latest'] !== undefined ? Number(p['latest']) : Infinity;
+        const inclusive = p['inclusive'] === true;
+        const list = (this.messages.get(channel) ?? [])
+          .filter((m) => !m.thread_ts || m.thread_ts === m.ts)
+          .filter((m) => (inclusive ? Number(m.ts) <= latest : Number(m.ts) < latest))
+          .sort((a, b) => Number(b.ts) - Number(a.ts));
+        const limit = Number(p['limit'] ?? 100);
+        return { ok: true, messages: list.slice(0, limit).map(publicMessage), has_more: list.length > limit, pin_count: 0, response_metadata: { next_cursor: '' } };
+      }
+      case 'views.open':
+        return this.openView(p);
+      case 'views.publish': {
+        const view = p['view'] as Record<string, unknown>;
+        const problems = checkView(view, 'home');
+        if (problems.length) return { ok: false, error: 'invalid_arguments', violation: problems.join('; ') };
+        this.homeViews.set(String(p['user_id']), view);
+        return { ok: true, view: { id: `V${this.nextTs().replace('.', '')}`, team_id: this.team, ...view } };
+      }
+      case 'chat.startStream':
+        return this.startStream(p);
+      case 'chat.appendStream':
+      case 'chat.stopStream':
+        return this.continueStream(method, p);
+      default:
+        return { ok: false, error: 'unknown_method', violation: `the fake does not implement ${method}` };
+    }
+  }
+
+  private postMessage(p: Record<string, unknown>): Record<string, unknown> & { violation?: string } {
+    const channel = String(p['channel']);
+    const text = typeof p['text'] === 'string' ? p['text'] : '';
+    if (!text && p['blocks'] === undefined) return { ok: false, error: 'no_text', violation: 'chat.postMessage without text or blocks' };
+    if (text.length > 40_000) return { ok: false, error: 'msg_too_long', violation: 'text longer than 40,000 characters' };
+    const stored = this.addMessage(channel, {
+      ts: this.nextTs(),
+      text,
+      user: this.botUserId,
+      bot_id: this.botId,
+      app_id: this.appId,
+      ...(typeof p['thread_ts'] === 'string' ? { thread_ts: p['thread_ts'] } : {}),
+    });
+    return { ok: true, channel, ts: stored.ts, message: publicMessage(stored) };
+  }
+
+  private update(p: Record<string, unknown>): Record<string, unknown> & { violation?: string } {
+    const channel = String(p['channel']);
+    const message = (this.messages.get(channel) ?? []).find((m) => m.ts === p['ts']);
+    if (!message) return { ok: false, error: 'message_not_found', violation: `chat.update of unknown message ${String(p['ts'])}` };
+    if (message.user !== this.botUserId) return { ok: false, error: 'cant_update_message', violation: 'chat.update of a message the bot did not post' };
+    const text = typeof p['text'] === 'string' ? p['text'] : message.text;
+    if (text.length > 40_000) return { ok: false, error: 'msg_too_long', violation: 'text longer than 40,000 characters' };
+    message.text = text;
+    return { ok: true, channel, ts: message.ts, text, message: publicMessage(message) };
+  }
+
+  private openView(p: Record<string, unknown>): Record<string, unknown> & { violation?: string } {
+    const view = p['view'] as Record<string, unknown>;
+    if (!String(p['trigger_id'] ?? '').trim()) return { ok: false, error: 'invalid_trigger_id', violation: 'views.open without trigger_id' };
+    const problems = checkView(view, 'modal');
+    if (problems.length) return { ok: false, error: 'invalid_arguments', violation: problems.join('; ') };
+    this.openedViews.push(view);
+    return { ok: true, view: { id: `V${this.nextTs().replace('.', '')}`, team_id: this.team, ...view } };
+  }
+
+  private startStream(p: Record<string, unknown>): Record<string, unknown> & { violation?: string } {
+    if (this.refuseStreaming) return { ok: false, error: 'feature_not_enabled' };
+    const channel = String(p['channel']);
+    const inChannel = !channel.startsWith('D');
+    if (inChannel && (!p['recipient_user_id'] || !p['recipient_team_id'])) {
+      return { ok: false, error: 'invalid_arguments', violation: 'recipient_user_id and recipient_team_id are required when streaming in channels' };
+    }
+    const text = streamText(p);
+    if (text.problem) return { ok: false, error: 'invalid_arguments', violation: text.problem };
+    const stored = this.addMessage(channel, {
+      ts: this.nextTs(),
+      text: text.value,
+      user: this.botUserId,
+      bot_id: this.botId,
+      app_id: this.appId,
+      ...(typeof p['thread_ts'] === 'string' ? { thread_ts: p['thread_ts'] } : {}),
+      streaming: 'in_progress',
+    });
+    return { ok: true, channel, ts: stored.ts };
+  }
+
+  private continueStream(method: string, p: Record<string, unknown>): Record<string, unknown> & { violation?: string } {
+    const channel = String(p['channel']);
+    const message = (this.messages.get(channel) ?? []).find((m) => m.ts === p['ts']);
+    if (!message || message.streaming === undefined) return { ok: false, error: 'message_not_found', violation: `${method} of an unknown stream` };
+    if (message.streaming !== 'in_progress') return { ok: false, error: 'message_not_in_streaming_state', violation: `${method} after the stream stopped` };
+    const text = streamText(p);
+    if (text.problem) return { ok: false, error: 'invalid_arguments', violation: text.problem };
+    message.text += text.value;
+    if (method === 'chat.stopStream') {
+      message.streaming = 'completed';
+      return { ok: true, channel, ts: message.ts, message: publicMessage(message) };
+    }
+    return { ok: true, channel, ts: message.ts };
+  }
+}
+
+function publicMessage(message: StoredMessage): Record<string, unknown> {
+  const { streaming: _streaming, ...rest } = message;
+  return rest;
+}
+
+/** Text a stream call carries: `markdown_text` and/or `markdown_text` chunks (12,000 characters at most). */
+function streamText(p: Record<string, unknown>): { value: string; problem?: string } {
+  let value = typeof p['markdown_text'] === 'string' ? p['markdown_text'] : '';
+  if (value.length > 12_000) return { value, problem: 'markdown_text: longer than 12,000 characters' };
+  for (const chunk of (p['chunks'] as unknown[] | undefined) ?? []) {
+    const c = chunk as { type?: unknown; text?: unknown };
+    if (c.type !== 'markdown_text' || typeof c.text !== 'string') return { value, problem: `chunks: unsupported chunk ${JSON.stringify(chunk)}` };
+    if (c.text.length > 12_000) return { value, problem: 'chunks: markdown_text chunk longer than 12,000 characters' };
+    value += c.text;
+  }
+  return { value };
+}
+
+/** The Block Kit rules Slack enforces on views that matter to this bot's views. */
+function checkView(view: Record<string, unknown> | undefined, type: 'modal' | 'home'): string[] {
+  const problems: string[] = [];
+  if (!view) return ['view: missing'];
+  if (view['type'] !== type) problems.push(`view.type: expected ${type}`);
+  const blocks = view['blocks'];
+  if (!Array.isArray(blocks)) return [...problems, 'view.blocks: must be an array'];
+  if (blocks.length > 100) problems.push('view.blocks: at most 100');
+  if (type === 'modal') {
+    const title = view['title'] as { type?: string; text?: string } | undefined;
+    if (title?.type !== 'plain_text' || !title.text || title.text.length > 24) problems.push('view.title: plain_text of at most 24 characters');
+    const meta = view['private_metadata'];
+    if (typeof meta === 'string' && meta.length > 3000) problems.push('view.private_metadata: at most 3,000 characters');
+    const hasInput = blocks.some((b: { type?: string }) => b.type === 'input');
+    if (hasInput && !view['submit']) problems.push('view.submit: required when the view has inputs');
+  }
+  for (const [index, block] of (blocks as Record<string, unknown>[]).entries()) {
+    const where = `view.blocks[${index}]`;
+    if (block['type'] === 'input') {
+      const element = block['element'] as Record<string, unknown> | undefined;
+      const label = block['label'] as { type?: string; text?: string } | undefined;
+      if (label?.type !== 'plain_text' || !label.text || label.text.length > 2000) problems.push(`${where}.label: plain_text of at most 2,000 characters`);
+      if (element?.['type'] === 'plain_text_input') {
+        const max = element['max_length'];
+        const initial = element['initial_value'];
+        if (typeof max === 'number' && (max < 1 || max > 3000)) problems.push(`${where}.element.max_length: 1 to 3,000`);
+        if (typeof initial === 'string' && typeof max === 'number' && initial.length > max) problems.push(`${where}.element.initial_value: longer than max_length`);
+      } else {
+        problems.push(`${where}.element: the fake only knows plain_text_input`);
+      }
+    } else if (block['type'] === 'section') {
+      const text = block['text'] as { type?: string; text?: string } | undefined;
+      if (!text || !['mrkdwn', 'plain_text'].includes(text.type ?? '') || !text.text || text.text.length > 3000) {
+        problems.push(`${where}.text: mrkdwn or plain_text of 1 to 3,000 characters`);
+      }
+    } else if (block['type'] === 'header') {
+      const text = block['text'] as { type?: string; text?: string } | undefined;
+      if (text?.type !== 'plain_text' || !text.text || text.text.length > 150) problems.push(`${where}.text: plain_text of at most 150 characters`);
+    } else if (block['type'] !== 'divider' && block['type'] !== 'context') {
+      problems.push(`${where}.type: the fake does not know ${String(block['type'])}`);
+    }
+  }
+  return problems;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify(body));
+}
