@@ -153,10 +153,13 @@ export class SlackAdapter {
     });
 
     // Slack redelivers events it thinks were not received (x-slack-retry-num): each event_id is
-    // handled once, across restarts and processes sharing the store.
+    // handled once, across restarts and processes sharing the store. Chat messages are claimed by
+    // the message itself instead (team, channel, ts), which also covers a redelivery and the
+    // app_mention + message pair, so they skip this store write.
     this.bolt.use(async ({ body, next }) => {
-      const eventId = (body as { event_id?: unknown }).event_id;
-      if (typeof eventId === 'string' && !(await app.deduper.claim(`slack:event:${eventId}`))) {
+      const { event_id: eventId, event } = body as { event_id?: unknown; event?: { type?: unknown } };
+      const isChat = event?.type === 'message' || event?.type === 'app_mention';
+      if (typeof eventId === 'string' && !isChat && !(await app.deduper.claim(`slack:event:${eventId}`))) {
         log.debug({ eventId }, 'event already handled; redelivery ignored');
         return;
       }

@@ -34,6 +34,28 @@ describe('Slack replies', () => {
     expect(ctx.h.slack.botMessages(CHANNEL, ts).map((m) => m.text)).toEqual(['The answer is **42**.']); // Markdown: Slack renders it
   });
 
+  it('answers on the RAG route with numbered citations and a sources list, in Slack formatting', async () => {
+    expect((await ctx.h.run('/route', 'rag')).told).toMatch(/^Route set to rag\./);
+    expect((await ctx.h.run('/kb', 'add Opening hours\n\nThe library opens at nine and closes at six.')).told).toMatch(/^Added "Opening hours" as d1/);
+    ctx.h.slack.refuseStreaming = true; // the chat.update path renders mrkdwn itself
+    ctx.openai.enqueue('chat', { deltas: ['It opens ', 'at **nine** [1].'] });
+    const { ts } = await ctx.h.mention('When does the library open?');
+    await ctx.h.idle();
+    expect(ctx.h.slack.botMessages(CHANNEL, ts).map((m) => m.text)).toEqual(['It opens at *nine* [1].\n\n*Sources*\n[1] Opening hours']);
+    const context = String(ctx.openai.chatBodies()[0]?.messages[1]?.content);
+    expect(context).toMatch(/^<sources>[\s\S]*\[1\] Opening hours/);
+  });
+
+  it('says it has no source on the RAG route when nothing relevant is found, without calling the model', async () => {
+    await ctx.h.run('/route', 'rag');
+    const { ts } = await ctx.h.mention('What is the capital of Mongolia?');
+    await ctx.h.idle();
+    expect(ctx.h.slack.botMessages(CHANNEL, ts).map((m) => m.text)).toEqual([
+      "I couldn't find anything about that in this channel's knowledge base, so I won't guess.",
+    ]);
+    expect(ctx.openai.chatBodies()).toHaveLength(0);
+  });
+
   it('falls back to a placeholder edited with chat.update when Slack refuses streaming, and remembers that', async () => {
     ctx.h.slack.refuseStreaming = true;
     ctx.openai.enqueue('chat', { deltas: ['The ', 'answer ', 'is ', '**42**.'] });

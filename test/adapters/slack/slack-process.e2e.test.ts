@@ -1,0 +1,97 @@
+/**
+ * `npm start` with Slack credentials, as a deployment runs it (Procfile `web:`): the real entry
+ * point in a child process, Slack over HTTP on PORT, the Web API at SLACK_API_URL (the fake), and
+ * /healthz beside /slack/events. Stops cleanly on SIGTERM.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { FakeSlack } from '../../helpers/fake-slack';
+import { SIGNING_SECRET, appMentionEvent, envelope, postEvent } from '../../helpers/slack-requests';
+
+const ROOT = path.resolve(__dirname, '../../..');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, attempts = 200): Promise<T> {
+  for (let i = 0; i < attempts; i++) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('npm start with Slack over HTTP', () => {
+  let slack: FakeSlack;
+  let child: ChildProcess;
+  let dir: string;
+  let port: number;
+  let stderr = '';
+
+  beforeAll(async () => {
+    slack = await FakeSlack.start();
+    dir = mkdtempSync(path.join(tmpdir(), 'channelwise-slack-e2e-'));
+    port = await freePort();
+    child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'src', 'index.ts')], {
+      cwd: dir,
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        HOME: dir,
+        SLACK_BOT_TOKEN: slack.botToken,
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        SLACK_API_URL: slack.apiUrl,
+        PORT: String(port),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  });
+  afterAll(async () => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await slack.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves /healthz naming the store and the model state', async () => {
+    const health = await waitFor(async () => {
+      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+      return res.ok ? ((await res.json()) as Record<string, unknown>) : undefined;
+    }, '/healthz');
+    expect(health).toEqual({ status: 'ok', store: { kind: 'sqlite', up: true }, model: { state: 'offline' } });
+  });
+
+  it('answers a signed mention in its thread, and refuses a badly signed one', async () => {
+    const ts = slack.nextTs();
+    const event = appMentionEvent({ channel: 'C0E2E0001', user: 'U0PERSON1', team: slack.team, ts, text: `<@${slack.botUserId}> what time is it?` });
+    const bad = await postEvent(`http://127.0.0.1:${port}/slack/events`, envelope(event, { team: slack.team, botUserId: slack.botUserId }), { secret: 'wrong-secret' });
+    expect(bad.status).toBe(401);
+
+    const good = await postEvent(`http://127.0.0.1:${port}/slack/events`, envelope(event, { team: slack.team, botUserId: slack.botUserId }));
+    expect(good.status).toBe(200);
+    const replies = await waitFor(async () => {
+      const messages = slack.botMessages('C0E2E0001', ts).filter((m) => m.streaming !== 'in_progress');
+      return messages.length > 0 && messages.some((m) => m.text.includes('what time is it?')) ? messages : undefined;
+    }, 'the answer in the thread');
+    expect(replies.map((m) => m.text).join('\n')).toContain('Offline mode');
+    slack.assertNoViolations();
+  });
+
+  it('stops cleanly on SIGTERM', async () => {
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stderr).not.toMatch(/Error|failed/);
+  });
+});
