@@ -24,24 +24,46 @@ export interface VectorSearch {
   chunks(keys: readonly (readonly [kbId: string, chunkId: string])[]): Promise<ChunkInput[]>;
 }
 
+/** After the embedding model fails, keyword-only retrieval is used for this long before trying again. */
+export const EMBEDDING_RETRY_MS = 10 * 60 * 1000;
+
 export class EmbeddedVectorSearch implements VectorSearch {
+  /**
+   * Set when the embedding model failed: a server without /embeddings would otherwise cost every
+   * message a failed call (with its retries) before the keyword answer.
+   */
+  private pausedUntil = 0;
+
   constructor(
     private readonly embedder: Embedder,
     private readonly vectors: VectorIndex,
     private readonly lexical: LexicalIndex,
     private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
   ) {}
+
+  private async embed(texts: readonly string[], what: Record<string, unknown>): Promise<number[][] | undefined> {
+    if (this.now() < this.pausedUntil) return undefined;
+    try {
+      return await this.embedder.embed(texts);
+    } catch (err) {
+      this.pausedUntil = this.now() + EMBEDDING_RETRY_MS;
+      this.logger.warn(
+        { ...what, err: err instanceof Error ? err.message : String(err), retryInMs: EMBEDDING_RETRY_MS },
+        'embedding failed; searching by keywords only for now',
+      );
+      return undefined;
+    }
+  }
 
   async index(kbId: string, docId: string, chunks: readonly { chunkId: string; text: string }[]): Promise<void> {
     await this.vectors.removeDocument(kbId, docId);
     if (chunks.length === 0) return;
-    let vectors: number[][];
-    try {
-      vectors = await this.embedder.embed(chunks.map((c) => c.text));
-    } catch (err) {
-      this.logger.warn({ kbId, docId, err: err instanceof Error ? err.message : String(err) }, 'embedding failed; the document is searchable by keywords only');
-      return;
-    }
+    const vectors = await this.embed(
+      chunks.map((c) => c.text),
+      { kbId, docId },
+    );
+    if (!vectors) return;
     await this.vectors.put(chunks.map((chunk, i) => ({ kbId, docId, chunkId: chunk.chunkId, vector: vectors[i]! })));
   }
 
@@ -51,13 +73,7 @@ export class EmbeddedVectorSearch implements VectorSearch {
 
   async search(kbIds: readonly string[], query: string, limit: number): Promise<VectorHit[]> {
     if (this.vectors.size === 0) return [];
-    let vector: number[] | undefined;
-    try {
-      [vector] = await this.embedder.embed([query]);
-    } catch (err) {
-      this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'query embedding failed; searching by keywords only');
-      return [];
-    }
+    const vector = (await this.embed([query], { query: query.slice(0, 80) }))?.[0];
     if (!vector || (this.vectors.dimension !== undefined && vector.length !== this.vectors.dimension)) return [];
     return (await this.vectors.search(vector, limit, kbIds)).map((hit) => ({ kbId: hit.kbId, chunkId: hit.chunkId, score: hit.score }));
   }

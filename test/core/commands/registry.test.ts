@@ -29,7 +29,8 @@ describe('CommandRunner', () => {
       storeKeys.audit(channelKey(scopeA)),
       storeKeys.audit(workspaceKey(scopeA)),
       storeKeys.library(workspaceKey(scopeA)),
-      `kb:${channelKey(scopeA)}`,
+      `kb-catalog:${channelKey(scopeA)}`,
+      `kb-catalog:${workspaceKey(scopeA)}`,
     ];
     return JSON.stringify(await Promise.all(keys.map((key) => app.store.get(key))));
   }
@@ -54,6 +55,11 @@ describe('CommandRunner', () => {
       '/model gpt-4o',
       '/kb add Some knowledge text',
       '/kb remove d1',
+      '/kb add --workspace Shared text',
+      '/kb remove --workspace d1',
+      '/kb attach',
+      '/kb detach',
+      '/kb strict off',
       '/finetune export',
       '/finetune start',
       '/finetune cancel',

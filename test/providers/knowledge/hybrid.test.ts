@@ -41,6 +41,7 @@ describe('hybrid retrieval', () => {
   const logger = recordingLogger();
 
   beforeEach(async () => {
+    embedder.calls.length = 0;
     dir = mkdtempSync(path.join(tmpdir(), 'channelwise-hybrid-'));
     store = await createSqliteStore(path.join(dir, 'store.sqlite'), silentLogger);
     embedder.failing = false;
@@ -82,6 +83,11 @@ describe('hybrid retrieval', () => {
     expect(added.chunks).toBe(1);
     expect((await knowledge.search(['kb'], 'cats sleep', 3))[0]?.title).toBe('Cats');
     expect(logger.entries.some((e) => e.level === 'warn' && /embedding failed/.test(e.msg ?? ''))).toBe(true);
+    // Until the pause ends, no message pays for another failing call.
+    const callsAfterFailure = embedder.calls.length;
+    await knowledge.search(['kb'], 'cats', 3);
+    await knowledge.add('kb', { kind: 'text', text: 'Dogs\n\nDogs bark.' }, 'alice');
+    expect(embedder.calls.length).toBe(callsAfterFailure);
   });
 
   it('removes a document from the vector side too', async () => {
