@@ -14,11 +14,16 @@
  *   out below by hand from Slack's method documentation (docs.slack.dev/reference/methods/chat.startStream …).
  * - `team_id` is accepted on every method: Bolt's per-workspace WebClient adds it to each call
  *   (web-api `WebClient.apiCall`), and Slack accepts it.
+ * - apps.connections.open (Socket Mode) is not in the spec file either; it takes no arguments and
+ *   only an app-level token (`xapp-…`), per docs.slack.dev/reference/methods/apps.connections.open.
+ *   A bot token there, or an app-level token anywhere else, gets `not_allowed_token_type` and is a
+ *   violation. The WebSocket side is in fake-slack-socket.ts (`enableSocketMode()`).
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { FakeSlackSocket } from './fake-slack-socket';
 
 export const SLACK_SPEC_DIR = path.resolve(__dirname, '../../../shared/api-specs/slack');
 
@@ -70,6 +75,11 @@ const STREAM_METHODS: Readonly<Record<string, MethodSpec>> = {
   },
 };
 
+/** Methods that take an app-level token (and no other kind); hand-written, absent from the spec file. */
+const APP_LEVEL_METHODS: Readonly<Record<string, MethodSpec>> = {
+  'apps.connections.open': {},
+};
+
 let specCache: Record<string, MethodSpec> | undefined;
 
 /** Method → parameters, from the Swagger file (token excluded: it travels in the Authorization header). */
@@ -90,7 +100,7 @@ export function slackMethodSpecs(): Record<string, MethodSpec> {
     }
     methods[pathName.replace(/^\//, '')] = params;
   }
-  specCache = { ...methods, ...STREAM_METHODS };
+  specCache = { ...methods, ...STREAM_METHODS, ...APP_LEVEL_METHODS };
   return specCache;
 }
 
@@ -143,6 +153,8 @@ export interface FakeSlackOptions {
   readonly botUserId?: string;
   readonly botId?: string;
   readonly appId?: string;
+  /** App-level token (Socket Mode), `xapp-…`. */
+  readonly appToken?: string;
 }
 
 const now = () => Number(process.hrtime.bigint()) / 1e6;
@@ -199,6 +211,9 @@ export class FakeSlack {
   readonly botUserId: string;
   readonly botId: string;
   readonly appId: string;
+  readonly appToken: string;
+  /** The WebSocket side, once `enableSocketMode()` ran. */
+  socketMode: FakeSlackSocket | undefined;
 
   private tsCounter = 0;
   private responseCounter = 0;
@@ -213,6 +228,7 @@ export class FakeSlack {
     this.botUserId = options.botUserId ?? 'U0BOT0001';
     this.botId = options.botId ?? 'B0BOT0001';
     this.appId = options.appId ?? 'A0APP0001';
+    this.appToken = options.appToken ?? `xapp-1-${this.appId}-1700000000-0123456789abcdef`;
     this.users.set(this.botUserId, { id: this.botUserId, name: 'channelwise', is_bot: true });
   }
 
@@ -251,6 +267,12 @@ export class FakeSlack {
   nextTs(): string {
     this.tsCounter += 1;
     return `${1_700_000_000 + this.tsCounter}.${String(this.tsCounter).padStart(6, '0')}`;
+  }
+
+  /** Starts the Socket Mode WebSocket server; `apps.connections.open` hands out its URLs from now on. */
+  async enableSocketMode(options: { ackTimeoutMs?: number } = {}): Promise<FakeSlackSocket> {
+    this.socketMode ??= await FakeSlackSocket.start({ appId: this.appId, violations: this.violations, ...options });
+    return this.socketMode;
   }
 
   addUser(user: FakeUser): void {
@@ -300,6 +322,7 @@ export class FakeSlack {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.socketMode?.close();
     const done = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
     await done;
@@ -339,7 +362,13 @@ export class FakeSlack {
     }
     const token = auth?.replace(/^Bearer\s+/, '') ?? rawParams['token'];
     delete rawParams['token'];
-    if (token !== this.botToken) {
+    const appLevel = method in APP_LEVEL_METHODS;
+    if (typeof token === 'string' && (appLevel ? token === this.botToken : token === this.appToken)) {
+      this.violations.push({ where: method, problems: [`${appLevel ? 'a bot' : 'an app-level'} token sent to a method that does not take it`], params: rawParams });
+      send(res, 200, { ok: false, error: 'not_allowed_token_type' });
+      return;
+    }
+    if (token !== (appLevel ? this.appToken : this.botToken)) {
       send(res, 200, { ok: false, error: 'invalid_auth' });
       return;
     }
@@ -430,6 +459,9 @@ export class FakeSlack {
           bot_id: this.botId,
           is_enterprise_install: false,
         };
+      case 'apps.connections.open':
+        if (!this.socketMode) return { ok: false, error: 'socket_mode_not_enabled', violation: 'apps.connections.open before enableSocketMode()' };
+        return { ok: true, url: this.socketMode.newConnectionUrl() };
       case 'chat.postMessage':
         return this.postMessage(p);
       case 'chat.update':

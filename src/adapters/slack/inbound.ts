@@ -16,6 +16,8 @@ export interface SlackMessageEvent {
   readonly channel: string;
   readonly channel_type?: string;
   readonly team?: string;
+  /** File objects of a message that shares files (Slack's `files[]`; read by ./files.ts). */
+  readonly files?: unknown;
 }
 
 export interface BotIdentity {

@@ -1,7 +1,7 @@
 /**
- * Slash commands, modal submissions and the "Add as few-shot example" message shortcut. Slack is
- * acknowledged first (within its 3 s), then the core runs; answers go to the caller only
- * (`response_url` / ephemeral), announcements to the channel (SPEC §7 "Command replies").
+ * Slash commands, modal submissions and the message shortcuts ("Add as few-shot example", "Add to
+ * knowledge base"). Slack is acknowledged first (within its 3 s), then the core runs; answers go to
+ * the caller only (`response_url` / ephemeral), announcements to the channel (SPEC §7 "Command replies").
  */
 import type { RespondFn } from '@slack/bolt';
 import type { webApi } from '@slack/bolt';
@@ -13,6 +13,7 @@ import type { Logger } from '../../core/ports';
 import type { ChannelScope, UserRef } from '../../core/types';
 import type { Metrics } from '../../http/metrics';
 import { splitMessage } from '../shared/split-message';
+import { messageFiles, slackAttachments, type FileDownloadOptions } from './files';
 import { isFromPerson, slackScope, stripBotMention, toInboundCommand, type BotIdentity, type SlackHistoryMessage, type SlackSlashCommand } from './inbound';
 import { buildModal, parseSubmission, type ModalLimits, type SubmittedView } from './modals';
 import { renderForSlack } from './mrkdwn';
@@ -23,7 +24,19 @@ export interface InteractionOptions {
   readonly logger: Logger;
   readonly limits: ModalLimits;
   readonly metrics?: Metrics;
+  /** How message files are fetched for `/kb add` (bot token, size limit, timeout). */
+  readonly files: FileDownloadOptions;
 }
+
+/** The fields of a message shortcut payload that matter here. */
+export interface MessageShortcutPayload<M> {
+  readonly message: M;
+  readonly channel: { readonly id: string };
+  readonly team: { readonly id: string } | null;
+  readonly user: { readonly id: string; readonly name?: string; readonly username?: string; readonly team_id?: string };
+}
+
+export const NO_FILES_SENTENCE = 'This message has no files; share a file in a message, then use this shortcut on that message.';
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -79,19 +92,12 @@ export class Interactions {
    * before it in the thread) and the reply become a few-shot example. Admins only, as `/fewshot add`.
    */
   async fewshotShortcut(
-    payload: {
-      readonly message: SlackHistoryMessage & { readonly thread_ts?: string };
-      readonly channel: { readonly id: string };
-      readonly team: { readonly id: string } | null;
-      readonly user: { readonly id: string; readonly name?: string; readonly username?: string; readonly team_id?: string };
-    },
+    payload: MessageShortcutPayload<SlackHistoryMessage & { readonly thread_ts?: string }>,
     bot: BotIdentity,
     respond: RespondFn,
     client: WebClient,
   ): Promise<void> {
-    const team = payload.team?.id ?? payload.user.team_id ?? '';
-    const scope = slackScope(team, payload.channel.id);
-    const user = { id: payload.user.id, ...(payload.user.username ?? payload.user.name ? { name: payload.user.username ?? payload.user.name } : {}) };
+    const { scope, user } = shortcutCaller(payload);
     const { message } = payload;
     const fromBot = message.user === bot.userId || (bot.botId !== undefined && message.bot_id === bot.botId);
     if (!fromBot || !message.ts) {
@@ -111,6 +117,38 @@ export class Interactions {
     const reply = await this.options.commands.submitForm(scope, user, { kind: 'fewshot-add', input: question, output: fromMrkdwn(message.text ?? '') });
     for (const part of callerParts(reply)) await respond({ response_type: 'ephemeral', text: part });
     await this.announce(client, scope.channel, reply);
+  }
+
+  /**
+   * The "Add to knowledge base" message shortcut: the message's files go through the core's
+   * `/kb add` (its admin rule, limits and per-file replies), because slash commands cannot carry
+   * files on Slack. The result goes to the caller only.
+   */
+  async kbFilesShortcut(
+    payload: MessageShortcutPayload<{ readonly ts?: string; readonly files?: unknown }>,
+    respond: RespondFn,
+    client: WebClient,
+  ): Promise<void> {
+    const { scope, user } = shortcutCaller(payload);
+    const files = messageFiles(payload.message.files);
+    if (files.length === 0) {
+      await this.tellCaller(client, scope, user, respond, NO_FILES_SENTENCE);
+      return;
+    }
+    this.options.metrics?.inc('channelwise_commands_total', { platform: 'slack', command: 'kb' });
+    const reply = await this.options.commands.run({ scope, user, name: 'kb', text: 'add', attachments: slackAttachments(files, this.options.files) });
+    for (const part of callerParts(reply)) await this.tellCaller(client, scope, user, respond, part);
+    await this.announce(client, scope.channel, reply);
+  }
+
+  /** Ephemeral in the channel; where the bot may not post (not a member), through response_url. */
+  private async tellCaller(client: WebClient, scope: ChannelScope, user: UserRef, respond: RespondFn, text: string): Promise<void> {
+    try {
+      await client.chat.postEphemeral({ channel: scope.channel, user: user.id, text });
+    } catch (err) {
+      this.options.logger.warn({ err: errorText(err), channel: scope.channel }, 'chat.postEphemeral failed; answering through response_url');
+      await respond({ response_type: 'ephemeral', text });
+    }
   }
 
   private async questionBefore(client: WebClient, channel: string, ts: string, threadTs: string | undefined, bot: BotIdentity): Promise<string | undefined> {
@@ -143,6 +181,13 @@ export class Interactions {
       this.options.logger.warn({ err: errorText(err), channel }, 'could not announce a change in the channel');
     }
   }
+}
+
+/** Who used a message shortcut, and in which channel. */
+function shortcutCaller(payload: MessageShortcutPayload<unknown>): { scope: ChannelScope; user: UserRef } {
+  const team = payload.team?.id ?? payload.user.team_id ?? '';
+  const name = payload.user.username ?? payload.user.name;
+  return { scope: slackScope(team, payload.channel.id), user: { id: payload.user.id, ...(name ? { name } : {}) } };
 }
 
 /** A bot message as Slack stores it → the Markdown-ish text worth keeping as an example output. */

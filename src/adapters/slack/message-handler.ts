@@ -6,19 +6,26 @@ import type { webApi } from '@slack/bolt';
 
 type WebClient = webApi.WebClient;
 import type { App } from '../../app';
+import type { CommandRunner } from '../../core/commands/registry';
 import type { Logger } from '../../core/ports';
 import type { Metrics } from '../../http/metrics';
+import { messageFiles, slackAttachments, type FileDownloadOptions } from './files';
 import {
   isDirectChannel,
   isFromPerson,
   isThreadReply,
+  mentions,
   messageKey,
   replyThread,
+  slackScope,
+  stripBotMention,
   toInboundMessage,
   type BotIdentity,
   type SlackMessageEvent,
 } from './inbound';
-import { PLACEHOLDER, deliverReply } from './reply-stream';
+import { renderForSlack } from './mrkdwn';
+import { PLACEHOLDER, SLACK_PART_LIMIT, deliverReply } from './reply-stream';
+import { splitMessage } from '../shared/split-message';
 import { BotThreads, threadHistory } from './threads';
 
 /** After Slack refuses a native stream, a workspace gets the placeholder path for this long. */
@@ -33,7 +40,12 @@ export interface MessageHandlerOptions {
   readonly metrics?: Metrics;
   /** Native streaming in threads (SPEC §2); off: always the placeholder path. */
   readonly nativeStreaming: boolean;
+  /** "@bot kb add" with files attached runs `/kb add` on them (slash commands cannot carry files). */
+  readonly kbFiles?: { readonly commands: CommandRunner; readonly files: FileDownloadOptions };
 }
+
+/** The whole text of a mention that adds its files: `kb add`, optionally `--workspace`. */
+const KB_ADD_TEXT = /^\/?kb\s+(add(?:\s+(?:--|—|–)workspace)?)$/i;
 
 export class MessageHandler {
   private readonly streamingRefusedUntil = new Map<string, number>();
@@ -43,6 +55,8 @@ export class MessageHandler {
   async handle(event: SlackMessageEvent, team: string, bot: BotIdentity, client: WebClient): Promise<void> {
     const { app, threads } = this.options;
     if (!isFromPerson(event, bot) || !event.text?.trim()) return;
+
+    if (await this.addFiles(event, team, bot, client)) return;
 
     const followUp = isThreadReply(event);
     const inBotThread = followUp && event.thread_ts ? await threads.has(team, event.channel, event.thread_ts) : false;
@@ -82,6 +96,33 @@ export class MessageHandler {
       },
     );
     this.count(result.reply);
+  }
+
+  /** A mention saying `kb add` with files: the core's `/kb add` on them, answered to the sender only. */
+  private async addFiles(event: SlackMessageEvent, team: string, bot: BotIdentity, client: WebClient): Promise<boolean> {
+    const kb = this.options.kbFiles;
+    const files = messageFiles(event.files);
+    const text = event.text ?? '';
+    const command = KB_ADD_TEXT.exec(stripBotMention(text, bot.userId))?.[1];
+    if (!kb || files.length === 0 || !command || !(event.type === 'app_mention' || mentions(text, bot.userId))) return false;
+    // The same message also arrives as the other event type (and maybe redelivered): add once.
+    if (!(await this.options.app.deduper.claim(messageKey(team, event)))) return true;
+    const user = event.user ?? '';
+    const reply = await kb.commands.run({
+      scope: slackScope(team, event.channel),
+      user: { id: user },
+      name: 'kb',
+      text: command,
+      attachments: slackAttachments(files, kb.files),
+    });
+    for (const part of splitMessage(renderForSlack(reply.text), SLACK_PART_LIMIT)) {
+      try {
+        await client.chat.postEphemeral({ channel: event.channel, user, text: part, ...(event.thread_ts ? { thread_ts: event.thread_ts } : {}) });
+      } catch (err) {
+        this.options.logger.warn({ err: err instanceof Error ? err.message : String(err), channel: event.channel }, 'could not tell the user the result of kb add');
+      }
+    }
+    return true;
   }
 
   private count(reply: Awaited<ReturnType<typeof deliverReply>>['reply']): void {

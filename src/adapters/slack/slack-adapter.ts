@@ -12,6 +12,7 @@ import type { HttpRoute } from '../../http/endpoints';
 import type { Metrics } from '../../http/metrics';
 import { buildHomeView, summariseChannels } from './app-home';
 import { boltLogger } from './bolt-logger';
+import { FILE_DOWNLOAD_TIMEOUT_MS, type FileDownloadOptions } from './files';
 import { slackScope, type BotIdentity, type SlackMessageEvent } from './inbound';
 import { Interactions } from './interactions';
 import { MessageHandler } from './message-handler';
@@ -23,6 +24,8 @@ import { BotThreads } from './threads';
 export const SLACK_EVENTS = ['app_mention', 'message', 'app_home_opened'] as const;
 /** callback_id of the "Add as few-shot example" message shortcut (also in the manifest). */
 export const FEWSHOT_SHORTCUT = 'add_fewshot_example';
+/** callback_id of the "Add to knowledge base" message shortcut (also in the manifest). */
+export const KB_FILES_SHORTCUT = 'kb_add_files';
 export const EVENTS_PATH = '/slack/events';
 
 export interface SlackAdapterOptions {
@@ -42,6 +45,8 @@ export interface SlackAdapterOptions {
   readonly nativeStreaming?: boolean;
   /** Web API retries (tests: none, so a refused call shows at once). */
   readonly retryConfig?: webApi.RetryOptions;
+  /** How long one message file may take to download for /kb add (default 60 s). */
+  readonly fileDownloadTimeoutMs?: number;
 }
 
 export class SlackAdapter {
@@ -130,6 +135,13 @@ export class SlackAdapter {
     const log = logger.child({ platform: 'slack' });
     const permissions = withConfiguredAdmins(new SlackPermissions(this.client, log), app.config.adminUserIds);
     const commands = app.commands(permissions);
+    const files: FileDownloadOptions = {
+      botToken: this.options.botToken,
+      maxBytes: app.config.knowledge.fileBytes,
+      timeoutMs: this.options.fileDownloadTimeoutMs ?? FILE_DOWNLOAD_TIMEOUT_MS,
+      // A proxy (or the tests' fake) named by SLACK_API_URL may serve the files too.
+      ...(this.options.apiUrl ? { extraHosts: [new URL(this.options.apiUrl).hostname] } : {}),
+    };
     const threads = new BotThreads(app.store);
     const messages = new MessageHandler({
       app,
@@ -137,12 +149,14 @@ export class SlackAdapter {
       logger: log,
       editIntervalMs: this.options.editIntervalMs,
       nativeStreaming: this.options.nativeStreaming ?? true,
+      kbFiles: { commands, files },
       ...(this.options.metrics ? { metrics: this.options.metrics } : {}),
     });
     const interactions = new Interactions({
       commands,
       logger: log,
       limits: app.config.limits,
+      files,
       ...(this.options.metrics ? { metrics: this.options.metrics } : {}),
     });
     const bot = this.identity;
@@ -216,6 +230,16 @@ export class SlackAdapter {
         await interactions.fewshotShortcut(shortcut, bot, respond, client);
       } catch (err) {
         log.error({ err: err instanceof Error ? err.message : String(err) }, 'few-shot shortcut failed');
+      }
+    });
+
+    this.bolt.shortcut({ callback_id: KB_FILES_SHORTCUT, type: 'message_action' }, async ({ ack, shortcut, respond, client }) => {
+      await ack(); // downloads and indexing take longer than Slack's 3 s
+      try {
+        await interactions.kbFilesShortcut(shortcut, respond, client);
+      } catch (err) {
+        log.error({ err: err instanceof Error ? err.message : String(err) }, 'knowledge base shortcut failed');
+        await respond({ response_type: 'ephemeral', text: 'Something went wrong adding those files; nothing more was changed.' }).catch(() => undefined);
       }
     });
 

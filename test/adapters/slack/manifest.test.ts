@@ -1,11 +1,11 @@
 /**
  * The Slack app manifest in config/ must match the code: every command family the core registers
- * is a slash command, every event the adapter listens to is subscribed, the shortcut exists, and
- * every Web API method the adapter calls is covered by a bot scope.
+ * is a slash command, every event the adapter listens to is subscribed, the shortcuts exist, and
+ * every Web API method the adapter calls (and every file it downloads) is covered by a bot scope.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { FEWSHOT_SHORTCUT, SLACK_EVENTS } from '../../../src/adapters/slack/slack-adapter';
+import { FEWSHOT_SHORTCUT, KB_FILES_SHORTCUT, SLACK_EVENTS } from '../../../src/adapters/slack/slack-adapter';
 import { COMMAND_FAMILIES } from '../../../src/core/commands/types';
 
 interface Manifest {
@@ -61,8 +61,10 @@ describe('config/slack-manifest.json', () => {
     }
   });
 
-  it('declares the message shortcut, App Home and interactivity', () => {
+  it('declares the message shortcuts, App Home and interactivity', () => {
     expect(manifest.features.shortcuts).toContainEqual(expect.objectContaining({ callback_id: FEWSHOT_SHORTCUT, type: 'message' }));
+    expect(manifest.features.shortcuts).toContainEqual(expect.objectContaining({ callback_id: KB_FILES_SHORTCUT, type: 'message' }));
+    expect(new Set(manifest.features.shortcuts.map((s) => s.callback_id)).size).toBe(manifest.features.shortcuts.length);
     expect(manifest.features.app_home.home_tab_enabled).toBe(true);
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
   });
@@ -73,6 +75,12 @@ describe('config/slack-manifest.json', () => {
     for (const [method, scopes] of Object.entries(METHOD_SCOPES)) {
       for (const scope of scopes) expect({ method, has: bot.includes(scope) }).toEqual({ method, has: true });
     }
+  });
+
+  it('grants files:read, without which Slack answers file downloads with its sign-in page', () => {
+    const source = readFileSync(path.resolve(__dirname, '../../../src/adapters/slack/files.ts'), 'utf8');
+    expect(source).toMatch(/url_private/);
+    expect(manifest.oauth_config.scopes.bot).toContain('files:read');
   });
 
   it('lists every method the adapter source calls in the scope table above', () => {

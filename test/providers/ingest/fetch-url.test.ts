@@ -1,7 +1,6 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { UserError } from '../../../src/core/errors';
 import { fetchUrl, isPublicAddress, type FetchLimits } from '../../../src/providers/ingest/fetch-url';
+import { startLocalServer, type LocalServer } from '../../helpers/local-server';
 
 const limits: FetchLimits = { timeoutMs: 2000, maxBytes: 100_000, maxRedirects: 3, allowPrivate: false };
 const allowed: FetchLimits = { ...limits, allowPrivate: true };
@@ -15,12 +14,11 @@ describe('isPublicAddress', () => {
 });
 
 describe('fetchUrl against a local server', () => {
-  let server: http.Server;
+  let server: LocalServer;
   let base: string;
-  const hits: string[] = [];
+  let hits: string[];
   beforeAll(async () => {
-    server = http.createServer((req, res) => {
-      hits.push(req.url ?? '');
+    server = await startLocalServer((req, res) => {
       switch (req.url) {
         case '/doc.md':
           res.writeHead(200, { 'content-type': 'text/markdown' });
@@ -50,12 +48,11 @@ describe('fetchUrl against a local server', () => {
           res.end();
       }
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    base = server.base;
+    hits = server.requests;
   });
   afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await server.close();
   });
   beforeEach(() => {
     hits.length = 0;

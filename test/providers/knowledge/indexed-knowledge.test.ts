@@ -2,12 +2,11 @@
  * The knowledge base as a user drives it: /kb add (text, URL, files), list, search, remove, and
  * what the RAG route then retrieves, on the real SQLite-backed index.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { CommandRunner } from '../../../src/core/commands/registry';
 import type { Attachment } from '../../../src/core/types';
 import { admin, makeTestApp, member, scopeA, testConfig, testPermissions, type TestApp } from '../../helpers/app';
 import { makeDocx, makePdf } from '../../helpers/fixtures';
+import { startLocalServer, type LocalServer } from '../../helpers/local-server';
 
 const KB = `${scopeA.platform}:${scopeA.workspace}:${scopeA.channel}`;
 
@@ -137,10 +136,10 @@ describe('knowledge base commands', () => {
   });
 
   describe('URLs', () => {
-    let server: http.Server;
+    let server: LocalServer;
     let base: string;
     beforeAll(async () => {
-      server = http.createServer((req, res) => {
+      server = await startLocalServer((req, res) => {
         if (req.url === '/handbook.html') {
           res.writeHead(200, { 'content-type': 'text/html' });
           res.end('<html><head><title>Handbook</title></head><body><h2>Expenses</h2><p>Submit receipts within 30 days.</p></body></html>');
@@ -149,11 +148,10 @@ describe('knowledge base commands', () => {
           res.end();
         }
       });
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      base = server.base;
     });
     afterAll(async () => {
-      await new Promise((resolve) => server.close(resolve));
+      await server.close();
     });
 
     it('refuses a loopback URL by default and adds nothing', async () => {
