@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { createClient } from '@redis/client';
 import { buildApp } from '../src/app';
 import { SlackAdapter } from '../src/adapters/slack/slack-adapter';
 import { loadConfig } from '../src/config';
@@ -161,9 +162,23 @@ export async function benchSlack(options: SlackBenchOptions = {}): Promise<Slack
   await knowledge.close();
   await store.close();
   rmSync(dir, { recursive: true, force: true });
+  if (storeOption.kind === 'redis') await deleteRunKeys(storeOption.url, team);
   if (result.type !== 'done') throw new Error(`load generator: ${result.type === 'error' ? result.message : 'unexpected message'}`);
   const stats = summarize(result.latencies);
   return { events, concurrency, eventsPerSecond: (events / result.elapsedMs) * 1000, p50: stats.p50, p99: stats.p99, max: stats.max };
+}
+
+/** A Redis shared with others keeps nothing of a benchmark run (claims and thread memory have long TTLs). */
+async function deleteRunKeys(url: string, team: string): Promise<void> {
+  const client = createClient({ url });
+  await client.connect();
+  try {
+    const keys: string[] = [];
+    for await (const batch of client.scanIterator({ MATCH: `*${team}*`, COUNT: 1000 })) keys.push(...batch);
+    for (let i = 0; i < keys.length; i += 500) await client.del(keys.slice(i, i + 500));
+  } finally {
+    await client.quit();
+  }
 }
 
 export function describeSlackBench(r: SlackBenchResult): string {
