@@ -8,6 +8,7 @@ import { App as BoltApp, HTTPReceiver, LogLevel, SocketModeReceiver, webApi, typ
 import type { App } from '../../app';
 import { withConfiguredAdmins } from '../../core/commands/permissions';
 import type { Logger } from '../../core/ports';
+import { closeServer, serveRoutes } from '../../http/serve';
 import type { HttpRoute } from '../../http/endpoints';
 import type { Metrics } from '../../http/metrics';
 import { buildHomeView, summariseChannels } from './app-home';
@@ -51,6 +52,8 @@ export interface SlackAdapterOptions {
 
 export class SlackAdapter {
   private server: Server | undefined;
+  /** Health and metrics in Socket Mode (HTTP mode serves them on Bolt's receiver). */
+  private routesServer: Server | undefined;
   private readonly inflight = new Set<Promise<unknown>>();
 
   private constructor(
@@ -75,8 +78,10 @@ export class SlackAdapter {
     const identity = { userId: auth.user_id, ...(auth.bot_id ? { botId: auth.bot_id } : {}), ...(auth.team_id ? { team: auth.team_id } : {}) };
 
     const customRoutes = (options.customRoutes ?? []).map((route) => ({ ...route, method: [...route.method] }));
+    // In Socket Mode the health routes get a server of our own (see start()): Bolt's would crash
+    // the process on a taken port.
     const receiver: Receiver = options.appToken
-      ? new SocketModeReceiver({ appToken: options.appToken, logger, customRoutes, installerOptions: { port: options.port, clientOptions } })
+      ? new SocketModeReceiver({ appToken: options.appToken, logger, installerOptions: { clientOptions } })
       : new HTTPReceiver({
           signingSecret: options.signingSecret ?? '',
           endpoints: EVENTS_PATH,
@@ -104,8 +109,10 @@ export class SlackAdapter {
   /** Starts listening; resolves with the HTTP port (HTTP mode) once ready. */
   async start(): Promise<{ port?: number }> {
     if (this.options.appToken) {
+      if (this.options.customRoutes?.length) this.routesServer = await serveRoutes(this.options.customRoutes, this.options.port);
       await this.bolt.start();
-      return {};
+      const address = this.routesServer?.address();
+      return typeof address === 'object' && address ? { port: address.port } : {};
     }
     this.server = (await this.bolt.start(this.options.port)) as Server;
     const address = this.server.address();
@@ -115,6 +122,8 @@ export class SlackAdapter {
   /** Stops taking requests, then waits for answers already under way. */
   async stop(): Promise<void> {
     await this.bolt.stop();
+    if (this.routesServer) await closeServer(this.routesServer);
+    this.routesServer = undefined;
     await Promise.allSettled([...this.inflight]);
   }
 

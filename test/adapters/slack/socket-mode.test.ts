@@ -189,4 +189,21 @@ describe('Slack in Socket Mode', () => {
     expect(s.socket.connections).toEqual([expect.objectContaining({ open: false, closeCode: 1000 })]);
     await expect(fetch(s.healthUrl)).rejects.toThrow();
   });
+
+  it('refuses to start, with a clear error, when PORT is taken', async () => {
+    const port = Number(new URL(s.healthUrl).port); // still held by the running adapter
+    const second = await SlackAdapter.create({
+      app: s.app,
+      botToken: s.slack.botToken,
+      appToken: s.slack.appToken,
+      apiUrl: s.slack.apiUrl,
+      port,
+      customRoutes: healthRoutes(s.app, new Metrics()),
+      logger: recordingLogger([]),
+      editIntervalMs: 1000,
+      retryConfig: { retries: 0 },
+    });
+    await expect(second.start()).rejects.toThrow(`port ${port} is already in use (PORT)`);
+    expect((await fetch(s.healthUrl)).status).toBe(200); // the first one is unharmed
+  });
 });
