@@ -124,8 +124,24 @@ export function lexicalIndexContractSuite(kind: string, createBackend: () => Pro
           url: 'https://example.org/guide',
           location: 'Care > Pruning',
           score: expect.any(Number),
+          relevance: expect.any(Number),
         });
         expect(await index.search('apple', 1)).toHaveLength(1);
+      });
+
+      it('reports relevance from 0 to 1: the score over the best the query could reach', async () => {
+        await index.add([chunk('kb', 'a', 'pruning pruning pruning orchards'), chunk('kb', 'b', 'orchards')]);
+        const [full, partial] = await index.search('pruning orchards', 2);
+        expect(full!.docId).toBe('a');
+        for (const hit of [full!, partial!]) {
+          expect(hit.relevance).toBeGreaterThan(0);
+          expect(hit.relevance).toBeLessThanOrEqual(1);
+        }
+        // Missing the rarer query term costs more than half of the reachable score.
+        expect(partial!.relevance).toBeLessThan(full!.relevance / 2);
+        // A query term no chunk has still counts towards what could be reached.
+        const [diluted] = await index.search('pruning orchards zeppelin', 1);
+        expect(diluted!.relevance).toBeLessThan(full!.relevance);
       });
 
       it('searches the title as part of the chunk', async () => {

@@ -201,8 +201,6 @@ export class IndexedKnowledge implements KnowledgeIndex {
     if (kbIds.length === 0 || !query.trim()) return [];
     const candidates = Math.max(limit * CANDIDATES_PER_RESULT, 20);
     const lexicalHits = await this.deps.lexical.search(query, candidates, kbIds);
-    const bound = this.deps.lexical.scoreBound(query);
-    const relevance = (hit: LexicalHit) => (bound > 0 ? Math.min(1, hit.score / bound) : 0);
     const toPassage = (hit: LexicalHit, score: number): Passage => ({
       docId: hit.docId,
       chunkId: hit.chunkId,
@@ -213,14 +211,14 @@ export class IndexedKnowledge implements KnowledgeIndex {
       score,
     });
 
-    if (!this.deps.vectors) return lexicalHits.slice(0, limit).map((hit) => toPassage(hit, relevance(hit)));
+    if (!this.deps.vectors) return lexicalHits.slice(0, limit).map((hit) => toPassage(hit, hit.relevance));
 
     // Hybrid: fuse the BM25 and vector rankings; a passage's relevance is the better of its
     // normalised BM25 score and its cosine similarity.
     const vectorHits = await this.deps.vectors.search(kbIds, query, candidates);
     const key = (kbId: string, chunkId: string) => `${kbId}\u0000${chunkId}`;
     const byKey = new Map<string, { hit?: LexicalHit; lexical: number; cosine: number }>();
-    for (const hit of lexicalHits) byKey.set(key(hit.kbId, hit.chunkId), { hit, lexical: relevance(hit), cosine: 0 });
+    for (const hit of lexicalHits) byKey.set(key(hit.kbId, hit.chunkId), { hit, lexical: hit.relevance, cosine: 0 });
     for (const v of vectorHits) {
       const entry = byKey.get(key(v.kbId, v.chunkId)) ?? { lexical: 0, cosine: 0 };
       entry.cosine = v.score;
@@ -234,7 +232,7 @@ export class IndexedKnowledge implements KnowledgeIndex {
     if (missing.length) {
       for (const chunk of await this.deps.vectors.chunks(missing.map((k) => k.split('\u0000') as [string, string]))) {
         const entry = byKey.get(key(chunk.kbId, chunk.chunkId));
-        if (entry) entry.hit = { ...chunk, score: 0 };
+        if (entry) entry.hit = { ...chunk, score: 0, relevance: 0 };
       }
     }
     return fused

@@ -35,6 +35,12 @@ export const DEFAULT_REFRESH_INTERVAL_MS = 1000;
 export interface LexicalHit extends Omit<StoredChunk, 'rowId'> {
   /** BM25 score: higher is better; comparable between searches only for the same query. */
   readonly score: number;
+  /**
+   * The score divided by the highest score any chunk could reach for this query (see
+   * `InvertedIndex.scoreBound`): 0 to 1, comparable between queries, so one relevance threshold
+   * fits short questions and long ones.
+   */
+  readonly relevance: number;
 }
 
 /** Bump when the default analysis changes: stored terms are then recomputed on open. */
@@ -155,24 +161,22 @@ export class LexicalIndex {
    */
   async search(query: string, limit: number, kbIds?: readonly string[]): Promise<LexicalHit[]> {
     if (this.store.shared && Date.now() - this.lastRefresh >= this.refreshIntervalMs) await this.refresh();
-    const hits = this.searchRows(query, limit, kbIds);
+    const queryCounts = this.analyseQuery(query);
+    const hits = this.rankRows(queryCounts, limit, kbIds);
     if (hits.length === 0) return [];
+    const bound = this.postings.scoreBound(queryCounts);
     const chunks = await this.store.fetch(hits.map((hit) => hit.rowId));
     const scoreOfRow = new Map(hits.map((hit) => [hit.rowId, hit.score]));
-    return chunks.map(({ rowId, ...chunk }) => ({ ...chunk, score: scoreOfRow.get(rowId) ?? 0 }));
+    return chunks.map(({ rowId, ...chunk }) => {
+      const score = scoreOfRow.get(rowId) ?? 0;
+      return { ...chunk, score, relevance: bound > 0 ? Math.min(1, score / bound) : 0 };
+    });
   }
 
   /** Stored chunks by (kbId, chunkId), in the order asked; for hits another ranking found (vectors). */
   async chunks(keys: readonly ChunkKey[]): Promise<Omit<StoredChunk, 'rowId'>[]> {
     const found = await this.store.fetchByChunkId(keys);
     return found.map(({ rowId: _rowId, ...chunk }) => chunk);
-  }
-
-  /** The highest score any chunk could reach for `query` (see `InvertedIndex.scoreBound`); 0 for an empty query. */
-  scoreBound(query: string): number {
-    const queryCounts = new Map<string, number>();
-    for (const term of this.analyzer(query)) queryCounts.set(term, (queryCounts.get(term) ?? 0) + 1);
-    return this.postings.scoreBound(queryCounts);
   }
 
   /**
@@ -198,11 +202,20 @@ export class LexicalIndex {
 
   /** `search` without reading chunk text back or refreshing: store row ids and scores, best first. */
   searchRows(query: string, limit: number, kbIds?: readonly string[]): { rowId: number; score: number }[] {
+    return this.rankRows(this.analyseQuery(query), limit, kbIds);
+  }
+
+  /** Query terms with their counts in the query (a repeated word weighs more). */
+  private analyseQuery(query: string): Map<string, number> {
+    const queryCounts = new Map<string, number>();
+    for (const term of this.analyzer(query)) queryCounts.set(term, (queryCounts.get(term) ?? 0) + 1);
+    return queryCounts;
+  }
+
+  private rankRows(queryCounts: ReadonlyMap<string, number>, limit: number, kbIds?: readonly string[]): { rowId: number; score: number }[] {
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SEARCH_LIMIT) {
       throw new InternalError(ErrorCode.Internal, `search limit must be an integer from 1 to ${MAX_SEARCH_LIMIT}, got ${limit}`);
     }
-    const queryCounts = new Map<string, number>();
-    for (const term of this.analyzer(query)) queryCounts.set(term, (queryCounts.get(term) ?? 0) + 1);
     if (queryCounts.size === 0) return [];
     let allowGroup: ((group: number) => boolean) | undefined;
     if (kbIds) {
