@@ -48,7 +48,10 @@ export function vectorIndexContractSuite(kind: string, createBackend: () => Prom
       expect(index.kind).toBe(kind);
       expect(index.size).toBe(0);
       expect(index.dimension).toBeUndefined();
+      expect(await index.isEmpty()).toBe(true);
       expect(await index.search([1, 0, 0], 5)).toEqual([]);
+      await index.put([entry('kb', 'x', [1, 0, 0])]);
+      expect(await index.isEmpty()).toBe(false);
     });
 
     it('ranks by cosine similarity, whatever the vectors’ lengths, and respects the limit', async () => {

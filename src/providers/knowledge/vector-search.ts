@@ -72,7 +72,8 @@ export class EmbeddedVectorSearch implements VectorSearch {
   }
 
   async search(kbIds: readonly string[], query: string, limit: number): Promise<VectorHit[]> {
-    if (this.vectors.size === 0) return [];
+    // No vectors (anywhere, other processes included): no query embedding to pay for.
+    if (await this.vectors.isEmpty()) return [];
     const vector = (await this.embed([query], { query: query.slice(0, 80) }))?.[0];
     if (!vector || (this.vectors.dimension !== undefined && vector.length !== this.vectors.dimension)) return [];
     return (await this.vectors.search(vector, limit, kbIds)).map((hit) => ({ kbId: hit.kbId, chunkId: hit.chunkId, score: hit.score }));

@@ -157,10 +157,19 @@ export class StoredVectorIndex implements VectorIndex {
       throw new InternalError(ErrorCode.Internal, `search limit must be an integer from 1 to ${MAX_VECTOR_SEARCH_LIMIT}, got ${limit}`);
     }
     const query = toFloat32(vector, 'the query vector');
-    if (this.store.shared && Date.now() - this.lastRefresh >= this.refreshIntervalMs) await this.refresh();
+    await this.refreshIfStale();
     return this.memory
       .search(query, limit, kbIds)
       .map(({ ref, score }) => ({ kbId: ref.kbId, docId: ref.docId, chunkId: ref.chunkId, score }));
+  }
+
+  async isEmpty(): Promise<boolean> {
+    await this.refreshIfStale();
+    return this.memory.size === 0;
+  }
+
+  private async refreshIfStale(): Promise<void> {
+    if (this.store.shared && Date.now() - this.lastRefresh >= this.refreshIntervalMs) await this.refresh();
   }
 
   refresh(): Promise<void> {

@@ -41,6 +41,12 @@ export interface VectorIndex {
   search(vector: readonly number[], limit: number, kbIds?: readonly string[]): Promise<VectorHit[]>;
   /** Applies other processes' changes (shared backends; `search` also does so every `refreshIntervalMs`). */
   refresh(): Promise<void>;
+  /**
+   * Whether any vector is stored, after the same staleness refresh `search` does: lets a caller
+   * skip embedding a query when there is nothing to compare it with, without missing vectors
+   * another process added.
+   */
+  isEmpty(): Promise<boolean>;
   close(): Promise<void>;
 }
 

@@ -70,7 +70,10 @@ postgres.describe('PostgreSQL retrieval', () => {
     it('refreshes by itself before a search once the interval has passed', async () => {
       const a = await process();
       const b = await process(0);
+      expect(await b.isEmpty()).toBe(true);
       await a.put([entry('kb', 'x', [1, 0])]);
+      // A process that has seen no vector yet still learns of another's (callers ask before embedding).
+      expect(await b.isEmpty()).toBe(false);
       expect(await chunkIds(b, [1, 0])).toEqual(['x#1']);
     });
 
