@@ -26,6 +26,7 @@ import { fetchUrl, type FetchLimits } from '../ingest/fetch-url';
 import { extractMarkdown } from '../ingest/markdown';
 import type { LexicalHit, LexicalIndex } from '../retrieval/lexical-index';
 import { rrf } from '../retrieval/rrf';
+import { KeyedMutex } from '../shared/keyed-mutex';
 import type { VectorSearch } from './vector-search';
 
 export interface KnowledgeLimits {
@@ -69,7 +70,7 @@ const CANDIDATES_PER_RESULT = 4;
 
 export class IndexedKnowledge implements KnowledgeIndex {
   /** Adds to one knowledge base run one at a time, so the same source added twice at once is still one document. */
-  private readonly adding = new Map<string, Promise<unknown>>();
+  private readonly adding = new KeyedMutex();
 
   constructor(private readonly deps: IndexedKnowledgeDeps) {}
 
@@ -108,13 +109,7 @@ export class IndexedKnowledge implements KnowledgeIndex {
   }
 
   add(kbId: string, source: KnowledgeSource, addedBy: string): Promise<AddedDocument> {
-    const previous = this.adding.get(kbId) ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(() => this.addNow(kbId, source, addedBy));
-    this.adding.set(kbId, run);
-    void run.finally(() => {
-      if (this.adding.get(kbId) === run) this.adding.delete(kbId);
-    }).catch(() => undefined);
-    return run;
+    return this.adding.run(kbId, () => this.addNow(kbId, source, addedBy));
   }
 
   private async addNow(kbId: string, source: KnowledgeSource, addedBy: string): Promise<AddedDocument> {

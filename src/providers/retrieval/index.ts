@@ -4,12 +4,12 @@ export type { ChunkChanges, ChunkInput, ChunkStore, StoredChunk } from './chunk-
 export {
   LexicalIndex,
   DEFAULT_ANALYZER_VERSION,
-  DEFAULT_REFRESH_INTERVAL_MS,
   MAX_SEARCH_LIMIT,
   type LexicalHit,
   type LexicalIndexOptions,
 } from './lexical-index';
 export { SqliteChunkStore } from './sqlite-chunk-store';
+export { DEFAULT_REFRESH_INTERVAL_MS } from './store-mirror';
 export { PostgresChunkStore } from './postgres-chunk-store';
 export { DEFAULT_TABLE_PREFIX, type PostgresRetrievalOptions } from './postgres-tables';
 export { MAX_VECTOR_SEARCH_LIMIT, type VectorEntry, type VectorHit, type VectorIndex } from './vector-index';

@@ -17,6 +17,7 @@ import { countTerms, InvertedIndex, type TermCounts } from './inverted-index';
 import { PostgresChunkStore } from './postgres-chunk-store';
 import type { PostgresRetrievalOptions } from './postgres-tables';
 import { SqliteChunkStore } from './sqlite-chunk-store';
+import { StoreMirror } from './store-mirror';
 
 export interface LexicalIndexOptions {
   readonly bm25?: Bm25Params;
@@ -29,8 +30,6 @@ export interface LexicalIndexOptions {
    */
   readonly refreshIntervalMs?: number;
 }
-
-export const DEFAULT_REFRESH_INTERVAL_MS = 1000;
 
 export interface LexicalHit extends Omit<StoredChunk, 'rowId'> {
   /** BM25 score: higher is better; comparable between searches only for the same query. */
@@ -53,15 +52,13 @@ export class LexicalIndex {
   private postings: InvertedIndex;
   private readonly bm25: Bm25Params;
   private readonly analyzer: Analyzer;
-  private readonly refreshIntervalMs: number;
+  private readonly mirror: StoreMirror;
   private readonly groupOfKb = new Map<string, number>();
   private readonly slotOfRow = new Map<number, number>();
   private rowOfSlot: number[] = [];
   /** Position in the store's change log up to which memory reflects the store. */
   private cursor = 0;
-  private lastRefresh = 0;
   /** Mutations run one at a time so the store and memory always change in the same order. */
-  private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly store: ChunkStore,
@@ -70,10 +67,7 @@ export class LexicalIndex {
     this.bm25 = options.bm25 ?? DEFAULT_BM25;
     this.postings = new InvertedIndex(this.bm25);
     this.analyzer = options.analyzer ?? defaultAnalyzer;
-    this.refreshIntervalMs = options.refreshIntervalMs ?? DEFAULT_REFRESH_INTERVAL_MS;
-    if (!Number.isFinite(this.refreshIntervalMs) || this.refreshIntervalMs < 0) {
-      throw new InternalError(ErrorCode.Internal, `refreshIntervalMs must be a number ≥ 0, got ${this.refreshIntervalMs}`);
-    }
+    this.mirror = new StoreMirror(store.shared, options.refreshIntervalMs);
   }
 
   /** Opens an index over `store`, loading every stored chunk into memory. */
@@ -125,7 +119,7 @@ export class LexicalIndex {
     }
     const analysed = [...lastOfEach.values()].map((chunk) => ({ ...chunk, terms: this.analyseChunk(chunk.title, chunk.text) }));
     if (analysed.length === 0) return;
-    return this.exclusive(async () => {
+    return this.mirror.exclusive(async () => {
       const { added, replaced } = await this.store.put(analysed);
       this.removeFromMemory(replaced);
       // In row order, as a reopen or another process loads them, so ties rank the same everywhere.
@@ -138,7 +132,7 @@ export class LexicalIndex {
 
   /** Removes every chunk of a document; returns how many were removed (0 when none existed). */
   remove(kbId: string, docId: string): Promise<number> {
-    return this.exclusive(async () => {
+    return this.mirror.exclusive(async () => {
       const removed = await this.store.deleteDocument(kbId, docId);
       this.removeFromMemory(removed);
       return removed.length;
@@ -147,7 +141,7 @@ export class LexicalIndex {
 
   /** Removes every chunk of a knowledge base; returns how many were removed. */
   removeKnowledgeBase(kbId: string): Promise<number> {
-    return this.exclusive(async () => {
+    return this.mirror.exclusive(async () => {
       const removed = await this.store.deleteKnowledgeBase(kbId);
       this.removeFromMemory(removed);
       return removed.length;
@@ -160,7 +154,7 @@ export class LexicalIndex {
    * result means nothing matched at all.
    */
   async search(query: string, limit: number, kbIds?: readonly string[]): Promise<LexicalHit[]> {
-    if (this.store.shared && Date.now() - this.lastRefresh >= this.refreshIntervalMs) await this.refresh();
+    if (this.mirror.stale) await this.refresh();
     const queryCounts = this.analyseQuery(query);
     const hits = this.rankRows(queryCounts, limit, kbIds);
     if (hits.length === 0) return [];
@@ -184,7 +178,7 @@ export class LexicalIndex {
    * store only this process writes). `search` calls it by itself; call it to be sure right now.
    */
   refresh(): Promise<void> {
-    return this.exclusive(async () => {
+    return this.mirror.exclusive(async () => {
       const changes = await this.store.changesSince(this.cursor);
       if (changes.reload) {
         await this.loadAll();
@@ -196,7 +190,7 @@ export class LexicalIndex {
         if (!this.slotOfRow.has(row.rowId)) this.addToMemory(row.rowId, row.kbId, row.terms);
       }
       this.cursor = changes.cursor;
-      this.lastRefresh = Date.now();
+      this.mirror.markRefreshed();
     });
   }
 
@@ -228,15 +222,9 @@ export class LexicalIndex {
       .map((hit) => ({ rowId: this.rowOfSlot[hit.slot]!, score: hit.score }));
   }
 
-  async close(): Promise<void> {
-    await this.queue.catch(() => undefined);
-    await this.store.close();
-  }
-
-  private exclusive<T>(action: () => Promise<T>): Promise<T> {
-    const result = this.queue.then(action, action);
-    this.queue = result.catch(() => undefined);
-    return result;
+  /** Closes the store once the changes already queued are done. */
+  close(): Promise<void> {
+    return this.mirror.exclusive(() => this.store.close());
   }
 
   /** Replaces memory with everything stored (on open, and when the change log no longer reaches back). */
@@ -245,7 +233,7 @@ export class LexicalIndex {
     this.slotOfRow.clear();
     this.rowOfSlot = [];
     this.cursor = await this.store.scanTerms((row) => this.addToMemory(row.rowId, row.kbId, row.terms));
-    this.lastRefresh = Date.now();
+    this.mirror.markRefreshed();
   }
 
   private addToMemory(rowId: number, kbId: string, terms: TermCounts): void {

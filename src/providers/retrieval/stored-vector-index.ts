@@ -5,7 +5,6 @@
  * log brings in other processes' writes on `refresh()`.
  */
 import { ErrorCode, InternalError } from '../../core/errors';
-import { DEFAULT_REFRESH_INTERVAL_MS } from './lexical-index';
 import type { PostgresRetrievalOptions } from './postgres-tables';
 import { PostgresVectorStore } from './postgres-vector-store';
 import { SqliteVectorStore } from './sqlite-vector-store';
@@ -19,6 +18,7 @@ import {
   type VectorIndex,
 } from './vector-index';
 import { VectorMemory, type VectorRef } from './vector-memory';
+import { StoreMirror } from './store-mirror';
 
 export interface StoredVector extends VectorRef {
   readonly vector: Float32Array;
@@ -63,19 +63,14 @@ export interface VectorIndexOptions {
 
 export class StoredVectorIndex implements VectorIndex {
   private readonly memory = new VectorMemory();
-  private readonly refreshIntervalMs: number;
+  private readonly mirror: StoreMirror;
   private cursor = 0;
-  private lastRefresh = 0;
-  private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly store: VectorStore,
     options: VectorIndexOptions,
   ) {
-    this.refreshIntervalMs = options.refreshIntervalMs ?? DEFAULT_REFRESH_INTERVAL_MS;
-    if (!Number.isFinite(this.refreshIntervalMs) || this.refreshIntervalMs < 0) {
-      throw new InternalError(ErrorCode.Internal, `refreshIntervalMs must be a number ≥ 0, got ${this.refreshIntervalMs}`);
-    }
+    this.mirror = new StoreMirror(store.shared, options.refreshIntervalMs);
   }
 
   static async open(store: VectorStore, options: VectorIndexOptions = {}): Promise<StoredVectorIndex> {
@@ -126,7 +121,7 @@ export class StoredVectorIndex implements VectorIndex {
     });
     const inputs = [...lastOfEach.values()];
     if (inputs.length === 0) return;
-    return this.exclusive(async () => {
+    return this.mirror.exclusive(async () => {
       // Fails fast when this process already knows the dimension differs; the store checks for sure.
       const known = this.memory.dimension;
       if (known !== undefined && known !== dimension && !this.store.shared) throw dimensionMismatch(known, dimension!);
@@ -145,11 +140,11 @@ export class StoredVectorIndex implements VectorIndex {
   }
 
   removeDocument(kbId: string, docId: string): Promise<number> {
-    return this.exclusive(async () => this.forget(await this.store.deleteDocument(kbId, docId)));
+    return this.mirror.exclusive(async () => this.forget(await this.store.deleteDocument(kbId, docId)));
   }
 
   removeKnowledgeBase(kbId: string): Promise<number> {
-    return this.exclusive(async () => this.forget(await this.store.deleteKnowledgeBase(kbId)));
+    return this.mirror.exclusive(async () => this.forget(await this.store.deleteKnowledgeBase(kbId)));
   }
 
   async search(vector: readonly number[], limit: number, kbIds?: readonly string[]): Promise<VectorHit[]> {
@@ -169,11 +164,11 @@ export class StoredVectorIndex implements VectorIndex {
   }
 
   private async refreshIfStale(): Promise<void> {
-    if (this.store.shared && Date.now() - this.lastRefresh >= this.refreshIntervalMs) await this.refresh();
+    if (this.mirror.stale) await this.refresh();
   }
 
   refresh(): Promise<void> {
-    return this.exclusive(async () => {
+    return this.mirror.exclusive(async () => {
       const changes = await this.store.changesSince(this.cursor);
       if (changes.reload) {
         await this.loadAll();
@@ -188,13 +183,13 @@ export class StoredVectorIndex implements VectorIndex {
         return;
       }
       this.cursor = changes.cursor;
-      this.lastRefresh = Date.now();
+      this.mirror.markRefreshed();
     });
   }
 
-  async close(): Promise<void> {
-    await this.queue.catch(() => undefined);
-    await this.store.close();
+  /** Closes the store once the changes already queued are done. */
+  close(): Promise<void> {
+    return this.mirror.exclusive(() => this.store.close());
   }
 
   private forget(rowIds: readonly number[]): number {
@@ -208,12 +203,7 @@ export class StoredVectorIndex implements VectorIndex {
       (row) => this.memory.add(row, row.vector),
       (count, dimension) => this.memory.reserve(count, dimension),
     );
-    this.lastRefresh = Date.now();
+    this.mirror.markRefreshed();
   }
 
-  private exclusive<T>(action: () => Promise<T>): Promise<T> {
-    const result = this.queue.then(action, action);
-    this.queue = result.catch(() => undefined);
-    return result;
-  }
 }

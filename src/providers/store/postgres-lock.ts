@@ -6,7 +6,7 @@
  */
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from '../../core/ports';
-import { KeyedMutex } from './keyed-mutex';
+import { KeyedMutex } from '../shared/keyed-mutex';
 import type { KeyLock } from './keyv-document-store';
 import { storeError } from './store-error';
 

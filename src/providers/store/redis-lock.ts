@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../core/ports';
-import { KeyedMutex } from './keyed-mutex';
+import { KeyedMutex } from '../shared/keyed-mutex';
 import type { KeyLock } from './keyv-document-store';
 import type { RedisConnection } from './redis-connection';
 import { sleep, storeError } from './store-error';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { KeyvSqlite } from '@keyv/sqlite';
 import { Keyv } from 'keyv';
 import type { DocumentStore, Logger } from '../../core/ports';
-import { KeyedMutex } from './keyed-mutex';
+import { KeyedMutex } from '../shared/keyed-mutex';
 import { KeyvDocumentStore, deserializeJson, serializeJson } from './keyv-document-store';
 import { storeError } from './store-error';
 

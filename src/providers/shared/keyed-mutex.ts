@@ -1,7 +1,8 @@
 /**
  * One queue per key inside this process: tasks for the same key run one after another, tasks for
- * different keys run freely. It is the cheap first stage of every store lock: the backend lock
- * (Redis, PostgreSQL) then only arbitrates between processes, not between this process's callers.
+ * different keys run freely; a failed task does not block the next. It is the cheap first stage of
+ * every store lock (the backend lock, Redis or PostgreSQL, then only arbitrates between processes),
+ * and it keeps in-memory indexes and knowledge-base changes in step with their stores.
  */
 export class KeyedMutex {
   /** The promise the next task for a key waits on; removed when the key's queue drains. */

@@ -1,4 +1,4 @@
-import { KeyedMutex } from '../../../src/providers/store/keyed-mutex';
+import { KeyedMutex } from '../../../src/providers/shared/keyed-mutex';
 
 function gate(): { open: () => void; opened: Promise<void> } {
   let open!: () => void;
