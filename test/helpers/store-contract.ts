@@ -27,7 +27,15 @@ async function expectStoreError(promise: Promise<unknown>, message?: RegExp): Pr
   if (message) expect((err as Error).message).toMatch(message);
 }
 
-export function storeContractSuite(kind: string, makeStore: () => Promise<DocumentStore>): void {
+export interface StoreContractOptions {
+  /**
+   * For backends shared by several processes: a store on the same backend whose wait for another
+   * process's lock is bounded by `lockWaitMs`. The suite then checks that such a wait fails clearly.
+   */
+  readonly withLockWait?: (lockWaitMs: number) => Promise<DocumentStore>;
+}
+
+export function storeContractSuite(kind: string, makeStore: () => Promise<DocumentStore>, options: StoreContractOptions = {}): void {
   describe(`${kind} store: DocumentStore contract`, () => {
     const runId = `contract-${process.pid}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
     const written = new Set<string>();
@@ -330,5 +338,35 @@ export function storeContractSuite(kind: string, makeStore: () => Promise<Docume
       await expectStoreError(s.get(key('after-close')), /closed/);
       await expectStoreError(s.update(key('after-close'), () => 1), /closed/);
     });
+
+    if (options.withLockWait) {
+      const withLockWait = options.withLockWait;
+      it('fails an update clearly when another process holds the key longer than the lock wait', async () => {
+        const k = key('lock-wait');
+        const holder = await openWarm();
+        const waiter = await withLockWait(200);
+        opened.push(waiter);
+        let finishHolder!: () => void;
+        const holderMayFinish = new Promise<void>((resolve) => (finishHolder = resolve));
+        let holderInside!: () => void;
+        const holderIsInside = new Promise<void>((resolve) => (holderInside = resolve));
+        const holding = holder.update<string>(k, async () => {
+          holderInside();
+          await holderMayFinish;
+          return 'holder wrote this';
+        });
+        // Racing `holding` makes a holder that fails (backend down) fail this test at once, not hang it.
+        await Promise.race([holderIsInside, holding]);
+        await expect(waiter.update<string>(k, () => 'waiter wrote this')).rejects.toMatchObject({
+          code: ErrorCode.StoreError,
+          message: expect.stringContaining('waiting for another process'),
+        });
+        finishHolder();
+        await holding;
+        expect(await waiter.get(k)).toBe('holder wrote this');
+        // Once the holder is done the lock is free again.
+        expect(await waiter.update<string>(k, (v) => `${v} + waiter`)).toBe('holder wrote this + waiter');
+      });
+    }
   });
 }

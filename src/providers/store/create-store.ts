@@ -5,14 +5,12 @@ import { createPostgresStore } from './postgres-store';
 import { createRedisStore } from './redis-store';
 import { createSqliteStore } from './sqlite-store';
 
-const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silentLogger };
-
 /**
  * SQLite opens its file here (a bad path fails start-up). Redis and PostgreSQL connect on first
  * use, so the process starts while they are down: operations then fail with a StoreError and
  * `ping()` (/healthz) reports false until they answer.
  */
-export async function createStore(config: StoreConfig, logger: Logger = silentLogger): Promise<DocumentStore> {
+export async function createStore(config: StoreConfig, logger: Logger): Promise<DocumentStore> {
   const log = logger.child({ component: 'store', store: config.kind });
   switch (config.kind) {
     case 'sqlite':
