@@ -16,6 +16,7 @@ import { DEFAULT_BM25, type Bm25Params } from '../src/providers/retrieval/bm25';
 import { meanOverQueries, ndcgAtK, percentile, recallAtK, withoutQueryId } from '../src/providers/retrieval/eval';
 import { LexicalIndex } from '../src/providers/retrieval/lexical-index';
 import { readBeir } from './beir';
+import { ms } from './stats';
 
 const KB = 'benchmark';
 const BATCH = 1000;
@@ -41,7 +42,6 @@ function parseArgs(argv: readonly string[]): { folder: string; bm25: Bm25Params 
 }
 
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
-const ms = (value: number): string => `${value.toFixed(2)} ms`;
 
 async function main(): Promise<void> {
   const { folder, bm25 } = parseArgs(process.argv.slice(2));

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { percentile } from '../src/providers/retrieval/eval';
 import { LexicalIndex } from '../src/providers/retrieval/lexical-index';
+import { ms } from './stats';
 
 const VOCABULARY = 60_000;
 const ZIPF_EXPONENT = 1.07;
@@ -81,7 +82,6 @@ function zipfSampler(size: number, random: () => number): () => number {
 }
 
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
-const ms = (value: number): string => `${value.toFixed(2)} ms`;
 
 async function main(): Promise<void> {
   const { chunks, queries } = parseArgs(process.argv.slice(2));

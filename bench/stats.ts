@@ -1,10 +1,5 @@
-/** Percentiles and a one-line report, shared by the benchmarks. */
-
-export function percentile(sortedMs: readonly number[], p: number): number {
-  if (sortedMs.length === 0) return NaN;
-  const index = Math.min(sortedMs.length - 1, Math.max(0, Math.ceil((p / 100) * sortedMs.length) - 1));
-  return sortedMs[index]!;
-}
+/** Latency summaries shared by the benchmarks. */
+import { percentile } from '../src/providers/retrieval/eval';
 
 export function summarize(samplesMs: readonly number[]): { p50: number; p95: number; p99: number; max: number; mean: number } {
   const sorted = [...samplesMs].sort((a, b) => a - b);

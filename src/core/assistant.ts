@@ -42,11 +42,19 @@ export interface AssistantDeps {
   readonly usage?: UsageLog;
 }
 
+/**
+ * What the message alone decides (SPEC §2): never a bot's or an empty message; always a mention, a
+ * DM or a thread the bot is in. Undefined: it depends on the channel's trigger.
+ */
+function decidedByMessage(message: InboundMessage): boolean | undefined {
+  if (message.user.isBot || !message.text.trim()) return false;
+  if (message.mentioned || message.isDirect || message.inBotThread) return true;
+  return undefined;
+}
+
 /** SPEC §2: mentioned, a DM, a thread the bot is in, or any message where the trigger is `always`. */
 export function shouldRespond(message: InboundMessage, profile: Pick<EffectiveProfile, 'trigger'>): boolean {
-  if (message.user.isBot) return false;
-  if (!message.text.trim()) return false;
-  return message.mentioned || message.isDirect || message.inBotThread || profile.trigger.value === 'always';
+  return decidedByMessage(message) ?? profile.trigger.value === 'always';
 }
 
 export function renderSources(sources: readonly Passage[]): string {
@@ -76,10 +84,8 @@ export class Assistant {
 
   /** Should this message get an answer at all? Cheap enough to call for every channel message. */
   async wants(message: InboundMessage): Promise<boolean> {
-    if (message.user.isBot || !message.text.trim()) return false;
-    if (message.mentioned || message.isDirect || message.inBotThread) return true;
-    const profile = await this.deps.profiles.resolve(message.scope);
-    return shouldRespond(message, profile);
+    // The profile is read only for the messages whose answer depends on the channel's trigger.
+    return decidedByMessage(message) ?? (await this.deps.profiles.resolve(message.scope)).trigger.value === 'always';
   }
 
   /** Answer one message: deltas as the model streams, then one `done` with the whole reply. */

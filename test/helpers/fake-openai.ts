@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { checkOpenAISchema, type OpenAISchemaName } from './openai-schema';
+import { readBody } from './local-server';
 
 export type FakeEndpoint = 'chat' | 'embeddings' | 'models';
 
@@ -498,15 +499,6 @@ interface EmbeddingRequestBody {
   readonly input: string | ReadonlyArray<string | number | number[]>;
   readonly dimensions?: number;
   readonly encoding_format?: 'float' | 'base64';
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 let requestCounter = 0;

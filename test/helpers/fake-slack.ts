@@ -24,6 +24,7 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { FakeSlackSocket } from './fake-slack-socket';
+import { readBody } from './local-server';
 
 export const SLACK_SPEC_DIR = path.resolve(__dirname, '../../../shared/api-specs/slack');
 
@@ -667,15 +668,6 @@ function checkView(view: Record<string, unknown> | undefined, type: 'modal' | 'h
     }
   }
   return problems;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

@@ -1,5 +1,5 @@
 /**
- * A plain HTTP server on 127.0.0.1 for tests that fetch things (URLs for the knowledge base, Slack
+ * HTTP plumbing the test fakes share, and a plain HTTP server on 127.0.0.1 for tests that fetch things (URLs for the knowledge base, Slack
  * file downloads): it records every request and closes cleanly, open connections included.
  */
 import http from 'node:http';
@@ -33,4 +33,14 @@ export async function startLocalServer(handler: (req: http.IncomingMessage, res:
       await new Promise((resolve) => server.close(resolve));
     },
   };
+}
+
+/** The whole request body as UTF-8 text. */
+export function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
 }
