@@ -2,10 +2,8 @@
  * Chunks in SQLite (better-sqlite3): text for citations plus each chunk's analysed terms, so that
  * reopening rebuilds the in-memory index without analysing every chunk again. One process per file.
  */
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
-import { storeError } from '../store/store-error';
+import type Database from 'better-sqlite3';
+import { openSqliteFile, sqliteAttempt } from './sqlite-file';
 import {
   decodeTerms,
   encodeTerms,
@@ -85,25 +83,11 @@ export class SqliteChunkStore implements ChunkStore {
 
   /** Opens (creating if needed) the file; `:memory:` gives a throwaway store. */
   static open(file: string): SqliteChunkStore {
-    let db: Database.Database;
-    try {
-      if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-      db = new Database(file);
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.exec(SCHEMA);
-    } catch (err) {
-      throw storeError(`cannot open the knowledge index file ${file}`, err);
-    }
-    return new SqliteChunkStore(db);
+    return new SqliteChunkStore(openSqliteFile(file, SCHEMA, 'knowledge index'));
   }
 
   private run<T>(what: string, action: () => T): Promise<T> {
-    try {
-      return Promise.resolve(action());
-    } catch (err) {
-      return Promise.reject(storeError(`knowledge index: cannot ${what}`, err));
-    }
+    return sqliteAttempt(`knowledge index: cannot ${what}`, action);
   }
 
   analyzerVersion(): Promise<string | undefined> {

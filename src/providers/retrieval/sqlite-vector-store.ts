@@ -3,14 +3,11 @@
  * dimensions), in their own table so they can share the chunks' file. One process per file, so no
  * change log.
  */
-import { mkdirSync } from 'node:fs';
 import { endianness } from 'node:os';
-import path from 'node:path';
-import Database from 'better-sqlite3';
-import { storeError } from '../store/store-error';
+import type Database from 'better-sqlite3';
+import { openSqliteFile, sqliteAttempt } from './sqlite-file';
 import type { StoredVector, VectorChanges, VectorInput, VectorStore } from './stored-vector-index';
 import { dimensionMismatch } from './vector-index';
-import { InternalError } from '../../core/errors';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS vectors (
@@ -58,28 +55,11 @@ export class SqliteVectorStore implements VectorStore {
   private constructor(private readonly db: Database.Database) {}
 
   static open(file: string): SqliteVectorStore {
-    let db: Database.Database;
-    try {
-      if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-      db = new Database(file);
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      // The chunk store may hold its own connection to the same file.
-      db.pragma('busy_timeout = 5000');
-      db.exec(SCHEMA);
-    } catch (err) {
-      throw storeError(`cannot open the vector index file ${file}`, err);
-    }
-    return new SqliteVectorStore(db);
+    return new SqliteVectorStore(openSqliteFile(file, SCHEMA, 'vector index'));
   }
 
   private run<T>(what: string, action: () => T): Promise<T> {
-    try {
-      return Promise.resolve(action());
-    } catch (err) {
-      if (err instanceof InternalError) return Promise.reject(err);
-      return Promise.reject(storeError(`vector index: cannot ${what}`, err));
-    }
+    return sqliteAttempt(`vector index: cannot ${what}`, action);
   }
 
   scan(visit: (row: StoredVector) => void, reserve: (count: number, dimension: number) => void): Promise<number> {
