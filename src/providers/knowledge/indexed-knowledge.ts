@@ -5,7 +5,6 @@
  * the document store lists each knowledge base's documents; the same source added again replaces
  * its document (keeping its id) instead of duplicating it.
  */
-import { createHash } from 'node:crypto';
 import { ErrorCode, UserError } from '../../core/errors';
 import type {
   AddedDocument,
@@ -36,14 +35,9 @@ export interface KnowledgeLimits {
   readonly fetch: FetchLimits;
 }
 
-interface CatalogEntry extends KnowledgeDocument {
-  /** Hash of the extracted text: re-adding an unchanged source is cheap and says so. */
-  readonly contentHash: string;
-}
-
 interface Catalog {
   nextId: number;
-  documents: CatalogEntry[];
+  documents: KnowledgeDocument[];
 }
 
 export interface IndexedKnowledgeDeps {
@@ -122,7 +116,6 @@ export class IndexedKnowledge implements KnowledgeIndex {
       );
     }
     const chunks = chunkDocument(read.extracted, this.deps.tokenizer, this.deps.limits.chunking);
-    const contentHash = createHash('sha256').update(fullText).digest('hex');
 
     // Reserve the id (or find the document this source replaces) first, index, then publish the
     // catalogue entry: a failure while indexing leaves the catalogue as it was.
@@ -153,7 +146,7 @@ export class IndexedKnowledge implements KnowledgeIndex {
       await this.deps.vectors.index(kbId, id, chunks.map((chunk, i) => ({ chunkId: `${id}#${i + 1}`, text: chunk.text })));
     }
 
-    const entry: CatalogEntry = {
+    const entry: KnowledgeDocument = {
       id,
       kbId,
       title: read.extracted.title,
@@ -162,7 +155,6 @@ export class IndexedKnowledge implements KnowledgeIndex {
       chunks: chunks.length,
       addedBy,
       addedAt: this.deps.clock.now().toISOString(),
-      contentHash,
     };
     await this.deps.catalog.update<Catalog>(this.catalogKey(kbId), (current) => {
       const next: Catalog = current ? structuredClone(current) : { nextId: 1, documents: [] };
@@ -170,8 +162,7 @@ export class IndexedKnowledge implements KnowledgeIndex {
       return next;
     });
     this.deps.logger.info({ kbId, docId: id, chunks: chunks.length, replaced: Boolean(existing) }, 'document indexed');
-    const { contentHash: _hash, ...summary } = entry;
-    return { ...summary, replaced: Boolean(existing) };
+    return { ...entry, replaced: Boolean(existing) };
   }
 
   async remove(kbId: string, docId: string): Promise<boolean> {
@@ -189,12 +180,14 @@ export class IndexedKnowledge implements KnowledgeIndex {
 
   async list(kbId: string): Promise<KnowledgeDocument[]> {
     const catalog = await this.deps.catalog.get<Catalog>(this.catalogKey(kbId));
-    return (catalog?.documents ?? []).map(({ contentHash: _hash, ...doc }) => doc);
+    return catalog?.documents ?? [];
   }
 
   async search(kbIds: readonly string[], query: string, limit: number): Promise<Passage[]> {
     if (kbIds.length === 0 || !query.trim()) return [];
-    const candidates = Math.max(limit * CANDIDATES_PER_RESULT, 20);
+    // Fusion needs a wider pool from each ranking; BM25 alone needs only what it returns (each hit
+    // read back costs a row read).
+    const candidates = this.deps.vectors ? Math.max(limit * CANDIDATES_PER_RESULT, 20) : limit;
     const lexicalHits = await this.deps.lexical.search(query, candidates, kbIds);
     const toPassage = (hit: LexicalHit, score: number): Passage => ({
       docId: hit.docId,
@@ -206,7 +199,7 @@ export class IndexedKnowledge implements KnowledgeIndex {
       score,
     });
 
-    if (!this.deps.vectors) return lexicalHits.slice(0, limit).map((hit) => toPassage(hit, hit.relevance));
+    if (!this.deps.vectors) return lexicalHits.map((hit) => toPassage(hit, hit.relevance));
 
     // Hybrid: fuse the BM25 and vector rankings; a passage's relevance is the better of its
     // normalised BM25 score and its cosine similarity.
