@@ -115,11 +115,12 @@ async function main(): Promise<number> {
     } else if (config.discord) {
       exitCode = 1;
     } else {
+      const commands = app.commands(consolePermissions);
       const adapter = new ConsoleAdapter({
         input: process.stdin,
         output: process.stdout,
-        assistant: app.assistant,
-        commands: app.commands(consolePermissions),
+        messages: app.messages(commands),
+        commands,
         interactive: Boolean(process.stdin.isTTY),
         offline: app.offline,
       });

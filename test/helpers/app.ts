@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildApp, type App } from '../../src/app';
 import { loadConfig, type AppConfig } from '../../src/config';
-import type { ChatModel, Clock, DocumentStore, Logger } from '../../src/core/ports';
+import type { ChatModel, Clock, DocumentStore, Logger, Telemetry } from '../../src/core/ports';
 import { systemClock } from '../../src/core/ports';
 import { createKnowledge } from '../../src/providers/knowledge/create-knowledge';
 import { createSqliteStore } from '../../src/providers/store/sqlite-store';
@@ -43,6 +43,7 @@ export interface TestAppOptions {
   /** Reuse an existing folder (restart tests). */
   readonly dir?: string;
   readonly store?: DocumentStore;
+  readonly telemetry?: Telemetry;
 }
 
 export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -65,6 +66,7 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
     ...(options.model ? { model: options.model } : {}),
     logger,
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.telemetry ? { telemetry: options.telemetry } : {}),
   });
   let closed = false;
   const close = async () => {

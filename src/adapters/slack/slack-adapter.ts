@@ -19,7 +19,6 @@ import { Interactions } from './interactions';
 import { MessageHandler } from './message-handler';
 import { FEWSHOT_MODAL, PERSONA_MODAL } from './modals';
 import { SlackPermissions } from './permissions';
-import { BotThreads } from './threads';
 
 /** Events the code subscribes to; the manifest must list them (checked by a test). */
 export const SLACK_EVENTS = ['app_mention', 'message', 'app_home_opened'] as const;
@@ -151,15 +150,12 @@ export class SlackAdapter {
       // A proxy (or the tests' fake) named by SLACK_API_URL may serve the files too.
       ...(this.options.apiUrl ? { extraHosts: [new URL(this.options.apiUrl).hostname] } : {}),
     };
-    const threads = new BotThreads(app.store);
     const messages = new MessageHandler({
-      app,
-      threads,
+      pipeline: app.messages(commands),
       logger: log,
       editIntervalMs: this.options.editIntervalMs,
       nativeStreaming: this.options.nativeStreaming ?? true,
-      kbFiles: { commands, files },
-      ...(this.options.metrics ? { metrics: this.options.metrics } : {}),
+      files,
     });
     const interactions = new Interactions({
       commands,
@@ -189,13 +185,8 @@ export class SlackAdapter {
       await next();
     });
 
-    const onMessage = async (event: SlackMessageEvent, team: string | undefined, client: webApi.WebClient) => {
-      try {
-        await messages.handle(event, team ?? bot.team ?? '', bot, client);
-      } catch (err) {
-        log.error({ err: err instanceof Error ? err.message : String(err), channel: event.channel, ts: event.ts }, 'could not answer a message');
-      }
-    };
+    // The pipeline catches and logs its own failures: a message never takes a listener down.
+    const onMessage = (event: SlackMessageEvent, team: string | undefined, client: webApi.WebClient) => messages.handle(event, team ?? bot.team ?? '', bot, client);
     this.bolt.event('app_mention', async ({ event, body, client }) => onMessage(event as SlackMessageEvent, body.team_id, client));
     this.bolt.event('message', async ({ event, body, client }) => onMessage(event as SlackMessageEvent, body.team_id, client));
 
