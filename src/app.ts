@@ -106,6 +106,7 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
         retrieval: config.retrieval,
         fileBytes: config.knowledge.fileBytes,
         logger: providers.logger,
+        telemetry,
       }),
   };
 }

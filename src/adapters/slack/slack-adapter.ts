@@ -10,7 +10,6 @@ import { withConfiguredAdmins } from '../../core/commands/permissions';
 import type { Logger } from '../../core/ports';
 import { closeServer, serveRoutes } from '../../http/serve';
 import type { HttpRoute } from '../../http/endpoints';
-import type { Metrics } from '../../http/metrics';
 import { buildHomeView, summariseChannels } from './app-home';
 import { boltLogger } from './bolt-logger';
 import { FILE_DOWNLOAD_TIMEOUT_MS, type FileDownloadOptions } from './files';
@@ -39,7 +38,6 @@ export interface SlackAdapterOptions {
   readonly apiUrl?: string;
   readonly port: number;
   readonly customRoutes?: readonly HttpRoute[];
-  readonly metrics?: Metrics;
   readonly logger: Logger;
   readonly editIntervalMs: number;
   readonly nativeStreaming?: boolean;
@@ -162,7 +160,6 @@ export class SlackAdapter {
       logger: log,
       limits: app.config.limits,
       files,
-      ...(this.options.metrics ? { metrics: this.options.metrics } : {}),
     });
     const bot = this.identity;
 
