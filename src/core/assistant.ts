@@ -7,7 +7,6 @@ import { ErrorCode, UserError, asCodedError, userMessage } from './errors';
 import type { ChatModel, Clock, Logger, Passage } from './ports';
 import { estimateCost, formatUsd, type PriceTable } from './prompt/cost';
 import type { ProfileService } from './profiles/profile-service';
-import type { EffectiveProfile } from './profiles/resolve';
 import type { Responders, RoutePlan } from './routes';
 import type { UsageLog } from './usage/usage-log';
 import type { Question, Route, TokenUsage } from './types';

@@ -195,7 +195,7 @@ export class SlackAdapter {
         const view = buildHomeView(admin ? await summariseChannels(app, team) : undefined);
         await client.views.publish({ user_id: event.user, view });
       } catch (err) {
-        log.error({ err: err instanceof Error ? err.message : String(err) }, 'could not publish App Home');
+        log.error({ err }, 'could not publish App Home');
       }
     });
 
@@ -204,7 +204,7 @@ export class SlackAdapter {
       try {
         await interactions.slashCommand(body, respond, client);
       } catch (err) {
-        log.error({ err: err instanceof Error ? err.message : String(err), command: body.command }, 'command failed');
+        log.error({ err, command: body.command }, 'command failed');
         await respond({ response_type: 'ephemeral', text: 'Something went wrong running that command; nothing was changed.' }).catch(() => undefined);
       }
     });
@@ -216,7 +216,7 @@ export class SlackAdapter {
         try {
           await interactions.viewSubmission(view, user, client);
         } catch (err) {
-          log.error({ err: err instanceof Error ? err.message : String(err), callbackId }, 'form submission failed');
+          log.error({ err, callbackId }, 'form submission failed');
         }
       });
     }
@@ -226,7 +226,7 @@ export class SlackAdapter {
       try {
         await interactions.fewshotShortcut(shortcut, bot, respond, client);
       } catch (err) {
-        log.error({ err: err instanceof Error ? err.message : String(err) }, 'few-shot shortcut failed');
+        log.error({ err }, 'few-shot shortcut failed');
       }
     });
 
@@ -235,13 +235,13 @@ export class SlackAdapter {
       try {
         await interactions.kbFilesShortcut(shortcut, respond, client);
       } catch (err) {
-        log.error({ err: err instanceof Error ? err.message : String(err) }, 'knowledge base shortcut failed');
+        log.error({ err }, 'knowledge base shortcut failed');
         await respond({ response_type: 'ephemeral', text: 'Something went wrong adding those files; nothing more was changed.' }).catch(() => undefined);
       }
     });
 
     this.bolt.error(async (err) => {
-      log.error({ err: err.message, code: (err as { code?: string }).code }, 'Slack listener error');
+      log.error({ err, code: (err as { code?: string }).code }, 'Slack listener error');
     });
   }
 }
