@@ -3,7 +3,7 @@
  * route and model. Every operation validates its input itself (modals and Discord options reach
  * here without the text parser), records who changed what, and changes nothing when it refuses.
  */
-import { ErrorCode, UserError } from '../errors';
+import { ErrorCode, tooLarge, UserError } from '../errors';
 import type { Clock, DocumentStore } from '../ports';
 import type { ChannelScope, FewshotExample, FewshotMode, NoSourcePolicy, Route, Trigger, UserRef } from '../types';
 import { workspaceKey } from '../types';
@@ -24,13 +24,6 @@ export type Level = 'channel' | 'workspace';
 
 function actorOf(user: UserRef): string {
   return user.name ? `${user.name} (${user.id})` : user.id;
-}
-
-function tooLarge(what: string, limit: number, actual: number): UserError {
-  return new UserError(
-    ErrorCode.TooLarge,
-    `The ${what} is ${actual.toLocaleString('en-US')} characters; the limit is ${limit.toLocaleString('en-US')}.`,
-  );
 }
 
 export class ProfileService {
@@ -72,7 +65,7 @@ export class ProfileService {
   async setPersona(scope: ChannelScope, user: UserRef, text: string, level: Level = 'channel', note?: string): Promise<number> {
     const persona = text.trim();
     if (!persona) throw new UserError(ErrorCode.ParseError, 'The persona text is empty.');
-    if (persona.length > this.limits.personaChars) throw tooLarge('persona', this.limits.personaChars, persona.length);
+    if (persona.length > this.limits.personaChars) throw tooLarge('The persona', { actual: persona.length, limit: this.limits.personaChars, unit: 'characters' });
     return this.profiles.change(this.level(scope, level), actorOf(user), (record, ctx) => {
       const version = record.personaVersions + 1;
       ctx.audit('persona', 'set', record.persona ? `v${record.persona.version}` : null, `v${version}`);
@@ -153,7 +146,7 @@ export class ProfileService {
     const cleanOutput = output.trim();
     if (!cleanInput || !cleanOutput) throw new UserError(ErrorCode.ParseError, 'An example needs both an input and an output.');
     for (const [what, text] of [['example input', cleanInput], ['example output', cleanOutput]] as const) {
-      if (text.length > this.limits.exampleChars) throw tooLarge(what, this.limits.exampleChars, text.length);
+      if (text.length > this.limits.exampleChars) throw tooLarge(`The ${what}`, { actual: text.length, limit: this.limits.exampleChars, unit: 'characters' });
     }
     return this.profiles.change(this.level(scope, 'channel'), actorOf(user), (record, ctx) => {
       const list = record.fewshot ?? [];

@@ -5,7 +5,7 @@
  * the document store lists each knowledge base's documents; the same source added again replaces
  * its document (keeping its id) instead of duplicating it.
  */
-import { ErrorCode, UserError } from '../../core/errors';
+import { tooLarge } from '../../core/errors';
 import type {
   AddedDocument,
   Clock,
@@ -110,10 +110,7 @@ export class IndexedKnowledge implements KnowledgeIndex {
     const read = await this.read(source);
     const fullText = read.extracted.blocks.map((b) => b.text).join('\n\n');
     if (fullText.length > this.deps.limits.documentChars) {
-      throw new UserError(
-        ErrorCode.TooLarge,
-        `${read.label} has ${fullText.length.toLocaleString('en-US')} characters of text; the limit is ${this.deps.limits.documentChars.toLocaleString('en-US')}.`,
-      );
+      throw tooLarge(`The text of ${read.label}`, { actual: fullText.length, limit: this.deps.limits.documentChars, unit: 'characters' });
     }
     const chunks = chunkDocument(read.extracted, this.deps.tokenizer, this.deps.limits.chunking);
 
