@@ -10,7 +10,6 @@ import type {
   AddedDocument,
   Clock,
   DocumentStore,
-  Embedder,
   KnowledgeDocument,
   KnowledgeIndex,
   KnowledgeSource,
