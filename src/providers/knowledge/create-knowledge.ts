@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { AppConfig } from '../../config';
 import type { Clock, DocumentStore, Embedder, KnowledgeIndex, Logger, Tokenizer } from '../../core/ports';
 import { LexicalIndex } from '../retrieval/lexical-index';
-import type { PostgresRetrievalOptions } from '../retrieval/postgres-tables';
+import type { PostgresRetrievalOptions } from '../retrieval/postgres/postgres-tables';
 import { StoredVectorIndex } from '../retrieval/stored-vector-index';
 import { IndexedKnowledge } from './indexed-knowledge';
 import { EmbeddedVectorSearch } from './vector-search';

@@ -23,7 +23,7 @@ import { extractDocument } from '../ingest/extract';
 import { fetchUrl, type FetchLimits } from '../ingest/fetch-url';
 import { extractMarkdown } from '../ingest/markdown';
 import type { LexicalHit, LexicalIndex } from '../retrieval/lexical-index';
-import { rrf } from '../retrieval/rrf';
+import { rrf } from '../retrieval/algorithms/rrf';
 import { KeyedMutex } from '../shared/keyed-mutex';
 import type { VectorSearch } from './vector-search';
 
