@@ -13,7 +13,7 @@ import { createKnowledge, type KnowledgeHandle } from '../../../src/providers/kn
 import { OpenAIEmbedder } from '../../../src/providers/openai/embedder';
 import { createSqliteStore } from '../../../src/providers/store/sqlite-store';
 import type { DocumentStore } from '../../../src/core/ports';
-import { testConfig, testTokenizer } from '../../helpers/app';
+import { testConfig, testKnowledgeOptions, testTokenizer } from '../../helpers/app';
 import { FakeOpenAI } from '../../helpers/fake-openai';
 import { recordingLogger, silentLogger } from '../../helpers/logger';
 
@@ -45,7 +45,7 @@ describe('hybrid retrieval', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'channelwise-hybrid-'));
     store = await createSqliteStore(path.join(dir, 'store.sqlite'), silentLogger);
     embedder.failing = false;
-    handle = await createKnowledge(testConfig(), {
+    handle = await createKnowledge(testKnowledgeOptions(), {
       store,
       tokenizer: testTokenizer(),
       logger,
@@ -103,7 +103,7 @@ describe('hybrid retrieval through the OpenAI embeddings API', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'channelwise-hybrid-api-'));
     const store = await createSqliteStore(path.join(dir, 'store.sqlite'), silentLogger);
     const config = testConfig();
-    const handle = await createKnowledge(config, {
+    const handle = await createKnowledge(testKnowledgeOptions(config), {
       store,
       tokenizer: testTokenizer(),
       logger: silentLogger,
