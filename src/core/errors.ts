@@ -48,8 +48,10 @@ export class UserError extends Error implements CodedError {
     message: string,
     /** Extra detail for logs; never shown. */
     readonly context: Record<string, unknown> = {},
+    /** The failure underneath (a socket error, a parser's exception): logged with its stack. */
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }
 

@@ -40,7 +40,11 @@ describe('error codes', () => {
     for (const value of values) expect(value).toMatch(/^channelwise_[a-z_]+$/);
   });
 
-  it('a UserError is a coded error', () => {
+  it('a UserError is a coded error and keeps the failure underneath it for the logs', () => {
+    const socket = new Error('connect ECONNREFUSED');
+    const err = new UserError(ErrorCode.FetchFailed, 'I could not fetch it.', {}, { cause: socket });
+    expect(isCodedError(err)).toBe(true);
+    expect(err.cause).toBe(socket);
     expect(isCodedError(new UserError(ErrorCode.Timeout, 'x'))).toBe(true);
     expect(isCodedError(new Error('x'))).toBe(false);
   });

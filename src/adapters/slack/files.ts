@@ -118,7 +118,7 @@ async function downloadFile(file: SlackFile, name: string, options: FileDownload
     if (signal.aborted) {
       throw new UserError(ErrorCode.Timeout, `it took longer than ${(options.timeoutMs / 1000).toLocaleString('en-US')} seconds to download from Slack.`, context);
     }
-    throw new UserError(ErrorCode.FetchFailed, 'it could not be downloaded from Slack.', { ...context, err });
+    throw new UserError(ErrorCode.FetchFailed, 'it could not be downloaded from Slack.', context, { cause: err });
   }
 }
 

@@ -87,6 +87,6 @@ export async function extractDocument(doc: RawDocument): Promise<ExtractedDocume
     return { ...extracted, format };
   } catch (err) {
     if (err instanceof UserError) throw err;
-    throw new UserError(ErrorCode.UnreadableFile, `${label} could not be read as ${format.toUpperCase()}; it may be damaged.`, { err });
+    throw new UserError(ErrorCode.UnreadableFile, `${label} could not be read as ${format.toUpperCase()}; it may be damaged.`, {}, { cause: err });
   }
 }

@@ -134,7 +134,7 @@ function fetchOnce(rawUrl: string, limits: FetchLimits): Promise<FetchedResource
     });
     request.on('error', (err) => {
       if (err instanceof UserError) reject(err);
-      else reject(new UserError(ErrorCode.FetchFailed, `I could not fetch ${url.toString()} (${(err as NodeJS.ErrnoException).code ?? err.message}).`, { err }));
+      else reject(new UserError(ErrorCode.FetchFailed, `I could not fetch ${url.toString()} (${(err as NodeJS.ErrnoException).code ?? err.message}).`, {}, { cause: err }));
     });
   });
 }

@@ -99,7 +99,7 @@ describe('slackAttachments', () => {
     // Port 1 on loopback: nothing listens there, so the connection is refused at once.
     const err = await failure({ name: 'down.md', url_private_download: 'http://127.0.0.1:1/f/down.md' });
     expect(err).toMatchObject({ code: ErrorCode.FetchFailed, message: 'it could not be downloaded from Slack.' });
-    expect(err.context['err']).toMatchObject({ message: expect.any(String), stack: expect.any(String) });
+    expect(err.cause).toMatchObject({ message: expect.any(String), stack: expect.any(String) });
   });
 
   it('never fetches deleted, plan-hidden, external or off-Slack files, nor sends them the token', async () => {

@@ -128,6 +128,6 @@ describe('fetchUrl against a local server', () => {
     // Port 1 on loopback: nothing listens there, so the connection is refused at once.
     const err = await failure('http://127.0.0.1:1/doc.md', allowed);
     expect(err).toMatchObject({ code: ErrorCode.FetchFailed, message: 'I could not fetch http://127.0.0.1:1/doc.md (ECONNREFUSED).' });
-    expect(err.context['err']).toMatchObject({ code: 'ECONNREFUSED', stack: expect.any(String) });
+    expect(err.cause).toMatchObject({ code: 'ECONNREFUSED', stack: expect.any(String) });
   });
 });

@@ -82,7 +82,11 @@ describe('hybrid retrieval', () => {
     const added = await knowledge.add('kb', { kind: 'text', text: 'Cats\n\nCats sleep most of the day.' }, 'alice');
     expect(added.chunks).toBe(1);
     expect((await knowledge.search(['kb'], 'cats sleep', 3))[0]?.title).toBe('Cats');
-    expect(logger.entries.some((e) => e.level === 'warn' && /embedding failed/.test(e.msg ?? ''))).toBe(true);
+    const warning = logger.entries.find((e) => e.level === 'warn' && /embedding failed/.test(e.msg ?? ''));
+    expect(warning).toBeDefined();
+    // The error itself is logged, not just its message, so the log keeps its stack.
+    expect(warning?.obj['err']).toBeInstanceOf(Error);
+    expect((warning?.obj['err'] as Error).stack).toEqual(expect.any(String));
     // Until the pause ends, no message pays for another failing call.
     const callsAfterFailure = embedder.calls.length;
     await knowledge.search(['kb'], 'cats', 3);
