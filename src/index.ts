@@ -74,12 +74,12 @@ async function main(): Promise<number> {
 
   const store = await createStore(config.store, logger);
   const tokenizer = new TiktokenTokenizer(config.tokens.encoding);
-  const knowledge = await createKnowledge(config, {
+  const knowledge = await createKnowledge({ ...config.knowledge, documentChars: config.limits.documentChars }, {
     store,
     tokenizer,
     logger,
     clock: systemClock,
-    location: knowledgeIndexLocation(config, process.cwd()),
+    location: knowledgeIndexLocation(config.store, process.cwd()),
     ...(config.openai && config.knowledge.hybrid
       ? {
           embedder: new OpenAIEmbedder({

@@ -10,7 +10,7 @@ import { buildApp, type App } from '../../src/app';
 import { loadConfig, type AppConfig } from '../../src/config';
 import type { ChatModel, Clock, DocumentStore, Logger, Telemetry } from '../../src/core/ports';
 import { systemClock } from '../../src/core/ports';
-import { createKnowledge } from '../../src/providers/knowledge/create-knowledge';
+import { createKnowledge, type KnowledgeOptions } from '../../src/providers/knowledge/create-knowledge';
 import { createSqliteStore } from '../../src/providers/store/sqlite-store';
 import { TiktokenTokenizer } from '../../src/providers/tokenizer';
 import { silentLogger } from './logger';
@@ -24,6 +24,11 @@ export function testTokenizer(): TiktokenTokenizer {
 
 export function testConfig(env: Record<string, string> = {}, overrides: Partial<AppConfig> = {}): AppConfig {
   return { ...loadConfig(env, { configDir: path.resolve(__dirname, '../../config') }), ...overrides };
+}
+
+/** The knowledge service's options, taken from config as start-up takes them. */
+export function testKnowledgeOptions(config: AppConfig = testConfig()): KnowledgeOptions {
+  return { ...config.knowledge, documentChars: config.limits.documentChars };
 }
 
 export interface TestApp extends App {
@@ -52,7 +57,7 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
   const logger = options.logger ?? silentLogger;
   const store = options.store ?? (await createSqliteStore(file, logger));
   const config = options.config ?? testConfig();
-  const knowledge = await createKnowledge(config, {
+  const knowledge = await createKnowledge(testKnowledgeOptions(config), {
     store,
     tokenizer: testTokenizer(),
     logger,
