@@ -7,6 +7,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { KeyvStoreAdapter, StoredData } from 'keyv';
+import { storeError } from './store-error';
 
 export abstract class ClaimingAdapter extends EventEmitter implements KeyvStoreAdapter {
   /** keyv assigns its namespace here; these adapters prefix every key with `keyPrefix` instead. */
@@ -32,8 +33,12 @@ export abstract class ClaimingAdapter extends EventEmitter implements KeyvStoreA
     return this.remove(this.keyPrefix + key);
   }
 
+  /**
+   * Part of keyv's interface, never used here: wiping every key on a backend other processes share
+   * is not something a chat bot should do by accident, so it is refused rather than implemented.
+   */
   async clear(): Promise<void> {
-    await this.removeAll(this.keyPrefix);
+    throw storeError('clearing the whole store is not supported');
   }
 
   /**
@@ -59,7 +64,6 @@ export abstract class ClaimingAdapter extends EventEmitter implements KeyvStoreA
   protected abstract read(key: string): Promise<string | undefined>;
   protected abstract write(key: string, value: string, ttlMs: number | undefined): Promise<void>;
   protected abstract remove(key: string): Promise<boolean>;
-  protected abstract removeAll(prefix: string): Promise<void>;
   protected abstract insertUnlessLive(key: string, value: string, expires: number | undefined, now: number): Promise<boolean>;
   protected abstract replaceWhileExpiring(key: string, value: string, expires: number, readExpires: number): Promise<boolean>;
 }

@@ -19,7 +19,6 @@ const SQL = {
   read: `SELECT value FROM ${TABLE} WHERE key = $1`,
   write: `INSERT INTO ${TABLE} (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
   remove: `DELETE FROM ${TABLE} WHERE key = $1`,
-  removeAll: `DELETE FROM ${TABLE} WHERE starts_with(key, $1)`,
   insertUnlessLive: `INSERT INTO ${TABLE} (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value WHERE ${EXPIRES} < $3`,
   replaceWhileExpiring: `UPDATE ${TABLE} SET value = $2 WHERE key = $1 AND ${EXPIRES} = $3`,
 };
@@ -61,10 +60,6 @@ class PostgresAdapter extends ClaimingAdapter {
 
   protected async remove(key: string): Promise<boolean> {
     return ((await this.query(SQL.remove, [key])).rowCount ?? 0) > 0;
-  }
-
-  protected async removeAll(prefix: string): Promise<void> {
-    await this.query(SQL.removeAll, [prefix]);
   }
 
   protected async insertUnlessLive(key: string, value: string, _expires: number | undefined, now: number): Promise<boolean> {

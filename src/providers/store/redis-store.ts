@@ -63,13 +63,6 @@ class RedisAdapter extends ClaimingAdapter {
     return (await (await this.client()).unlink(key)) > 0;
   }
 
-  protected async removeAll(prefix: string): Promise<void> {
-    const client = await this.client();
-    for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
-      if (keys.length > 0) await client.unlink(keys);
-    }
-  }
-
   protected async insertUnlessLive(key: string, value: string, expires: number | undefined): Promise<boolean> {
     return (await (await this.client()).set(key, value, { condition: 'NX', ...expiresAt(expires) })) === 'OK';
   }

@@ -36,7 +36,6 @@ class SqliteAdapter extends ClaimingAdapter {
       read: db.prepare<[string], { value: string }>(`SELECT value FROM ${t} WHERE key = ?`),
       write: db.prepare<[string, string]>(`INSERT INTO ${t} (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`),
       remove: db.prepare<[string]>(`DELETE FROM ${t} WHERE key = ?`),
-      removeAll: db.prepare<[{ prefix: string }]>(`DELETE FROM ${t} WHERE substr(key, 1, length(@prefix)) = @prefix`),
       insertUnlessLive: db.prepare<[string, string, number]>(
         `INSERT INTO ${t} (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value WHERE ${EXPIRES} < ?`,
       ),
@@ -65,10 +64,6 @@ class SqliteAdapter extends ClaimingAdapter {
 
   protected async remove(key: string): Promise<boolean> {
     return this.statements.remove.run(key).changes > 0;
-  }
-
-  protected async removeAll(prefix: string): Promise<void> {
-    this.statements.removeAll.run({ prefix });
   }
 
   protected async insertUnlessLive(key: string, value: string, _expires: number | undefined, now: number): Promise<boolean> {
