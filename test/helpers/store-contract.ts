@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ErrorCode, InternalError } from '../../src/core/errors';
+import type { KeyvDocumentStore } from '../../src/providers/store/keyv-document-store';
 import type { DocumentStore } from '../../src/core/ports';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -331,6 +332,23 @@ export function storeContractSuite(kind: string, makeStore: () => Promise<Docume
       await sleep(PAST_TTL_MS);
       expect(await other.setIfAbsent(written, 'claim', TTL_MS)).toBe(true);
       expect(await store.get(written)).toBe('claim');
+    });
+
+    it('deletes expired entries from the backend, and only those', async () => {
+      const expired = key('sweep-expired');
+      const live = key('sweep-live');
+      const lasting = key('sweep-lasting');
+      await store.setIfAbsent(expired, 'old claim', TTL_MS);
+      await store.setIfAbsent(live, 'new claim', 60_000);
+      await store.set(lasting, { persona: 'kept', expires: 1, note: 'a NUL \u0000 in the text' });
+      await sleep(PAST_TTL_MS);
+      expect(await (store as KeyvDocumentStore).sweepExpired()).toBeGreaterThanOrEqual(kind === 'redis' ? 0 : 1);
+      expect(await backend().readRaw(expired)).toBeUndefined();
+      expect(await backend().readRaw(live)).toBeDefined();
+      // A document whose own fields say "expires", or hold text a backend finds odd, is not swept.
+      expect(await store.get(lasting)).toEqual({ persona: 'kept', expires: 1, note: 'a NUL \u0000 in the text' });
+      // A key swept away is claimable again at once.
+      expect(await store.setIfAbsent(expired, 'next claim', 60_000)).toBe(true);
     });
 
     /**

@@ -58,6 +58,13 @@ export abstract class ClaimingAdapter extends EventEmitter implements KeyvStoreA
     return this.replaceWhileExpiring(this.keyPrefix + key, value, expires, readExpires);
   }
 
+  /**
+   * Deletes every entry that expired before `now` and returns how many. Claims are written once
+   * and never read again, so without this a busy channel's claims would pile up for ever. A row a
+   * claim has just made live again is not expired any more, so it is never deleted.
+   */
+  abstract sweepExpired(now: number): Promise<number>;
+
   /** Whether the backend answers; may throw or hang when it does not (the store bounds the wait). */
   abstract ping(): Promise<boolean>;
 

@@ -23,7 +23,11 @@ export interface KeyvDocumentStoreOptions {
   /** Releases every connection the backend holds. */
   readonly close: () => Promise<void>;
   readonly logger: Logger;
+  /** How often expired entries are deleted from the backend (default hourly). */
+  readonly sweepIntervalMs?: number;
 }
+
+export const SWEEP_INTERVAL_MS = 60 * 60 * 1000;
 
 /**
  * keyv stores `{ value, expires }`. Plain JSON (instead of keyv's default, which rewrites strings
@@ -54,6 +58,7 @@ export class KeyvDocumentStore implements DocumentStore {
   private readonly adapter: ClaimingAdapter;
   private readonly lock: KeyLock;
   private closed = false;
+  private readonly sweeper: NodeJS.Timeout;
   /** Keys whose update is running in the current async context: re-entering one would wait forever. */
   private readonly updating = new AsyncLocalStorage<ReadonlySet<string>>();
 
@@ -71,6 +76,17 @@ export class KeyvDocumentStore implements DocumentStore {
     // Failed operations throw (and are logged by whoever handles them); the events add connection
     // retries, which would flood warnings during an outage, so they are debug detail.
     this.keyv.on('error', (err: unknown) => options.logger.debug({ err, store: this.kind }, 'store backend reported an error'));
+    this.sweeper = setInterval(() => {
+      this.sweepExpired().catch((err: unknown) => options.logger.warn({ err, store: this.kind }, 'could not delete expired entries'));
+    }, options.sweepIntervalMs ?? SWEEP_INTERVAL_MS);
+    // The sweep is housekeeping: it never keeps a finished process alive.
+    this.sweeper.unref();
+  }
+
+  /** Deletes expired entries (claims, thread memory) from the backend; returns how many. */
+  async sweepExpired(): Promise<number> {
+    if (this.closed) return 0;
+    return this.backend('delete expired entries', () => this.adapter.sweepExpired(Date.now()));
   }
 
   async get<T>(key: string): Promise<T | undefined> {
@@ -135,6 +151,7 @@ export class KeyvDocumentStore implements DocumentStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.sweeper);
     await this.backend('close its connections', () => this.options.close());
   }
 

@@ -20,6 +20,9 @@ const SQL = {
   write: `INSERT INTO ${TABLE} (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
   remove: `DELETE FROM ${TABLE} WHERE key = $1`,
   insertUnlessLive: `INSERT INTO ${TABLE} (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value WHERE ${EXPIRES} < $3`,
+  // Read off the text, not parsed as json: one row with text PostgreSQL's json type rejects (a
+  // \u0000 escape) must not stop the sweep of every other row. keyv writes `expires` last.
+  sweepExpired: `DELETE FROM ${TABLE} WHERE substring(value from '"expires":(-?[0-9.eE+]+)}$')::float8 < $1`,
   replaceWhileExpiring: `UPDATE ${TABLE} SET value = $2 WHERE key = $1 AND ${EXPIRES} = $3`,
 };
 
@@ -60,6 +63,10 @@ class PostgresAdapter extends ClaimingAdapter {
 
   protected async remove(key: string): Promise<boolean> {
     return ((await this.query(SQL.remove, [key])).rowCount ?? 0) > 0;
+  }
+
+  async sweepExpired(now: number): Promise<number> {
+    return (await this.query(SQL.sweepExpired, [now])).rowCount ?? 0;
   }
 
   protected async insertUnlessLive(key: string, value: string, _expires: number | undefined, now: number): Promise<boolean> {

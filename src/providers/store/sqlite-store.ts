@@ -40,6 +40,8 @@ class SqliteAdapter extends ClaimingAdapter {
         `INSERT INTO ${t} (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value WHERE ${EXPIRES} < ?`,
       ),
       replaceWhileExpiring: db.prepare<[string, string, number]>(`UPDATE ${t} SET value = ? WHERE key = ? AND ${EXPIRES} = ?`),
+      // json_valid first: one unreadable row must not stop the sweep of every other row.
+      sweepExpired: db.prepare<[number]>(`DELETE FROM ${t} WHERE json_valid(value) AND ${EXPIRES} < ?`),
       ping: db.prepare('SELECT 1'),
     };
   }
@@ -47,6 +49,10 @@ class SqliteAdapter extends ClaimingAdapter {
   async ping(): Promise<boolean> {
     this.statements.ping.get();
     return true;
+  }
+
+  async sweepExpired(now: number): Promise<number> {
+    return this.statements.sweepExpired.run(now).changes;
   }
 
   async disconnect(): Promise<void> {
