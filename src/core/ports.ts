@@ -27,10 +27,15 @@ export interface DocumentStore {
   /**
    * Read-modify-write under a lock that holds across every process sharing the backend: two
    * concurrent updates of one key never lose either change. `mutate` may throw to abort; then
-   * nothing is written and the error propagates.
+   * nothing is written and the error propagates. `mutate` may run more than once (when a
+   * `setIfAbsent` of the same key lands between its read and its write), so it must do nothing
+   * but compute the new value.
    */
   update<T>(key: string, mutate: (current: T | undefined) => T | Promise<T>): Promise<T>;
-  /** Store `value` only when `key` is absent; true when this call stored it (event de-duplication). */
+  /**
+   * Store `value` only when `key` is absent (or expired); true when this call stored it (the
+   * once-per-message claim). One atomic backend operation, no lock: it is on every message's path.
+   */
   setIfAbsent<T>(key: string, value: T, ttlMs?: number): Promise<boolean>;
   /** True when the backend answers. */
   ping(): Promise<boolean>;
