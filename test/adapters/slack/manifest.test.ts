@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { FEWSHOT_SHORTCUT, KB_FILES_SHORTCUT, SLACK_EVENTS } from '../../../src/adapters/slack/slack-adapter';
-import { COMMAND_FAMILIES } from '../../../src/core/commands/types';
+import { COMMAND_FAMILIES } from '../../../src/core/commands/table';
 
 interface Manifest {
   features: { slash_commands: { command: string; url?: string }[]; shortcuts: { callback_id: string; type: string }[]; app_home: { home_tab_enabled: boolean } };

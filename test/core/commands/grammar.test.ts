@@ -1,6 +1,7 @@
 import { ErrorCode, UserError } from '../../../src/core/errors';
 import { parseCommand, parseCommandLine, usageOf, type ParseResult } from '../../../src/core/commands/grammar';
-import { COMMAND_FAMILIES, type CommandFamily, type ParseLimits, type ParsedCommand } from '../../../src/core/commands/types';
+import { COMMAND_FAMILIES } from '../../../src/core/commands/table';
+import type { CommandFamily, ParseLimits, ParsedCommand } from '../../../src/core/commands/types';
 
 // Distinct limits, so each TooLarge message can be checked to name the right one.
 const LIMITS: ParseLimits = { commandChars: 5000, personaChars: 1200, exampleChars: 300, personaNameChars: 24 };
@@ -224,8 +225,8 @@ describe('/fewshot', () => {
     ['list', { family: 'fewshot', action: 'list' }],
     ['LIST', { family: 'fewshot', action: 'list' }],
     ['clear', { family: 'fewshot', action: 'clear' }],
-    ['add', { family: 'fewshot', action: 'form' }],
-    ['ADD   ', { family: 'fewshot', action: 'form' }],
+    ['add', { family: 'fewshot', action: 'add', form: true }],
+    ['ADD   ', { family: 'fewshot', action: 'add', form: true }],
     ['add hi => Hello! How can I help?', { family: 'fewshot', action: 'add', input: 'hi', output: 'Hello! How can I help?' }],
     ['add hi=>hello', { family: 'fewshot', action: 'add', input: 'hi', output: 'hello' }],
     ['add map(x => x) => uses => arrows', { family: 'fewshot', action: 'add', input: 'map(x', output: 'x) => uses => arrows' }],
@@ -358,9 +359,8 @@ describe('/kb', () => {
     ['add', { family: 'kb', action: 'add', source: { kind: 'files' } }],
     ['add https://example.com/docs?a=1&b=2#x', { family: 'kb', action: 'add', source: { kind: 'url', url: 'https://example.com/docs?a=1&b=2#x' } }],
     ['ADD HTTP://Example.com', { family: 'kb', action: 'add', source: { kind: 'url', url: 'HTTP://Example.com' } }],
-    ['add <https://example.com/a>', { family: 'kb', action: 'add', source: { kind: 'url', url: 'https://example.com/a' } }],
-    ['add <https://example.com/a?x=1&amp;y=2|example.com/a>', { family: 'kb', action: 'add', source: { kind: 'url', url: 'https://example.com/a?x=1&y=2' } }],
-    ['add <http://example.com|the docs page>', { family: 'kb', action: 'add', source: { kind: 'url', url: 'http://example.com' } }],
+    // Slack's link markup is undone by the Slack adapter (test/adapters/slack/markup.test.ts); here it is plain text.
+    ['add <https://example.com/a>', { family: 'kb', action: 'add', source: { kind: 'text', text: '<https://example.com/a>' } }],
     ['add\u00a0https://example.com', { family: 'kb', action: 'add', source: { kind: 'url', url: 'https://example.com' } }],
     ['add Our office opens at 9.', { family: 'kb', action: 'add', source: { kind: 'text', text: 'Our office opens at 9.' } }],
     ['add example.com', { family: 'kb', action: 'add', source: { kind: 'text', text: 'example.com' } }],
@@ -384,14 +384,6 @@ describe('/kb', () => {
     expect(command('kb', text)).toEqual(expected);
   });
 
-  it('unwraps Slack links inside text documents, keeping labels readable', () => {
-    expect(command('kb', 'add See <http://example.com|example.com> and <https://a.test/x?q=1&amp;r=2|the guide>, or <https://b.test/y>.')).toEqual({
-      family: 'kb',
-      action: 'add',
-      source: { kind: 'text', text: 'See example.com and the guide (https://a.test/x?q=1&r=2), or https://b.test/y.' },
-    });
-  });
-
   it('keeps multi-line text documents with their unicode exactly', () => {
     const text = 'Öffnungszeiten 🕘\nשעות פתיחה: 9–17\n営業時間は９時から';
     expect(command('kb', `add ${text}`)).toEqual({ family: 'kb', action: 'add', source: { kind: 'text', text } });
@@ -399,7 +391,7 @@ describe('/kb', () => {
 
   it.each<[string, RegExp]>([
     ['add https://', /“https:\/\/” looks like a link but is not a valid web address — usage: \/kb add <url> \| <text>/],
-    ['add <https://|broken>', /“https:\/\/” looks like a link but is not a valid web address/],
+    ['add http://', /“http:\/\/” looks like a link but is not a valid web address/],
     ['remove', /Say which document to remove — usage: \/kb remove \[--workspace\] <doc-id>, with an id shown by \/kb list/],
     ['remove a b', /Remove one document at a time, not “a b”/],
     ['remove ``', /“``” is not a document id/],
@@ -607,7 +599,7 @@ describe('fuzz: random input never throws and always reads well', () => {
         if (parsed.action === 'save' || parsed.action === 'use') return !/^[\p{L}\p{M}\p{N}._-]{1,16}$/u.test(parsed.name);
         return false;
       case 'fewshot':
-        if (parsed.action === 'add') {
+        if (parsed.action === 'add' && 'input' in parsed) {
           return parsed.input.includes('=>') || [parsed.input, parsed.output].some(
             (side) => side === '' || side.length > SMALL_LIMITS.exampleChars || side !== side.trim(),
           );
