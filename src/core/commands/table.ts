@@ -110,7 +110,8 @@ export function slackSlashCommands(): ReadonlyArray<{ readonly command: string; 
     const hint = subcommandsOfFamily(family)
       .map((row) => row.syntax.slice(`/${family}`.length).trim())
       .filter((syntax) => syntax !== '')
-      .join(' | ');
+      // Not `|`: the rows' own syntax uses it for alternatives (`mode all | auto <k>`).
+      .join(' · ');
     return { command: `/${family}`, description: familySpec(family).summary, ...(hint ? { usageHint: hint } : {}) };
   });
 }
