@@ -70,7 +70,7 @@ export const evalFamily: CommandFamilySpec<EvalCommand> = {
     run: {
       keywords: ['run'],
       syntax: '/eval run [<lever> ...] [--judge]',
-      description: `score every case through each lever (${EVAL_LEVERS.join(', ')}) side by side; --judge adds a model judge`,
+      description: 'score every case through each lever side by side; --judge adds a model judge',
       admin: true,
       options: [
         { name: 'levers', type: 'string', required: false, description: `levers to compare, e.g. "prompt rag" (default: all of ${EVAL_LEVERS.join(', ')})` },
