@@ -6,7 +6,7 @@
  * profile service applies, so the parser and the service never disagree about a limit.
  */
 import { ErrorCode, UserError } from '../errors';
-import type { Args } from './spec';
+import type { Args, SubcommandSpec } from './spec';
 
 const MODEL_ID = /^[A-Za-z0-9._:/@-]+$/;
 const MODEL_ID_MAX_CHARS = 128;
@@ -133,9 +133,30 @@ export function arrowPair(args: Args, names: { readonly noun: string; readonly s
 }
 
 /** The parser of a subcommand that takes nothing after its keyword. */
-export function nothingMore<F extends string, A extends string>(family: F, action: A): (args: Args) => { readonly family: F; readonly action: A } {
+function nothingMore<F extends string, A extends string>(family: F, action: A): (args: Args) => { readonly family: F; readonly action: A } {
   return (args) => {
     noArgs(args, `/${family} ${action}`);
     return { family, action };
+  };
+}
+
+/**
+ * The row of a subcommand that takes nothing after its keyword. `bare`: the command alone does it
+ * too (`/persona` is `/persona show`). `options: null`: typed only, no Discord subcommand.
+ */
+export function plainRow<F extends string, A extends string>(
+  family: F,
+  action: A,
+  row: { readonly description: string; readonly admin: boolean; readonly bare?: true; readonly options?: null },
+): SubcommandSpec<{ readonly family: F; readonly action: A }> {
+  const keywords = row.bare ? ['', action] : [action];
+  return {
+    keywords,
+    syntax: row.bare ? `/${family} [${action}]` : `/${family} ${action}`,
+    description: row.description,
+    admin: row.admin,
+    options: row.options === null ? null : [],
+    examples: keywords,
+    parse: nothingMore(family, action),
   };
 }

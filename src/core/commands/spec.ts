@@ -34,7 +34,7 @@ export interface OptionSpec {
   readonly choices?: readonly string[];
 }
 
-export interface SubcommandSpec<C extends Command> {
+export interface SubcommandSpec<C> {
   /**
    * Lower-case words that select it in typed text (Slack, console, Discord options flattened to
    * text); '' selects it when the command comes with no text.

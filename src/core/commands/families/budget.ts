@@ -1,6 +1,6 @@
 /** `/budget …`: the channel's monthly spending cap. Parsed fully; answers "not available yet" until it lands. */
 import { notAvailableYet } from '../not-yet';
-import { fail, noMoreArgs, nothingMore, quote, splitFirstWord } from '../parse';
+import { fail, noMoreArgs, plainRow, quote, splitFirstWord } from '../parse';
 import type { Args, CommandFamilySpec } from '../spec';
 import type { BudgetCommand } from '../types';
 
@@ -45,15 +45,7 @@ export const budgetFamily: CommandFamilySpec<BudgetCommand> = {
   name: family,
   summary: "This channel's monthly spending cap",
   subcommands: {
-    show: {
-      keywords: ['', 'show'],
-      syntax: '/budget [show]',
-      description: "this month's spend against the channel's cap",
-      admin: false,
-      options: [],
-      examples: ['', 'show'],
-      parse: nothingMore(family, 'show'),
-    },
+    show: plainRow(family, 'show', { description: "this month's spend against the channel's cap", admin: false, bare: true }),
     set: {
       keywords: ['set'],
       syntax: '/budget set <usd> [warn <pct>]',
@@ -66,15 +58,7 @@ export const budgetFamily: CommandFamilySpec<BudgetCommand> = {
       examples: ['set 25', 'set $12.50 warn 90'],
       parse: budgetSet,
     },
-    clear: {
-      keywords: ['clear'],
-      syntax: '/budget clear',
-      description: 'remove the cap',
-      admin: true,
-      options: [],
-      examples: ['clear'],
-      parse: nothingMore(family, 'clear'),
-    },
+    clear: plainRow(family, 'clear', { description: 'remove the cap', admin: true }),
   },
   execute: notAvailableYet,
 };

@@ -1,6 +1,6 @@
 /** `/eval …`: the channel's evaluation cases and runs. Parsed fully; answers "not available yet" until it lands. */
 import { notAvailableYet } from '../not-yet';
-import { arrowPair, fail, itemNumber, nothingMore, optionName, quote, wordsOf } from '../parse';
+import { arrowPair, fail, itemNumber, optionName, plainRow, quote, wordsOf } from '../parse';
 import type { Args, CommandFamilySpec } from '../spec';
 import { EVAL_LEVERS, type EvalCommand, type EvalLever } from '../types';
 
@@ -33,15 +33,7 @@ export const evalFamily: CommandFamilySpec<EvalCommand> = {
   name: family,
   summary: "This channel's evaluation: cases, runs and the report",
   subcommands: {
-    list: {
-      keywords: ['', 'list'],
-      syntax: '/eval [list]',
-      description: "the channel's evaluation cases, numbered: input => expected",
-      admin: false,
-      options: [],
-      examples: ['', 'list'],
-      parse: nothingMore(family, 'list'),
-    },
+    list: plainRow(family, 'list', { description: "the channel's evaluation cases, numbered: input => expected", admin: false, bare: true }),
     add: {
       keywords: ['add'],
       syntax: ADD_USAGE,
@@ -79,15 +71,7 @@ export const evalFamily: CommandFamilySpec<EvalCommand> = {
       examples: ['run', 'run prompt fewshot --judge'],
       parse: evalRun,
     },
-    report: {
-      keywords: ['report'],
-      syntax: '/eval report',
-      description: "the last run's report",
-      admin: false,
-      options: [],
-      examples: ['report'],
-      parse: nothingMore(family, 'report'),
-    },
+    report: plainRow(family, 'report', { description: "the last run's report", admin: false }),
   },
   execute: notAvailableYet,
 };

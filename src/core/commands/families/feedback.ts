@@ -1,6 +1,6 @@
 /** `/feedback up | down [<reason>]`: the console's vote on its last answer. Parsed fully; answers "not available yet" until it lands. */
 import { notAvailableYet } from '../not-yet';
-import { nothingMore, tooLarge } from '../parse';
+import { plainRow, tooLarge } from '../parse';
 import type { CommandFamilySpec } from '../spec';
 import type { FeedbackCommand } from '../types';
 
@@ -12,15 +12,7 @@ export const feedbackFamily: CommandFamilySpec<FeedbackCommand> = {
   name: family,
   summary: 'Vote on the last answer',
   subcommands: {
-    up: {
-      keywords: ['up'],
-      syntax: '/feedback up',
-      description: 'the last answer was good',
-      admin: false,
-      options: null,
-      examples: ['up'],
-      parse: nothingMore(family, 'up'),
-    },
+    up: plainRow(family, 'up', { description: 'the last answer was good', admin: false, options: null }),
     down: {
       keywords: ['down'],
       syntax: '/feedback down [<reason>]',

@@ -2,7 +2,7 @@
 import type { FewshotMode } from '../../types';
 import type { Executor } from '../context';
 import { sourceLabel, who } from '../describe';
-import { arrowPair, fail, itemNumber, noMoreArgs, nothingMore, positiveInt, quote, shorten, splitFirstWord } from '../parse';
+import { arrowPair, fail, itemNumber, noMoreArgs, plainRow, positiveInt, quote, shorten, splitFirstWord } from '../parse';
 import { reply } from '../reply';
 import type { Args, CommandFamilySpec } from '../spec';
 import type { FewshotCommand } from '../types';
@@ -79,15 +79,7 @@ export const fewshotFamily: CommandFamilySpec<FewshotCommand> = {
   name: family,
   summary: "List or change this channel's few-shot examples",
   subcommands: {
-    list: {
-      keywords: ['', 'list'],
-      syntax: '/fewshot [list]',
-      description: 'the numbered examples',
-      admin: false,
-      options: [],
-      examples: ['', 'list'],
-      parse: nothingMore(family, 'list'),
-    },
+    list: plainRow(family, 'list', { description: 'the numbered examples', admin: false, bare: true }),
     add: {
       keywords: ['add'],
       syntax: '/fewshot add <input> => <output>',
@@ -118,15 +110,7 @@ export const fewshotFamily: CommandFamilySpec<FewshotCommand> = {
         number: itemNumber(args, 'example', '/fewshot remove <n>, where n is the example number shown by /fewshot list'),
       }),
     },
-    clear: {
-      keywords: ['clear'],
-      syntax: '/fewshot clear',
-      description: 'remove every example',
-      admin: true,
-      options: [],
-      examples: ['clear'],
-      parse: nothingMore(family, 'clear'),
-    },
+    clear: plainRow(family, 'clear', { description: 'remove every example', admin: true }),
     mode: {
       keywords: ['mode'],
       syntax: '/fewshot mode all | auto <k>',

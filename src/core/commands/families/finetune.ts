@@ -1,6 +1,6 @@
 /** `/finetune …`: training the channel's own model. Parsed fully; answers "not available yet" until it lands. */
 import { notAvailableYet } from '../not-yet';
-import { fail, modelId, nothingMore, optionName, positiveInt, quote, wordsOf } from '../parse';
+import { fail, modelId, optionName, plainRow, positiveInt, quote, wordsOf } from '../parse';
 import type { Args, CommandFamilySpec } from '../spec';
 import type { FinetuneCommand } from '../types';
 
@@ -53,24 +53,8 @@ export const finetuneFamily: CommandFamilySpec<FinetuneCommand> = {
   name: family,
   summary: 'Fine-tuning for this channel',
   subcommands: {
-    status: {
-      keywords: ['', 'status'],
-      syntax: '/finetune [status]',
-      description: 'training set size, provider and the job state',
-      admin: false,
-      options: [],
-      examples: ['', 'status'],
-      parse: nothingMore(family, 'status'),
-    },
-    export: {
-      keywords: ['export'],
-      syntax: '/finetune export',
-      description: 'the training set as chat fine-tuning JSONL',
-      admin: true,
-      options: [],
-      examples: ['export'],
-      parse: nothingMore(family, 'export'),
-    },
+    status: plainRow(family, 'status', { description: 'training set size, provider and the job state', admin: false, bare: true }),
+    export: plainRow(family, 'export', { description: 'the training set as chat fine-tuning JSONL', admin: true }),
     start: {
       keywords: ['start'],
       syntax: '/finetune start [<base-model>] [--switch] [--epochs <n>]',
@@ -84,15 +68,7 @@ export const finetuneFamily: CommandFamilySpec<FinetuneCommand> = {
       examples: ['start', 'start gpt-4o-mini --switch --epochs 3'],
       parse: finetuneStart,
     },
-    cancel: {
-      keywords: ['cancel'],
-      syntax: '/finetune cancel',
-      description: 'cancel the running job',
-      admin: true,
-      options: [],
-      examples: ['cancel'],
-      parse: nothingMore(family, 'cancel'),
-    },
+    cancel: plainRow(family, 'cancel', { description: 'cancel the running job', admin: true }),
   },
   execute: notAvailableYet,
 };

@@ -5,7 +5,7 @@ import { channelKnowledgeBase, workspaceKnowledgeBase } from '../../profiles/res
 import type { Attachment } from '../../types';
 import type { CommandContext, Executor } from '../context';
 import { formatTime, who } from '../describe';
-import { bareToken, fail, noArgs, nothingMore, quote, splitFirstWord } from '../parse';
+import { bareToken, fail, noArgs, plainRow, quote, splitFirstWord } from '../parse';
 import { reply } from '../reply';
 import type { Args, CommandFamilySpec } from '../spec';
 import type { KbCommand } from '../types';
@@ -212,24 +212,8 @@ export const kbFamily: CommandFamilySpec<KbCommand> = {
       },
     },
     // SPEC §7 gives the workspace knowledge base and strictness no Discord form yet: typed only.
-    attach: {
-      keywords: ['attach'],
-      syntax: '/kb attach',
-      description: "let this channel also search the workspace's knowledge base",
-      admin: true,
-      options: null,
-      examples: ['attach'],
-      parse: nothingMore(family, 'attach'),
-    },
-    detach: {
-      keywords: ['detach'],
-      syntax: '/kb detach',
-      description: "stop searching the workspace's knowledge base",
-      admin: true,
-      options: null,
-      examples: ['detach'],
-      parse: nothingMore(family, 'detach'),
-    },
+    attach: plainRow(family, 'attach', { description: "let this channel also search the workspace's knowledge base", admin: true, options: null }),
+    detach: plainRow(family, 'detach', { description: "stop searching the workspace's knowledge base", admin: true, options: null }),
     strict: {
       keywords: ['strict'],
       syntax: '/kb strict on | off',

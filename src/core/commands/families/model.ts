@@ -1,7 +1,7 @@
 /** `/model …`: the channel's base model. */
 import type { Executor } from '../context';
 import { sourceLabel } from '../describe';
-import { fail, modelId, nothingMore, quote, splitFirstWord } from '../parse';
+import { fail, modelId, plainRow, quote, splitFirstWord } from '../parse';
 import { reply } from '../reply';
 import type { CommandFamilySpec } from '../spec';
 import type { ModelCommand } from '../types';
@@ -29,15 +29,7 @@ export const modelFamily: CommandFamilySpec<ModelCommand> = {
   name: family,
   summary: "Show or set this channel's model",
   subcommands: {
-    show: {
-      keywords: ['', 'show'],
-      syntax: '/model [show]',
-      description: 'the effective model and where it comes from',
-      admin: false,
-      options: [],
-      examples: ['', 'show'],
-      parse: nothingMore(family, 'show'),
-    },
+    show: plainRow(family, 'show', { description: 'the effective model and where it comes from', admin: false, bare: true }),
     set: {
       keywords: ['set'],
       syntax: '/model <model-id>',

@@ -1,7 +1,7 @@
 /** `/persona …`: the channel's system prompt, its versions and the workspace library. */
 import type { CommandContext, Executor } from '../context';
 import { firstLine, formatTime, sourceLabel, who } from '../describe';
-import { bareToken, fail, nothingMore, positiveInt, quote, tooLarge, wordsOf } from '../parse';
+import { bareToken, fail, plainRow, positiveInt, quote, tooLarge, wordsOf } from '../parse';
 import { reply } from '../reply';
 import type { Args, CommandFamilySpec } from '../spec';
 import type { PersonaCommand } from '../types';
@@ -112,15 +112,7 @@ export const personaFamily: CommandFamilySpec<PersonaCommand> = {
   name: family,
   summary: "Show or change this channel's persona",
   subcommands: {
-    show: {
-      keywords: ['', 'show'],
-      syntax: '/persona [show]',
-      description: 'the effective persona, its version and where it comes from',
-      admin: false,
-      options: [],
-      examples: ['', 'show'],
-      parse: nothingMore(family, 'show'),
-    },
+    show: plainRow(family, 'show', { description: 'the effective persona, its version and where it comes from', admin: false, bare: true }),
     set: {
       keywords: ['set'],
       syntax: '/persona set <text>',
@@ -134,33 +126,9 @@ export const personaFamily: CommandFamilySpec<PersonaCommand> = {
         return { family, action: 'set', text: args.rest };
       },
     },
-    edit: {
-      keywords: ['edit'],
-      syntax: '/persona edit',
-      description: 'open a form with the current persona',
-      admin: true,
-      options: [],
-      examples: ['edit'],
-      parse: nothingMore(family, 'edit'),
-    },
-    reset: {
-      keywords: ['reset'],
-      syntax: '/persona reset',
-      description: "drop this channel's persona and inherit again",
-      admin: true,
-      options: [],
-      examples: ['reset'],
-      parse: nothingMore(family, 'reset'),
-    },
-    history: {
-      keywords: ['history'],
-      syntax: '/persona history',
-      description: 'every version: number, author, time, first line',
-      admin: false,
-      options: [],
-      examples: ['history'],
-      parse: nothingMore(family, 'history'),
-    },
+    edit: plainRow(family, 'edit', { description: 'open a form with the current persona', admin: true }),
+    reset: plainRow(family, 'reset', { description: "drop this channel's persona and inherit again", admin: true }),
+    history: plainRow(family, 'history', { description: 'every version: number, author, time, first line', admin: false }),
     rollback: {
       keywords: ['rollback'],
       syntax: '/persona rollback <version>',
@@ -188,15 +156,7 @@ export const personaFamily: CommandFamilySpec<PersonaCommand> = {
       examples: ['use pirate'],
       parse: (args) => ({ family, action: 'use', name: personaName(args, 'use') }),
     },
-    list: {
-      keywords: ['list'],
-      syntax: '/persona list',
-      description: 'the saved personas',
-      admin: false,
-      options: [],
-      examples: ['list'],
-      parse: nothingMore(family, 'list'),
-    },
+    list: plainRow(family, 'list', { description: 'the saved personas', admin: false }),
   },
   execute,
 };

@@ -4,7 +4,7 @@ import { channelKnowledgeBase } from '../../profiles/resolve';
 import { AUTO_RULE } from '../../routes/auto-route';
 import type { CommandContext, Executor } from '../context';
 import { sourceLabel, who } from '../describe';
-import { fail, modelId, noMoreArgs, nothingMore, quote, splitFirstWord } from '../parse';
+import { fail, modelId, noMoreArgs, plainRow, quote, splitFirstWord } from '../parse';
 import { reply } from '../reply';
 import type { Args, CommandFamilySpec } from '../spec';
 import type { RouteCommand } from '../types';
@@ -92,15 +92,7 @@ export const routeFamily: CommandFamilySpec<RouteCommand> = {
   name: family,
   summary: 'Show or set how this channel is answered',
   subcommands: {
-    show: {
-      keywords: ['', 'show'],
-      syntax: '/route [show]',
-      description: 'the effective route, model and why',
-      admin: false,
-      options: [],
-      examples: ['', 'show'],
-      parse: nothingMore(family, 'show'),
-    },
+    show: plainRow(family, 'show', { description: 'the effective route, model and why', admin: false, bare: true }),
     set: {
       keywords: [...ROUTES, 'set'],
       syntax: '/route prompt | rag | auto',
