@@ -35,7 +35,7 @@ export function parseCommand(name: string, text: string, limits: ParseLimits): P
     return { ok: true, command: otherwise ? otherwise(args) : unknownSubcommand(args) };
   } catch (err) {
     if (err instanceof UserError) return { ok: false, error: err };
-    // A bug in this file must not take a command handler down; the context keeps the detail for logs.
+    // A bug in a parser must not take a command handler down; the context keeps the detail for logs.
     return {
       ok: false,
       error: new UserError(ErrorCode.ParseError, 'I could not read that command; try /<command> help for its usage.', {
