@@ -3,7 +3,7 @@
  * the entry file (`src/index.ts`) wires real implementations in (as discord.js `packages/core`
  * takes `gateway` and `rest` from outside).
  */
-import type { ChannelScope, ChatMessage, TokenUsage, UserRef } from './types';
+import type { ChannelScope, ChatMessage, Platform, Route, TokenUsage, UserRef } from './types';
 
 /** A small logger interface; pino sits underneath in production. */
 export interface Logger {
@@ -118,6 +118,38 @@ export interface KnowledgeIndex {
 export interface Permissions {
   isAdmin(user: UserRef, scope: ChannelScope): Promise<boolean>;
 }
+
+/** How one chat message ended, as counted by the metrics. */
+export type MessageOutcome = 'ok' | 'offline' | 'error' | 'ignored' | 'duplicate';
+
+export interface MessageMeasure {
+  readonly platform: Platform;
+  readonly outcome: MessageOutcome;
+  readonly route?: Exclude<Route, 'auto'>;
+  /** Message received → answer complete, for answered messages. */
+  readonly latencyMs?: number;
+  readonly usage?: TokenUsage;
+  /** The error code of a failed answer. */
+  readonly errorCode?: string;
+}
+
+export interface CommandMeasure {
+  readonly platform: Platform;
+  readonly family: string;
+  readonly outcome: 'ok' | 'refused' | 'error';
+  readonly errorCode?: string;
+}
+
+/**
+ * What the core reports for /metrics. The core measures once, for every platform; a provider
+ * (prom-client) turns it into Prometheus series.
+ */
+export interface Telemetry {
+  message(measure: MessageMeasure): void;
+  command(measure: CommandMeasure): void;
+}
+
+export const noTelemetry: Telemetry = { message: () => undefined, command: () => undefined };
 
 export interface Clock {
   now(): Date;

@@ -11,7 +11,6 @@ import type { CommandReply } from '../../core/commands/reply';
 import type { CommandRunner } from '../../core/commands/registry';
 import type { Logger } from '../../core/ports';
 import type { ChannelScope, UserRef } from '../../core/types';
-import type { Metrics } from '../../http/metrics';
 import { splitMessage } from '../shared/split-message';
 import { messageFiles, slackAttachments, type FileDownloadOptions } from './files';
 import { isFromPerson, slackScope, stripBotMention, toInboundCommand, type BotIdentity, type SlackHistoryMessage, type SlackSlashCommand } from './inbound';
@@ -23,7 +22,6 @@ export interface InteractionOptions {
   readonly commands: CommandRunner;
   readonly logger: Logger;
   readonly limits: ModalLimits;
-  readonly metrics?: Metrics;
   /** How message files are fetched for `/kb add` (bot token, size limit, timeout). */
   readonly files: FileDownloadOptions;
 }
@@ -55,7 +53,6 @@ export class Interactions {
   /** After `ack()`: run the command and answer through `respond` (the command's response_url). */
   async slashCommand(body: SlackSlashCommand & { trigger_id: string }, respond: RespondFn, client: WebClient): Promise<void> {
     const inbound = toInboundCommand(body);
-    this.options.metrics?.inc('channelwise_commands_total', { platform: 'slack', command: inbound.name });
     const reply = await this.options.commands.run(inbound);
     if (reply.form) {
       const modal = buildModal(reply.form, inbound.scope, this.options.limits);
@@ -135,7 +132,6 @@ export class Interactions {
       await this.tellCaller(client, scope, user, respond, NO_FILES_SENTENCE);
       return;
     }
-    this.options.metrics?.inc('channelwise_commands_total', { platform: 'slack', command: 'kb' });
     const reply = await this.options.commands.run({ scope, user, name: 'kb', text: 'add', attachments: slackAttachments(files, this.options.files) });
     for (const part of callerParts(reply)) await this.tellCaller(client, scope, user, respond, part);
     await this.announce(client, scope.channel, reply);

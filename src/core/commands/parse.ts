@@ -5,7 +5,7 @@
  * Lengths are counted as JavaScript string lengths (UTF-16 code units), the same measure the
  * profile service applies, so the parser and the service never disagree about a limit.
  */
-import { ErrorCode, UserError } from '../errors';
+import { ErrorCode, tooLarge as sizeRefusal, UserError } from '../errors';
 import type { Args, SubcommandSpec } from './spec';
 
 const MODEL_ID = /^[A-Za-z0-9._:/@-]+$/;
@@ -55,12 +55,9 @@ export function fail(problem: string, usage?: string): never {
   throw new UserError(ErrorCode.ParseError, usage === undefined ? `${problem}.` : `${problem} — usage: ${usage}.`);
 }
 
+/** A piece of typed text over its limit, phrased as every "too large" refusal is (errors.ts). */
 export function tooLarge(what: string, actual: number, limit: number): UserError {
-  return new UserError(
-    ErrorCode.TooLarge,
-    `The ${what} is ${actual.toLocaleString('en-US')} characters; the limit is ${limit.toLocaleString('en-US')}.`,
-    { what, actual, limit },
-  );
+  return sizeRefusal(`The ${what}`, { actual, limit, unit: 'characters', context: { what } });
 }
 
 /** For subcommands that take nothing more: anything after them is a mistake worth pointing out. */

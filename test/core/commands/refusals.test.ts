@@ -82,11 +82,12 @@ describe('through the console adapter', () => {
     const output = new PassThrough();
     let printed = '';
     output.on('data', (chunk: Buffer) => (printed += chunk.toString('utf8')));
+    const commands = app.commands(nobodyIsAdmin);
     const consoleAdapter = new ConsoleAdapter({
       input: Readable.from([`${line}\n`]),
       output,
-      assistant: app.assistant,
-      commands: app.commands(nobodyIsAdmin),
+      messages: app.messages(commands),
+      commands,
       interactive: false,
       offline: true,
     });
