@@ -3,6 +3,7 @@
  * functions over the few fields we read, so every rule here is unit-tested without Bolt.
  */
 import type { Attachment, ChannelScope, ChatMessage, InboundCommand, InboundMessage } from '../../core/types';
+import { slackToPlainText } from './markup';
 
 /** The fields of an `app_mention` or `message` event that matter here. */
 export interface SlackMessageEvent {
@@ -129,11 +130,12 @@ export interface SlackSlashCommand {
   readonly user_name?: string;
 }
 
+/** Slack's link markup and entities are undone here, so the core parses the text the user meant. */
 export function toInboundCommand(body: SlackSlashCommand): InboundCommand {
   return {
     scope: slackScope(body.team_id, body.channel_id),
     user: { id: body.user_id, ...(body.user_name ? { name: body.user_name } : {}) },
     name: body.command.replace(/^\//, ''),
-    text: body.text ?? '',
+    text: slackToPlainText(body.text ?? ''),
   };
 }

@@ -1,6 +1,7 @@
 /**
- * The command registry and its one entry point: parse (pure), check permission, execute (thin).
- * Every platform calls `run` with an `InboundCommand` and renders the `CommandReply`.
+ * The commands' one entry point: parse (pure), check permission, execute (thin), each step taken
+ * from the command table. Every platform calls `run` with an `InboundCommand` and renders the
+ * `CommandReply`.
  */
 import { ErrorCode, UserError, asCodedError, userMessage } from '../errors';
 import type { KnowledgeIndex, Logger, Permissions, Telemetry } from '../ports';
@@ -8,28 +9,16 @@ import type { ProfileService } from '../profiles/profile-service';
 import type { RetrievalSettings } from '../routes/rag-route';
 import type { Attachment, ChannelScope, InboundCommand, UserRef } from '../types';
 import type { CommandContext, Executor } from './context';
-import { executeFewshot } from './fewshot';
-import { parseCommand, usageOf } from './grammar';
-import { executeKb } from './kb';
-import { notAvailableYet } from './not-yet';
+import { parseCommand } from './grammar';
 import { NOT_ADMIN_SENTENCE } from './permissions';
-import { executePersona } from './persona';
 import { reply, type CommandReply, type FormSubmission } from './reply';
-import { executeModel, executeRoute } from './route';
-import { isMutating, type Command, type CommandFamily, type ParseLimits } from './types';
+import { familySpec, isMutating, usageOf } from './table';
+import type { Command, ParseLimits } from './types';
 
-type Registry = { readonly [F in CommandFamily]: Executor<Extract<Command, { family: F }>> };
-
-export const registry: Registry = {
-  persona: executePersona,
-  fewshot: executeFewshot,
-  route: executeRoute,
-  model: executeModel,
-  kb: executeKb,
-  finetune: notAvailableYet,
-  usage: notAvailableYet,
-  advise: notAvailableYet,
-};
+/** The executor of the command's family, from the command table. */
+function executorOf(command: Command): Executor<Command> {
+  return familySpec(command.family).execute;
+}
 
 export interface CommandRunnerDeps {
   readonly profiles: ProfileService;
@@ -63,7 +52,7 @@ export class CommandRunner {
     const command = parsed.command;
     if (command.action === 'help') return reply(usageOf(command.family));
     return this.guard(inbound.scope, inbound.user, isMutating(command), { family: command.family, action: command.action }, () =>
-      (registry[command.family] as Executor<Command>)(command, this.context(inbound.scope, inbound.user, inbound.attachments)),
+      executorOf(command)(command, this.context(inbound.scope, inbound.user, inbound.attachments)),
     );
   }
 
@@ -73,8 +62,8 @@ export class CommandRunner {
       form.kind === 'persona-edit'
         ? { family: 'persona', action: 'set', text: form.text }
         : { family: 'fewshot', action: 'add', input: form.input, output: form.output };
-    return this.guard(scope, user, true, { family: command.family, action: command.action, form: true }, () =>
-      (registry[command.family] as Executor<Command>)(command, this.context(scope, user)),
+    return this.guard(scope, user, isMutating(command), { family: command.family, action: command.action, form: true }, () =>
+      executorOf(command)(command, this.context(scope, user)),
     );
   }
 

@@ -1,7 +1,9 @@
 /**
- * The typed form of every command of SPEC §3. The parser (`grammar.ts`) turns `/name text` into one
- * of these or a `UserError`; executors (one file per family) act on them. One grammar for every
- * platform: Slack slash-command text, Discord options and console lines all end up here.
+ * The typed form of every command of SPEC §3. The parser (`grammar.ts`, with each family's table in
+ * `families/`) turns `/name text` into one of these or a `UserError`; each family's executor acts on
+ * them. A command's `action` names the table row it came from, so that row's admin rule applies.
+ * One grammar for every platform: Slack slash-command text, Discord options and console lines all
+ * end up here.
  */
 import type { FewshotMode } from '../types';
 
@@ -20,7 +22,7 @@ export type FewshotCommand =
   | { readonly family: 'fewshot'; readonly action: 'list' }
   | { readonly family: 'fewshot'; readonly action: 'add'; readonly input: string; readonly output: string }
   /** `/fewshot add` with no text: open a form. */
-  | { readonly family: 'fewshot'; readonly action: 'form' }
+  | { readonly family: 'fewshot'; readonly action: 'add'; readonly form: true }
   /** 1-based position as shown by `/fewshot list`. */
   | { readonly family: 'fewshot'; readonly action: 'remove'; readonly number: number }
   | { readonly family: 'fewshot'; readonly action: 'clear' }
@@ -54,11 +56,37 @@ export type KbCommand =
 export type FinetuneCommand =
   | { readonly family: 'finetune'; readonly action: 'status' }
   | { readonly family: 'finetune'; readonly action: 'export' }
-  | { readonly family: 'finetune'; readonly action: 'start'; readonly baseModel?: string; readonly switchRoute: boolean }
+  | { readonly family: 'finetune'; readonly action: 'start'; readonly baseModel?: string; readonly switchRoute: boolean; readonly epochs?: number }
   | { readonly family: 'finetune'; readonly action: 'cancel' };
 
 export type UsageCommand = { readonly family: 'usage'; readonly action: 'show'; readonly period: '7d' | '30d' };
+
+export type BudgetCommand =
+  | { readonly family: 'budget'; readonly action: 'show' }
+  /** Monthly cap in USD; the warning level in percent of it (absent: the default, 80). */
+  | { readonly family: 'budget'; readonly action: 'set'; readonly usd: number; readonly warnPct?: number }
+  | { readonly family: 'budget'; readonly action: 'clear' };
+
 export type AdviseCommand = { readonly family: 'advise'; readonly action: 'show' };
+
+/** The levers an evaluation compares (SPEC §8). */
+export const EVAL_LEVERS = ['prompt', 'fewshot', 'rag', 'finetune'] as const;
+export type EvalLever = (typeof EVAL_LEVERS)[number];
+
+export type EvalCommand =
+  | { readonly family: 'eval'; readonly action: 'list' }
+  | { readonly family: 'eval'; readonly action: 'add'; readonly input: string; readonly expected: string }
+  /** 1-based position as shown by `/eval list`. */
+  | { readonly family: 'eval'; readonly action: 'remove'; readonly number: number }
+  /** No levers named: every lever the channel can use. */
+  | { readonly family: 'eval'; readonly action: 'run'; readonly levers?: readonly EvalLever[]; readonly judge: boolean }
+  | { readonly family: 'eval'; readonly action: 'report' };
+
+/** The console's vote on its last answer. */
+export type FeedbackCommand =
+  | { readonly family: 'feedback'; readonly action: 'up' }
+  | { readonly family: 'feedback'; readonly action: 'down'; readonly reason?: string };
+
 /** `/<family> help`: usage of one family. */
 export type HelpCommand = { readonly family: CommandFamily; readonly action: 'help' };
 
@@ -70,12 +98,14 @@ export type Command =
   | KbCommand
   | FinetuneCommand
   | UsageCommand
-  | AdviseCommand;
+  | BudgetCommand
+  | AdviseCommand
+  | EvalCommand
+  | FeedbackCommand;
 
 export type ParsedCommand = Command | HelpCommand;
 
-export type CommandFamily = 'persona' | 'fewshot' | 'route' | 'model' | 'kb' | 'finetune' | 'usage' | 'advise';
-export const COMMAND_FAMILIES: readonly CommandFamily[] = ['persona', 'fewshot', 'route', 'model', 'kb', 'finetune', 'usage', 'advise'];
+export type CommandFamily = Command['family'];
 
 /** Limits the parser enforces (from config `limits`). */
 export interface ParseLimits {
@@ -83,25 +113,4 @@ export interface ParseLimits {
   readonly personaChars: number;
   readonly exampleChars: number;
   readonly personaNameChars: number;
-}
-
-/** Commands that change state: admins only (SPEC §3). `form` counts, since it leads to a change. */
-export function isMutating(command: ParsedCommand): boolean {
-  switch (command.family) {
-    case 'persona':
-      return ['set', 'edit', 'reset', 'rollback', 'save', 'use'].includes(command.action);
-    case 'fewshot':
-      return ['add', 'form', 'remove', 'clear', 'mode'].includes(command.action);
-    case 'route':
-      return command.action === 'set' || command.action === 'finetune';
-    case 'model':
-      return command.action === 'set';
-    case 'kb':
-      return command.action !== 'list' && command.action !== 'search';
-    case 'finetune':
-      return ['export', 'start', 'cancel'].includes(command.action);
-    case 'usage':
-    case 'advise':
-      return false;
-  }
 }

@@ -1,15 +1,17 @@
 /**
  * The Slack app manifest in config/ must match the code: every command family the core registers
- * is a slash command, every event the adapter listens to is subscribed, the shortcuts exist, and
+ * is a slash command (generated from the command table), every event the adapter listens to is subscribed, the shortcuts exist, and
  * every Web API method the adapter calls (and every file it downloads) is covered by a bot scope.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { FEWSHOT_SHORTCUT, KB_FILES_SHORTCUT, SLACK_EVENTS } from '../../../src/adapters/slack/slack-adapter';
-import { COMMAND_FAMILIES } from '../../../src/core/commands/types';
+import { MANIFEST_FILE, renderManifest } from '../../../src/adapters/slack/manifest';
+import { COMMAND_FAMILIES, familySpec, platformFamilies, usageOf } from '../../../src/core/commands/table';
+import type { CommandFamily } from '../../../src/core/commands/types';
 
 interface Manifest {
-  features: { slash_commands: { command: string; url?: string }[]; shortcuts: { callback_id: string; type: string }[]; app_home: { home_tab_enabled: boolean } };
+  features: { slash_commands: { command: string; url?: string; description: string; usage_hint?: string }[]; shortcuts: { callback_id: string; type: string }[]; app_home: { home_tab_enabled: boolean } };
   oauth_config: { scopes: { bot: string[] } };
   settings: { event_subscriptions: { bot_events: string[] }; interactivity: { is_enabled: boolean } };
 }
@@ -45,9 +47,30 @@ const EVENT_SCOPES: Record<string, string> = {
 };
 
 describe('config/slack-manifest.json', () => {
-  it('has exactly one slash command per command family the core registers', () => {
-    expect(manifest.features.slash_commands.map((c) => c.command).sort()).toEqual(COMMAND_FAMILIES.map((f) => `/${f}`).sort());
+  it('has exactly one slash command per command family the core registers, console-only ones aside', () => {
+    const commands = manifest.features.slash_commands.map((c) => c.command);
+    expect(new Set(commands).size).toBe(commands.length);
+    // SPEC §3: /feedback is the console's vote; Slack answers carry feedback buttons instead.
+    expect(COMMAND_FAMILIES.filter((family) => !commands.includes(`/${family}`))).toEqual(['feedback']);
+    expect(commands.sort()).toEqual(platformFamilies().map((f) => `/${f}`).sort());
     for (const command of manifest.features.slash_commands) expect(command.url).toMatch(/\/slack\/events$/);
+  });
+
+  it('is what `npm run slack:manifest` writes from the command table (run it after changing a command)', () => {
+    const committed = readFileSync(MANIFEST_FILE, 'utf8');
+    expect(committed).toBe(renderManifest(committed));
+  });
+
+  it("takes each command's description and usage hint from its family's table", () => {
+    for (const command of manifest.features.slash_commands) {
+      const family = command.command.slice(1) as CommandFamily;
+      expect(command.description).toBe(familySpec(family).summary);
+      // Every subcommand's syntax appears in the hint, so the hint lists them all.
+      for (const line of usageOf(family).split('\n')) {
+        const syntax = line.split(' — ')[0]!.slice(command.command.length).trim();
+        if (syntax !== '') expect(command.usage_hint ?? '').toContain(syntax);
+      }
+    }
   });
 
   it('subscribes to every event the adapter listens to', () => {

@@ -1,8 +1,7 @@
 import { NOT_ADMIN_SENTENCE } from '../../../src/core/commands/permissions';
 import type { CommandRunner } from '../../../src/core/commands/registry';
-import { storeKeys } from '../../../src/core/profiles/records';
-import { channelKey, workspaceKey } from '../../../src/core/types';
 import { admin, makeTestApp, member, scopeA, testPermissions, type TestApp } from '../../helpers/app';
+import { storeSnapshot } from './store-snapshot';
 
 function line(runner: CommandRunner, user: { id: string; name?: string }, text: string) {
   const match = /^\/(\S+)\s*([\s\S]*)$/.exec(text)!;
@@ -21,19 +20,7 @@ describe('CommandRunner', () => {
   });
 
   /** Everything a command could change, read straight from the store. */
-  async function snapshot(): Promise<string> {
-    const keys = [
-      storeKeys.profile(channelKey(scopeA)),
-      storeKeys.profile(workspaceKey(scopeA)),
-      storeKeys.personaHistory(channelKey(scopeA)),
-      storeKeys.audit(channelKey(scopeA)),
-      storeKeys.audit(workspaceKey(scopeA)),
-      storeKeys.library(workspaceKey(scopeA)),
-      `kb-catalog:${channelKey(scopeA)}`,
-      `kb-catalog:${workspaceKey(scopeA)}`,
-    ];
-    return JSON.stringify(await Promise.all(keys.map((key) => app.store.get(key))));
-  }
+  const snapshot = () => storeSnapshot(app.store, scopeA);
 
   describe('a member is refused every command that changes state, and nothing changes', () => {
     const mutating = [
@@ -142,10 +129,17 @@ describe('CommandRunner', () => {
     expect(await snapshot()).toBe(before);
   });
 
-  it('says finetune, usage and advise are not available yet', async () => {
-    for (const command of ['/finetune', '/usage', '/advise']) {
-      expect((await line(runner, member, command)).text).toMatch(/^\/\w+ is not available yet in this version of channelwise\.$/);
+  it('says finetune, usage, budget, advise, eval and feedback are not available yet, to members and admins alike', async () => {
+    const before = await snapshot();
+    for (const command of ['/finetune', '/usage', '/budget', '/advise', '/eval', '/eval report', '/feedback up', '/feedback down Wrong policy.']) {
+      const family = command.split(' ')[0]!;
+      expect((await line(runner, member, command)).text).toBe(`${family} is not available yet in this version of channelwise.`);
     }
+    for (const command of ['/finetune start --epochs 3', '/budget set 25 warn 50', '/budget clear', '/eval add 2+2? => 4', '/eval run rag --judge']) {
+      const family = command.split(' ')[0]!;
+      expect((await line(runner, admin, command)).text).toBe(`${family} is not available yet in this version of channelwise.`);
+    }
+    expect(await snapshot()).toBe(before);
   });
 
   it('loses no update when 100 /fewshot add commands run at once', async () => {

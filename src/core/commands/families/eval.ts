@@ -1,0 +1,77 @@
+/** `/eval …`: the channel's evaluation cases and runs. Parsed fully; answers "not available yet" until it lands. */
+import { notAvailableYet } from '../not-yet';
+import { arrowPair, fail, itemNumber, optionName, plainRow, quote, wordsOf } from '../parse';
+import type { Args, CommandFamilySpec } from '../spec';
+import { EVAL_LEVERS, type EvalCommand, type EvalLever } from '../types';
+
+const family = 'eval';
+const ADD_USAGE = '/eval add <input> => <expected>';
+const RUN_USAGE = `/eval run [<lever> ...] [--judge], where the levers are ${EVAL_LEVERS.join(', ')}`;
+
+/** Levers may be listed with spaces or commas; `few-shot` and `fine-tune` read as the lever names. */
+function evalRun(args: Args): EvalCommand {
+  const levers: EvalLever[] = [];
+  let judge = false;
+  for (const word of wordsOf(args.rest)) {
+    const option = optionName(word);
+    if (option !== undefined) {
+      if (option !== 'judge') fail(`${quote(word)} is not an option of /eval run`, RUN_USAGE);
+      judge = true;
+      continue;
+    }
+    for (const name of word.split(',').filter((part) => part !== '')) {
+      const lever = EVAL_LEVERS.find((known) => known === name.toLowerCase().replace(/-/g, ''));
+      if (lever === undefined) fail(`${quote(name)} is not a lever`, RUN_USAGE);
+      if (levers.includes(lever)) fail(`${quote(name)} is named twice`, RUN_USAGE);
+      levers.push(lever);
+    }
+  }
+  return levers.length === 0 ? { family, action: 'run', judge } : { family, action: 'run', levers, judge };
+}
+
+export const evalFamily: CommandFamilySpec<EvalCommand> = {
+  name: family,
+  summary: "This channel's evaluation: cases, runs and the report",
+  subcommands: {
+    list: plainRow(family, 'list', { description: "the channel's evaluation cases, numbered: input => expected", admin: false, bare: true }),
+    add: {
+      keywords: ['add'],
+      syntax: ADD_USAGE,
+      description: 'add an evaluation case (never used as an example or for training)',
+      admin: true,
+      options: [
+        { name: 'input', type: 'string', required: true, description: 'what a user writes' },
+        { name: 'expected', type: 'string', required: true, description: 'the answer a good bot gives' },
+      ],
+      examples: ['add What is 2+2? => 4'],
+      parse: (args) => {
+        if (args.rest === '') fail('Write the case after add', ADD_USAGE);
+        const { input, output } = arrowPair(args, { noun: 'case', second: 'expected answer' }, ADD_USAGE);
+        return { family, action: 'add', input, expected: output };
+      },
+    },
+    remove: {
+      keywords: ['remove'],
+      syntax: '/eval remove <n>',
+      description: 'remove case number n of /eval list',
+      admin: true,
+      options: [{ name: 'number', type: 'integer', required: true, description: 'the case number shown by /eval list' }],
+      examples: ['remove 1'],
+      parse: (args) => ({ family, action: 'remove', number: itemNumber(args, 'case', '/eval remove <n>, where n is the case number shown by /eval list') }),
+    },
+    run: {
+      keywords: ['run'],
+      syntax: '/eval run [<lever> ...] [--judge]',
+      description: 'score every case through each lever side by side; --judge adds a model judge',
+      admin: true,
+      options: [
+        { name: 'levers', type: 'string', required: false, description: `levers to compare, e.g. "prompt rag" (default: all of ${EVAL_LEVERS.join(', ')})` },
+        { name: 'judge', type: 'boolean', required: false, description: 'add a model judge comparing answers' },
+      ],
+      examples: ['run', 'run prompt fewshot --judge'],
+      parse: evalRun,
+    },
+    report: plainRow(family, 'report', { description: "the last run's report", admin: false }),
+  },
+  execute: notAvailableYet,
+};

@@ -1,0 +1,74 @@
+/** `/finetune …`: training the channel's own model. Parsed fully; answers "not available yet" until it lands. */
+import { notAvailableYet } from '../not-yet';
+import { fail, modelId, optionName, plainRow, positiveInt, quote, wordsOf } from '../parse';
+import type { Args, CommandFamilySpec } from '../spec';
+import type { FinetuneCommand } from '../types';
+
+const family = 'finetune';
+/** OpenAI's fine-tuning jobs accept 1 to 50 epochs. */
+const EPOCHS_MIN = 1;
+const EPOCHS_MAX = 50;
+const START_USAGE = `/finetune start [<base-model>] [--switch] [--epochs <n>], where n is a whole number from ${EPOCHS_MIN} to ${EPOCHS_MAX}`;
+
+function epochsOf(word: string | undefined): number {
+  if (word === undefined || optionName(word) !== undefined) fail('Say how many epochs after --epochs', START_USAGE);
+  const epochs = positiveInt(word);
+  if (epochs === undefined || epochs < EPOCHS_MIN || epochs > EPOCHS_MAX) {
+    fail(`${quote(word)} is not a whole number of epochs from ${EPOCHS_MIN} to ${EPOCHS_MAX}`, START_USAGE);
+  }
+  return epochs;
+}
+
+function finetuneStart(args: Args): FinetuneCommand {
+  let baseModel: string | undefined;
+  let epochs: number | undefined;
+  let switchRoute = false;
+  const words = wordsOf(args.rest);
+  for (let i = 0; i < words.length; i += 1) {
+    const word = words[i] ?? '';
+    const option = optionName(word);
+    if (option === undefined) {
+      if (baseModel !== undefined) fail(`Give one base model, not both ${quote(baseModel)} and ${quote(word)}`, START_USAGE);
+      baseModel = modelId(word, START_USAGE);
+    } else if (option === 'switch') {
+      switchRoute = true;
+    } else if (option === 'epochs' || option.startsWith('epochs=')) {
+      if (epochs !== undefined) fail('Give --epochs once', START_USAGE);
+      // `--epochs 3` and `--epochs=3` both read.
+      epochs = option === 'epochs' ? epochsOf(words[(i += 1)]) : epochsOf(word.slice(word.indexOf('=') + 1));
+    } else {
+      fail(`${quote(word)} is not an option of /finetune start`, START_USAGE);
+    }
+  }
+  return {
+    family,
+    action: 'start',
+    ...(baseModel === undefined ? {} : { baseModel }),
+    switchRoute,
+    ...(epochs === undefined ? {} : { epochs }),
+  };
+}
+
+export const finetuneFamily: CommandFamilySpec<FinetuneCommand> = {
+  name: family,
+  summary: 'Fine-tuning for this channel',
+  subcommands: {
+    status: plainRow(family, 'status', { description: 'training set size, provider and the job state', admin: false, bare: true }),
+    export: plainRow(family, 'export', { description: 'the training set as chat fine-tuning JSONL', admin: true }),
+    start: {
+      keywords: ['start'],
+      syntax: '/finetune start [<base-model>] [--switch] [--epochs <n>]',
+      description: 'start a fine-tuning job; --switch moves the channel to route finetune when it succeeds',
+      admin: true,
+      options: [
+        { name: 'base_model', type: 'string', required: false, description: 'the model to fine-tune' },
+        { name: 'switch', type: 'boolean', required: false, description: 'use the fine-tuned model once the job succeeds' },
+        { name: 'epochs', type: 'integer', required: false, description: `passes over the training set (${EPOCHS_MIN} to ${EPOCHS_MAX})` },
+      ],
+      examples: ['start', 'start gpt-4o-mini --switch --epochs 3'],
+      parse: finetuneStart,
+    },
+    cancel: plainRow(family, 'cancel', { description: 'cancel the running job', admin: true }),
+  },
+  execute: notAvailableYet,
+};
