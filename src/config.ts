@@ -118,6 +118,8 @@ export interface AppConfig extends Defaults {
     readonly applicationId: string;
     readonly apiUrl?: string;
     readonly registerOnStart: boolean;
+    /** DISCORD_SHARDS: run under discord.js's ShardingManager with this many shards (or Discord's recommendation). */
+    readonly shards?: number | 'auto';
   };
   /** Absent: offline mode (SPEC §5). */
   readonly openai?: { readonly apiKey?: string; readonly baseUrl?: string };
@@ -200,6 +202,15 @@ function envUrl(env: Env, name: string): string | undefined {
   return raw;
 }
 
+/** DISCORD_SHARDS: a whole number of shards from 1 (Discord allows thousands) or `auto`. */
+function shardsOf(raw: string | undefined): number | 'auto' | undefined {
+  if (raw === undefined) return undefined;
+  if (raw.toLowerCase() === 'auto') return 'auto';
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new ConfigError(`DISCORD_SHARDS: expected a whole number from 1 to 10000 or auto, got "${raw}"`);
+  return n;
+}
+
 export interface LoadConfigOptions {
   /** Folder with default.json, prices.json, presets.json. */
   readonly configDir?: string;
@@ -232,6 +243,11 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
     throw new ConfigError('DISCORD_TOKEN is set but DISCORD_APPLICATION_ID is not');
   }
   const discordApiUrl = envUrl(env, 'DISCORD_API_URL');
+  const discordShards = shardsOf(readEnv(env, 'DISCORD_SHARDS'));
+  const registerOnStart = readEnv(env, 'DISCORD_REGISTER_ON_START');
+  if (registerOnStart !== undefined && !['true', 'false'].includes(registerOnStart)) {
+    throw new ConfigError(`DISCORD_REGISTER_ON_START: expected true or false, got "${registerOnStart}"`);
+  }
 
   const openaiApiKey = readEnv(env, 'OPENAI_API_KEY');
   const openaiBaseUrl = envUrl(env, 'OPENAI_BASE_URL');
@@ -260,7 +276,8 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
             token: discordToken,
             applicationId: discordApplicationId,
             ...(discordApiUrl ? { apiUrl: discordApiUrl.replace(/\/+$/, '') } : {}),
-            registerOnStart: readEnv(env, 'DISCORD_REGISTER_ON_START') === 'true',
+            registerOnStart: registerOnStart === 'true',
+            ...(discordShards !== undefined ? { shards: discordShards } : {}),
           },
         }
       : {}),

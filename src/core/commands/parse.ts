@@ -129,6 +129,17 @@ export function arrowPair(args: Args, names: { readonly noun: string; readonly s
   return { input, output };
 }
 
+/**
+ * Discord's two fields of an `<input> => <output>` pair back into the typed form. An input holding
+ * `=>` itself could not be told apart from the separator, so it is refused.
+ */
+export function arrowPairText(keyword: string, input: unknown, output: unknown, usage: string): string {
+  if (input === undefined && output === undefined) return keyword;
+  const first = String(input ?? '');
+  if (first.includes('=>')) fail('The input cannot contain =>; type the command instead', usage);
+  return `${keyword} ${first} => ${String(output ?? '')}`;
+}
+
 /** The parser of a subcommand that takes nothing after its keyword. */
 function nothingMore<F extends string, A extends string>(family: F, action: A): (args: Args) => { readonly family: F; readonly action: A } {
   return (args) => {

@@ -34,6 +34,12 @@ export interface OptionSpec {
   readonly choices?: readonly string[];
 }
 
+/**
+ * The options of one Discord subcommand as the user filled them in, by option name (an attachment
+ * option: its file name; the file itself travels as the command's attachment).
+ */
+export type OptionValues = Readonly<Record<string, string | number | boolean | undefined>>;
+
 export interface SubcommandSpec<C> {
   /**
    * Lower-case words that select it in typed text (Slack, console, Discord options flattened to
@@ -58,6 +64,12 @@ export interface SubcommandSpec<C> {
   readonly examples: readonly string[];
   /** Pure: returns the command or throws a `UserError` whose message is one sentence. */
   readonly parse: (args: Args) => C;
+  /**
+   * Discord options → the text after the command name that `parse` reads. Absent: the generic rule
+   * of `optionsToText` (table.ts) — the subcommand's name, then each value in option order, a true
+   * boolean as `--<name>`. May throw a `UserError` for a combination the grammar cannot express.
+   */
+  readonly fromOptions?: (values: OptionValues) => string;
 }
 
 export interface CommandFamilySpec<C extends Command = Command> {

@@ -15,7 +15,7 @@ import { modelFamily } from './families/model';
 import { personaFamily } from './families/persona';
 import { routeFamily } from './families/route';
 import { usageFamily } from './families/usage';
-import { subcommandsOf, type CommandFamilySpec, type OptionSpec, type SubcommandSpec } from './spec';
+import { subcommandsOf, type CommandFamilySpec, type OptionSpec, type OptionValues, type SubcommandSpec } from './spec';
 import type { Command, CommandFamily, ParsedCommand } from './types';
 
 type FamilyCommand<F extends CommandFamily> = Extract<Command, { family: F }>;
@@ -102,6 +102,25 @@ export function discordCommands(): readonly DiscordCommand[] {
     if (spec.discord === 'options') return { name: family, description: spec.summary, options: rows[0]?.options ?? [] };
     return { name: family, description: spec.summary, subcommands: rows };
   });
+}
+
+/**
+ * A Discord interaction's options → the command text the grammar parses, so Discord commands go
+ * through the same parser (and its limits and refusals) as typed ones. `subcommand` is the Discord
+ * subcommand's name (a keyword of its row); undefined for families without subcommands.
+ */
+export function optionsToText(family: CommandFamily, subcommand: string | undefined, values: OptionValues): string {
+  const spec = familySpec(family);
+  const row = spec.discord === 'options' ? subcommandsOfFamily(family)[0] : subcommandsOfFamily(family).find((r) => r.name === subcommand);
+  if (!row) return subcommand ?? '';
+  if (row.fromOptions) return row.fromOptions(values).trim();
+  const words = spec.discord === 'options' ? [] : [row.name];
+  for (const option of row.options ?? []) {
+    const value = values[option.name];
+    if (value === undefined || value === false || option.type === 'attachment') continue;
+    words.push(value === true ? `--${option.name}` : String(value));
+  }
+  return words.join(' ').trim();
 }
 
 /** Slack's slash commands for the app manifest: description and usage hint from the table. */

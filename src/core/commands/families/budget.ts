@@ -56,6 +56,7 @@ export const budgetFamily: CommandFamilySpec<BudgetCommand> = {
         { name: 'warn', type: 'integer', required: false, description: 'warn admins at this percent of the cap (default 80)' },
       ],
       examples: ['set 25', 'set $12.50 warn 90'],
+      fromOptions: (v) => `set ${String(v['usd'] ?? '')}${v['warn'] === undefined ? '' : ` warn ${String(v['warn'])}`}`,
       parse: budgetSet,
     },
     clear: plainRow(family, 'clear', { description: 'remove the cap', admin: true }),

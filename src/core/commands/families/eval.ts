@@ -1,6 +1,6 @@
 /** `/eval …`: the channel's evaluation cases and runs. Parsed fully; answers "not available yet" until it lands. */
 import { notAvailableYet } from '../not-yet';
-import { arrowPair, fail, itemNumber, optionName, plainRow, quote, wordsOf } from '../parse';
+import { arrowPair, arrowPairText, fail, itemNumber, optionName, plainRow, quote, wordsOf } from '../parse';
 import type { Args, CommandFamilySpec } from '../spec';
 import { EVAL_LEVERS, type EvalCommand, type EvalLever } from '../types';
 
@@ -44,6 +44,7 @@ export const evalFamily: CommandFamilySpec<EvalCommand> = {
         { name: 'expected', type: 'string', required: true, description: 'the answer a good bot gives' },
       ],
       examples: ['add What is 2+2? => 4'],
+      fromOptions: (v) => arrowPairText('add', v['input'], v['expected'], ADD_USAGE),
       parse: (args) => {
         if (args.rest === '') fail('Write the case after add', ADD_USAGE);
         const { input, output } = arrowPair(args, { noun: 'case', second: 'expected answer' }, ADD_USAGE);

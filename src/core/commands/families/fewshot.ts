@@ -2,7 +2,7 @@
 import type { FewshotMode } from '../../types';
 import type { Executor } from '../context';
 import { sourceLabel, who } from '../describe';
-import { arrowPair, fail, itemNumber, noMoreArgs, plainRow, positiveInt, quote, shorten, splitFirstWord } from '../parse';
+import { arrowPair, arrowPairText, fail, itemNumber, noMoreArgs, plainRow, positiveInt, quote, shorten, splitFirstWord } from '../parse';
 import { reply } from '../reply';
 import type { Args, CommandFamilySpec } from '../spec';
 import type { FewshotCommand } from '../types';
@@ -91,6 +91,7 @@ export const fewshotFamily: CommandFamilySpec<FewshotCommand> = {
         { name: 'output', type: 'string', required: false, description: 'the answer the bot should give' },
       ],
       examples: ['add Hi => Hello.', 'add'],
+      fromOptions: (v) => arrowPairText('add', v['input'], v['output'], '/fewshot add input:<what a user writes> output:<the answer>'),
       parse: (args) => {
         if (args.rest === '') return { family, action: 'add', form: true };
         const usage = '/fewshot add <input> => <output>, or /fewshot add alone to open a form';

@@ -66,6 +66,10 @@ export const finetuneFamily: CommandFamilySpec<FinetuneCommand> = {
         { name: 'epochs', type: 'integer', required: false, description: `passes over the training set (${EPOCHS_MIN} to ${EPOCHS_MAX})` },
       ],
       examples: ['start', 'start gpt-4o-mini --switch --epochs 3'],
+      fromOptions: (v) =>
+        ['start', v['base_model'] ?? '', v['switch'] === true ? '--switch' : '', v['epochs'] === undefined ? '' : `--epochs ${String(v['epochs'])}`]
+          .filter((word) => word !== '')
+          .join(' '),
       parse: finetuneStart,
     },
     cancel: plainRow(family, 'cancel', { description: 'cancel the running job', admin: true }),

@@ -183,6 +183,13 @@ export const kbFamily: CommandFamilySpec<KbCommand> = {
         { name: 'file', type: 'attachment', required: false, description: 'a file to add: text, Markdown, HTML, PDF or DOCX' },
       ],
       examples: ['add Some knowledge text', 'add --workspace Shared text', 'add https://docs.example/guide'],
+      // One source per command: the executor adds text, a URL or the attached files, not a mix.
+      fromOptions: (v) => {
+        const given = (['text', 'url', 'file'] as const).filter((name) => v[name] !== undefined);
+        if (given.length > 1) fail(`Give one of text, url or file, not ${given.join(' and ')}`, '/kb add text:<text> | url:<url> | file:<file>');
+        if (v['url'] !== undefined && !/^https?:\/\/\S+$/i.test(String(v['url']))) fail(`${quote(String(v['url']))} is not a web address starting with http:// or https://`, '/kb add url:<url>');
+        return v['file'] !== undefined ? 'add' : `add ${String(v['text'] ?? v['url'] ?? '')}`;
+      },
       parse: (args) => {
         const flag = workspaceFlag(args.rest);
         return { family, action: 'add', ...flag.target, source: kbSource(flag.rest) };
