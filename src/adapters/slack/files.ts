@@ -7,6 +7,7 @@
  */
 import { ErrorCode, tooLarge, UserError } from '../../core/errors';
 import type { Attachment } from '../../core/types';
+import { readAtMost } from '../shared/download';
 
 /** The fields of a Slack file object (message `files[]`) that matter here. */
 export interface SlackFile {
@@ -112,7 +113,7 @@ async function downloadFile(file: SlackFile, name: string, options: FileDownload
       await response.body?.cancel().catch(() => undefined);
       throw tooBig(name, options.maxBytes);
     }
-    return await readAtMost(response, options.maxBytes, name);
+    return await readAtMost(response, options.maxBytes, () => tooBig(name, options.maxBytes));
   } catch (err) {
     if (err instanceof UserError) throw err;
     if (signal.aborted) {
@@ -120,23 +121,4 @@ async function downloadFile(file: SlackFile, name: string, options: FileDownload
     }
     throw new UserError(ErrorCode.FetchFailed, 'it could not be downloaded from Slack.', context, { cause: err });
   }
-}
-
-/** Reads the body, giving up (and closing the connection) as soon as it passes the limit. */
-async function readAtMost(response: Response, maxBytes: number, name: string): Promise<Uint8Array> {
-  if (!response.body) return new Uint8Array(0);
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw tooBig(name, maxBytes);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks, total);
 }
