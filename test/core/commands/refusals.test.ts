@@ -5,12 +5,14 @@
  */
 import { PassThrough, Readable } from 'node:stream';
 import { CONSOLE_SCOPE, ConsoleAdapter } from '../../../src/adapters/console/console-adapter';
+import { discordScope } from '../../../src/adapters/discord/inbound';
 import { slackScope } from '../../../src/adapters/slack/inbound';
 import { NOT_ADMIN_SENTENCE } from '../../../src/core/commands/permissions';
 import type { CommandRunner } from '../../../src/core/commands/registry';
 import { COMMAND_FAMILIES, subcommandsOfFamily } from '../../../src/core/commands/table';
 import type { ChannelScope } from '../../../src/core/types';
 import { admin, makeTestApp, member, scopeA, type TestApp } from '../../helpers/app';
+import { allEphemeral, told, useDiscordHarness } from '../../helpers/discord-harness';
 import { CHANNEL, MEMBER, useSlackHarness } from '../../helpers/slack-harness';
 import { storeSnapshot } from './store-snapshot';
 
@@ -110,5 +112,59 @@ describe('through the Slack adapter over HTTP, as a member who is not a workspac
     // Nothing announced in the channel, no form opened: only the workspace-admin lookup, if any.
     const methods = ctx.h.slack.calls.slice(callsBefore).map((call) => call.method);
     expect(methods.filter((method) => method !== 'users.info')).toEqual([]);
+  });
+});
+
+/**
+ * Discord: every admin row that SPEC §7 gives a Discord subcommand, with its required options filled
+ * in (a choice: its first), and the rows' other shapes (all options; the finetune route through
+ * `set`). `kb attach`, `detach` and `strict` have no Discord form, so they cannot be run there.
+ */
+const SAMPLE: Record<string, string | number | boolean> = {
+  text: 'You are a pirate.', version: 1, name: 'pirate', input: 'Hi', output: 'Hello.', expected: '4', number: 1,
+  model: 'gpt-4o', doc: 'd1', usd: 25, warn: 90, k: 3, base_model: 'gpt-4o-mini', switch: true, epochs: 3, levers: 'prompt fewshot', judge: true, url: 'https://docs.example/guide',
+};
+const DISCORD_CASES = COMMAND_FAMILIES.flatMap((family) =>
+  subcommandsOfFamily(family)
+    .filter((row) => row.admin && row.options !== null)
+    .map((row) => ({
+      family,
+      subcommand: row.name,
+      options: Object.fromEntries((row.options ?? []).filter((o) => o.required).map((o) => [o.name, o.choices?.[0] ?? SAMPLE[o.name] ?? 'x'])),
+    })),
+).concat([
+  { family: 'route', subcommand: 'set', options: { route: 'finetune', model: 'ft:gpt-4o-mini:org::abc' } },
+  { family: 'fewshot', subcommand: 'add', options: { input: 'Hi', output: 'Hello.' } },
+  { family: 'fewshot', subcommand: 'mode', options: { mode: 'auto', k: 3 } },
+  { family: 'kb', subcommand: 'add', options: { url: 'https://docs.example/guide' } },
+  { family: 'finetune', subcommand: 'start', options: { base_model: 'gpt-4o-mini', switch: true, epochs: 3 } },
+  { family: 'budget', subcommand: 'set', options: { usd: 25, warn: 90 } },
+  { family: 'eval', subcommand: 'run', options: { levers: 'prompt fewshot', judge: true } },
+]);
+
+describe('through the Discord adapter, as a member without Manage Server', () => {
+  const discord = useDiscordHarness();
+
+  it('covers every admin row with a Discord subcommand', () => {
+    const covered = new Set(DISCORD_CASES.map((c) => `${c.family} ${c.subcommand}`));
+    const expected = CASES.map((c) => `${c.family} ${subcommandsOfFamily(c.family).find((row) => row.keywords.includes(c.text.split(' ')[0]?.toLowerCase() ?? ''))?.name ?? 'set'}`)
+      .filter((line) => !['kb attach', 'kb detach', 'kb strict', 'route finetune'].includes(line));
+    for (const line of expected) expect(covered).toContain(line);
+  });
+
+  it.each(DISCORD_CASES.map((c) => [`/${c.family} ${c.subcommand} ${JSON.stringify(c.options)}`, c] as const))('%s', async (_line, { family, subcommand, options }) => {
+    const { h } = discord;
+    const scope = discordScope(h.guild.id, h.channel.id);
+    await seed(h.app, scope);
+    const before = await storeSnapshot(h.app.store, scope);
+    const requestsBefore = h.discord.requests.length;
+    const record = await h.slash(h.member, family, subcommand, options);
+    expect(told(record)).toBe(NOT_ADMIN_SENTENCE);
+    expect(allEphemeral(record)).toBe(true);
+    expect(await storeSnapshot(h.app.store, scope)).toBe(before);
+    // Nothing posted in the channel, no modal opened: only the interaction's own answer.
+    expect(record.callbacks.map((c) => c['type'])).not.toContain(9);
+    const sent = h.discord.requests.slice(requestsBefore).filter((r) => r.route !== undefined && !r.route.startsWith('/interactions/') && !r.route.startsWith('/webhooks/'));
+    expect(sent.map((r) => `${r.method} ${r.route}`)).toEqual([]);
   });
 });
