@@ -120,6 +120,8 @@ export interface AppConfig extends Defaults {
     readonly registerOnStart: boolean;
     /** DISCORD_SHARDS: run under discord.js's ShardingManager with this many shards (or Discord's recommendation). */
     readonly shards?: number | 'auto';
+    /** This process is one shard started by the ShardingManager (which sets SHARDING_MANAGER). */
+    readonly shardChild: boolean;
   };
   /** Absent: offline mode (SPEC §5). */
   readonly openai?: { readonly apiKey?: string; readonly baseUrl?: string };
@@ -249,6 +251,11 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
     throw new ConfigError(`DISCORD_REGISTER_ON_START: expected true or false, got "${registerOnStart}"`);
   }
 
+  const store = parseStoreUrl(readEnv(env, 'STORE_URL'), cwd);
+  if (discordShards !== undefined && store.kind === 'sqlite') {
+    throw new ConfigError('DISCORD_SHARDS: every shard is its own process, so they need a shared STORE_URL (redis:// or postgresql://), not SQLite');
+  }
+
   const openaiApiKey = readEnv(env, 'OPENAI_API_KEY');
   const openaiBaseUrl = envUrl(env, 'OPENAI_BASE_URL');
 
@@ -278,6 +285,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
             ...(discordApiUrl ? { apiUrl: discordApiUrl.replace(/\/+$/, '') } : {}),
             registerOnStart: registerOnStart === 'true',
             ...(discordShards !== undefined ? { shards: discordShards } : {}),
+            shardChild: readEnv(env, 'SHARDING_MANAGER') === 'true',
           },
         }
       : {}),
@@ -290,7 +298,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
           },
         }
       : {}),
-    store: parseStoreUrl(readEnv(env, 'STORE_URL'), cwd),
+    store,
     port: envInt(env, 'PORT', 3000, 0, 65535),
     adminUserIds: (readEnv(env, 'ADMIN_USER_IDS') ?? '')
       .split(',')

@@ -6,7 +6,10 @@ import { config as loadDotenv } from 'dotenv';
 import { buildApp, type App } from './app';
 import { ConfigError, loadConfig, type AppConfig } from './config';
 import { ConsoleAdapter, consolePermissions } from './adapters/console/console-adapter';
+import { DiscordAdapter, DiscordStartError } from './adapters/discord/discord-adapter';
+import { runShards } from './adapters/discord/sharding';
 import { SlackAdapter } from './adapters/slack/slack-adapter';
+import { closeServer, serveRoutes } from './http/serve';
 import { healthRoutes } from './http/endpoints';
 import { Metrics } from './http/metrics';
 import type { ChatModel, Logger } from './core/ports';
@@ -29,23 +32,9 @@ function createModel(config: AppConfig, logger: Logger): ChatModel | undefined {
   });
 }
 
-/** Slack over HTTP (with /healthz and /metrics on the same port) or Socket Mode, until SIGINT/SIGTERM. */
-async function runSlack(config: AppConfig, app: App, metrics: Metrics, logger: Logger): Promise<void> {
-  const slack = config.slack;
-  if (!slack) return;
-  const adapter = await SlackAdapter.create({
-    app,
-    botToken: slack.botToken,
-    ...(slack.appToken ? { appToken: slack.appToken } : { signingSecret: slack.signingSecret ?? '' }),
-    ...(slack.apiUrl ? { apiUrl: slack.apiUrl } : {}),
-    port: config.port,
-    customRoutes: healthRoutes(app, metrics),
-    logger,
-    editIntervalMs: config.streaming.editIntervalMs,
-  });
-  await adapter.start();
-  logger.info({ mode: slack.appToken ? 'socket' : 'http', port: config.port, bot: adapter.identity.userId }, 'Slack connected');
-  await new Promise<void>((resolve) => {
+/** Resolves on the first SIGINT or SIGTERM. */
+function stopSignal(logger: Logger): Promise<void> {
+  return new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       logger.info({ signal }, 'shutting down');
       resolve();
@@ -53,7 +42,71 @@ async function runSlack(config: AppConfig, app: App, metrics: Metrics, logger: L
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  await adapter.stop();
+}
+
+/**
+ * Every platform whose credentials are present (Slack and Discord together too) until SIGINT or
+ * SIGTERM, then one shutdown of all of them. /healthz and /metrics are on PORT: served by Slack's
+ * receiver (HTTP) or its own server (Socket Mode), or by a server of their own for Discord alone.
+ * A Discord shard (started by the ShardingManager) runs Discord only; its manager serves HTTP.
+ */
+async function runPlatforms(config: AppConfig, app: App, metrics: Metrics, logger: Logger): Promise<number> {
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((err: unknown) => logger.error({ err: String(err) }, 'error while stopping'));
+  };
+  const routes = healthRoutes(app, metrics);
+  const shardChild = config.discord?.shardChild === true;
+  try {
+    const slack = config.slack;
+    if (slack && !shardChild) {
+      const adapter = await SlackAdapter.create({
+        app,
+        botToken: slack.botToken,
+        ...(slack.appToken ? { appToken: slack.appToken } : { signingSecret: slack.signingSecret ?? '' }),
+        ...(slack.apiUrl ? { apiUrl: slack.apiUrl } : {}),
+        port: config.port,
+        customRoutes: routes,
+        logger,
+        editIntervalMs: config.streaming.editIntervalMs,
+      });
+      await adapter.start();
+      stops.push(() => adapter.stop());
+      logger.info({ mode: slack.appToken ? 'socket' : 'http', port: config.port, bot: adapter.identity.userId }, 'Slack connected');
+    }
+    const discord = config.discord;
+    if (discord) {
+      if (!slack && !shardChild) {
+        const server = await serveRoutes(routes, config.port);
+        stops.push(() => closeServer(server));
+      }
+      if (discord.shards !== undefined && !shardChild) {
+        const shards = await runShards({ token: discord.token, shards: discord.shards, ...(discord.apiUrl ? { apiUrl: discord.apiUrl } : {}), script: __filename, logger });
+        stops.push(() => shards.stop());
+      } else {
+        const adapter = await DiscordAdapter.start({
+          app,
+          token: discord.token,
+          applicationId: discord.applicationId,
+          ...(discord.apiUrl ? { apiUrl: discord.apiUrl } : {}),
+          registerOnStart: discord.registerOnStart,
+          logger,
+          editIntervalMs: config.streaming.editIntervalMs,
+        });
+        stops.push(() => adapter.stop());
+      }
+    }
+  } catch (err) {
+    await stopAll();
+    if (err instanceof DiscordStartError) {
+      process.stderr.write(`channelwise: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  await stopSignal(logger);
+  await stopAll();
+  return 0;
 }
 
 async function main(): Promise<number> {
@@ -109,11 +162,8 @@ async function main(): Promise<number> {
 
   let exitCode = 0;
   try {
-    if (config.discord) process.stderr.write('channelwise: Discord support is not available yet; DISCORD_TOKEN is ignored.\n');
-    if (config.slack) {
-      await runSlack(config, app, metrics, logger);
-    } else if (config.discord) {
-      exitCode = 1;
+    if (platforms.length > 0) {
+      exitCode = await runPlatforms(config, app, metrics, logger);
     } else {
       const commands = app.commands(consolePermissions);
       const adapter = new ConsoleAdapter({
