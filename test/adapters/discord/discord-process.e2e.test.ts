@@ -150,3 +150,34 @@ describe('start-up problems', () => {
     }
   });
 });
+
+describe('npm run discord:register', () => {
+  const run = (discord: FakeDiscord, args: string[]) =>
+    new Promise<{ code: number | null; output: string }>((resolve) => {
+      const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'src', 'adapters', 'discord', 'register.ts'), ...args], {
+        cwd: ROOT,
+        env: { PATH: process.env['PATH'] ?? '', DISCORD_TOKEN: discord.token, DISCORD_APPLICATION_ID: discord.applicationId, DISCORD_API_URL: discord.apiUrl },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.once('exit', (code) => resolve({ code, output }));
+    });
+
+  it('registers the same definitions globally, or in one guild with --guild', async () => {
+    const discord = await FakeDiscord.start();
+    try {
+      const global = await run(discord, []);
+      expect(global).toEqual({ code: 0, output: 'Registered 12 commands globally.\n' });
+      const guild = discord.addGuild('Guild', discord.addUser('olga')).guild;
+      expect((await run(discord, ['--guild', guild.id])).output).toBe(`Registered 12 commands in guild ${guild.id}.\n`);
+      const names = (list: Record<string, unknown>[] | undefined) => (list ?? []).map((c) => c['name']);
+      expect(names(discord.commands.get(guild.id))).toEqual(names(discord.commands.get('')));
+      expect(await run(discord, ['--guild', 'general'])).toEqual({ code: 1, output: "discord:register: --guild needs a guild id (a number, from the server's context menu → Copy Server ID).\n" });
+      discord.assertNoViolations();
+    } finally {
+      await discord.close();
+    }
+  });
+});
