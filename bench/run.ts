@@ -1,6 +1,7 @@
 /** `npm run bench`: every benchmark of the project, one after the other, on this machine. */
 import os from 'node:os';
 import { benchCoreOverhead } from './core-overhead';
+import { benchDiscord, describeDiscordBench } from './discord';
 import { benchSlack, describeSlackBench } from './slack';
 import { ms } from './stats';
 
@@ -20,6 +21,10 @@ async function main(): Promise<void> {
   console.log(`slack path, ${storeName} store, under load: ${describeSlackBench(loaded)} — target ≥ 200 events/s`);
   const single = await benchSlack({ store, concurrency: 1, events: 1000 });
   console.log(`slack path, ${storeName} store, one event at a time: ${describeSlackBench(single)} — target p99 < 25 ms`);
+
+  // Discord: discord.js over the fake gateway and REST in a worker thread, model excluded (offline).
+  const discord = await benchDiscord({ concurrency: 16 });
+  console.log(`discord path, SQLite store, under load: ${describeDiscordBench(discord)} — target ≥ 200 messages/s`);
 }
 
 main().catch((err: unknown) => {
