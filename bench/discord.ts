@@ -16,17 +16,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { buildApp } from '../src/app';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { DiscordAdapter } from '../src/adapters/discord/discord-adapter';
-import { loadConfig } from '../src/config';
-import { systemClock } from '../src/core/ports';
-import { createKnowledge } from '../src/providers/knowledge/create-knowledge';
-import { createStore } from '../src/providers/store/create-store';
-import { TiktokenTokenizer } from '../src/providers/tokenizer';
 import { FakeDiscord, type FakeChannel } from '../test/helpers/fake-discord';
 import { silentLogger } from '../test/helpers/logger';
 import { ms, summarize } from './stats';
+import { closedLoop, offlineBenchApp, startBenchWorker } from './worker';
 
 export interface DiscordBenchResult {
   readonly messages: number;
@@ -97,16 +92,7 @@ async function loadGenerator(): Promise<void> {
     if (reply) answerOf.delete(reply.id);
     return postedAt - sentAt;
   };
-  const batch = async (count: number) => {
-    const latencies: number[] = [];
-    let left = count;
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (left-- > 0) latencies.push(await one());
-      }),
-    );
-    return latencies;
-  };
+  const batch = (count: number) => closedLoop(count, concurrency, one);
   try {
     await batch(Math.min(300, channels.length)); // warm-up: JIT, connections, store pages
     const started = now();
@@ -125,24 +111,10 @@ export async function benchDiscord(options: DiscordBenchOptions = {}): Promise<D
   const concurrency = options.concurrency ?? 16;
   const channels = options.channels ?? 1000;
   const dir = mkdtempSync(path.join(tmpdir(), 'channelwise-bench-discord-'));
-  const bootstrap = `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(__filename)});`;
-  const worker = new Worker(bootstrap, { eval: true, workerData: { messages, concurrency, channels } });
-  const queue: FromWorker[] = [];
-  const waiters: ((m: FromWorker) => void)[] = [];
-  worker.on('message', (m: FromWorker) => {
-    const waiter = waiters.shift();
-    if (waiter) waiter(m);
-    else queue.push(m);
-  });
-  const next = () => new Promise<FromWorker>((resolve) => (queue.length ? resolve(queue.shift()!) : waiters.push(resolve)));
-
-  const ready = await next();
+  const worker = startBenchWorker<FromWorker>(__filename, { messages, concurrency, channels });
+  const ready = await worker.next();
   if (ready.type !== 'ready') throw new Error(`load generator: ${ready.type === 'error' ? ready.message : 'unexpected message'}`);
-  const store = await createStore({ kind: 'sqlite', path: path.join(dir, 'bench.sqlite') }, silentLogger);
-  const config = loadConfig({}, { configDir: path.resolve(__dirname, '../config') });
-  const tokenizer = new TiktokenTokenizer(config.tokens.encoding);
-  const knowledge = await createKnowledge({ ...config.knowledge, documentChars: config.limits.documentChars }, { store, tokenizer, logger: silentLogger, clock: systemClock, location: { kind: 'sqlite', file: path.join(dir, 'knowledge.sqlite') } });
-  const app = buildApp(config, { store, tokenizer, knowledge: knowledge.knowledge, logger: silentLogger });
+  const { app, config, close } = await offlineBenchApp(dir, { kind: 'sqlite', path: path.join(dir, 'bench.sqlite') });
   const adapter = await DiscordAdapter.start({
     app,
     token: ready.token,
@@ -152,12 +124,11 @@ export async function benchDiscord(options: DiscordBenchOptions = {}): Promise<D
     editIntervalMs: config.streaming.editIntervalMs,
     rest: { globalRequestsPerSecond: 100_000, retries: 0 },
   });
-  worker.postMessage('go');
-  const result = await next();
+  worker.post('go');
+  const result = await worker.next();
   await adapter.stop();
   await worker.terminate();
-  await knowledge.close();
-  await store.close();
+  await close();
   rmSync(dir, { recursive: true, force: true });
   if (result.type !== 'done') throw new Error(`load generator: ${result.type === 'error' ? result.message : 'unexpected message'}`);
   const stats = summarize(result.latencies);

@@ -12,19 +12,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { createClient } from '@redis/client';
-import { buildApp } from '../src/app';
 import { SlackAdapter } from '../src/adapters/slack/slack-adapter';
-import { loadConfig } from '../src/config';
-import { systemClock } from '../src/core/ports';
-import { createKnowledge } from '../src/providers/knowledge/create-knowledge';
-import { createStore } from '../src/providers/store/create-store';
-import { TiktokenTokenizer } from '../src/providers/tokenizer';
 import { FakeSlack } from '../test/helpers/fake-slack';
 import { silentLogger } from '../test/helpers/logger';
 import { SIGNING_SECRET, appMentionEvent, envelope, postEvent } from '../test/helpers/slack-requests';
 import { ms, summarize } from './stats';
+import { closedLoop, offlineBenchApp, startBenchWorker } from './worker';
 
 export interface SlackBenchResult {
   readonly events: number;
@@ -92,16 +87,7 @@ async function loadGenerator(): Promise<void> {
     done.delete(ts);
     return postedAt - sentAt;
   };
-  const batch = async (count: number) => {
-    const latencies: number[] = [];
-    let left = count;
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (left-- > 0) latencies.push(await one());
-      }),
-    );
-    return latencies;
-  };
+  const batch = (count: number) => closedLoop(count, concurrency, one);
   try {
     await batch(300); // warm-up: JIT, connections, store pages
     slack.reset();
@@ -123,26 +109,11 @@ export async function benchSlack(options: SlackBenchOptions = {}): Promise<Slack
   // A fresh team and event ids each run, so a shared Redis never holds this run's keys already.
   const run = randomBytes(4).toString('hex').toUpperCase();
   const team = `TBENCH${run}`;
-  // A CommonJS bootstrap: the worker loads this TypeScript file through tsx, as the main thread does.
-  const bootstrap = `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(__filename)});`;
-  const worker = new Worker(bootstrap, { eval: true, workerData: { events, concurrency, team, run } });
-  const messages: FromWorker[] = [];
-  const waiters: ((m: FromWorker) => void)[] = [];
-  worker.on('message', (m: FromWorker) => {
-    const waiter = waiters.shift();
-    if (waiter) waiter(m);
-    else messages.push(m);
-  });
-  const next = () => new Promise<FromWorker>((resolve) => (messages.length ? resolve(messages.shift()!) : waiters.push(resolve)));
-
-  const ready = await next();
+  const worker = startBenchWorker<FromWorker>(__filename, { events, concurrency, team, run });
+  const ready = await worker.next();
   if (ready.type !== 'ready') throw new Error(`load generator: ${ready.type === 'error' ? ready.message : 'unexpected message'}`);
   const storeOption = options.store ?? { kind: 'sqlite' };
-  const store = await createStore(storeOption.kind === 'redis' ? storeOption : { kind: 'sqlite', path: path.join(dir, 'bench.sqlite') }, silentLogger);
-  const config = loadConfig({}, { configDir: path.resolve(__dirname, '../config') });
-  const tokenizer = new TiktokenTokenizer(config.tokens.encoding);
-  const knowledge = await createKnowledge({ ...config.knowledge, documentChars: config.limits.documentChars }, { store, tokenizer, logger: silentLogger, clock: systemClock, location: { kind: 'sqlite', file: path.join(dir, 'knowledge.sqlite') } });
-  const app = buildApp(config, { store, tokenizer, knowledge: knowledge.knowledge, logger: silentLogger });
+  const { app, config, close } = await offlineBenchApp(dir, storeOption.kind === 'redis' ? storeOption : { kind: 'sqlite', path: path.join(dir, 'bench.sqlite') });
   const adapter = await SlackAdapter.create({
     app,
     botToken: ready.botToken,
@@ -155,12 +126,11 @@ export async function benchSlack(options: SlackBenchOptions = {}): Promise<Slack
     retryConfig: { retries: 0 },
   });
   const { port } = await adapter.start();
-  worker.postMessage({ url: `http://127.0.0.1:${port}/slack/events` });
-  const result = await next();
+  worker.post({ url: `http://127.0.0.1:${port}/slack/events` });
+  const result = await worker.next();
   await adapter.stop();
   await worker.terminate();
-  await knowledge.close();
-  await store.close();
+  await close();
   rmSync(dir, { recursive: true, force: true });
   if (storeOption.kind === 'redis') await deleteRunKeys(storeOption.url, team);
   if (result.type !== 'done') throw new Error(`load generator: ${result.type === 'error' ? result.message : 'unexpected message'}`);

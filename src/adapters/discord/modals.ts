@@ -5,6 +5,7 @@
  * applies the same admin rule and validation as the typed commands.
  */
 import { ComponentType, TextInputStyle, type APIModalInteractionResponseCallbackData } from 'discord.js';
+import type { AppConfig } from '../../config';
 import type { FormRequest, FormSubmission } from '../../core/commands/reply';
 
 export const PERSONA_MODAL = 'channelwise:persona-edit';
@@ -12,10 +13,8 @@ export const FEWSHOT_MODAL = 'channelwise:fewshot-add';
 /** Discord's ceiling for a text input's `max_length` and `value`. */
 export const DISCORD_INPUT_MAX = 4000;
 
-export interface ModalLimits {
-  readonly personaChars: number;
-  readonly exampleChars: number;
-}
+/** The configured limits a form's fields are held to (config `limits`). */
+export type ModalLimits = Pick<AppConfig['limits'], 'personaChars' | 'exampleChars'>;
 
 function paragraph(customId: string, label: string, maxLength: number, value: string | undefined, placeholder: string) {
   return {
