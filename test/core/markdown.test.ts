@@ -48,7 +48,7 @@ describe('fences: the CommonMark 0.31.2 examples of §4.5 (line by line)', () =>
     [139, '~~~~~~\naaa\n~~~ ~~', 'occ', null], // a closing fence takes no info string
     [140, 'foo\n```\nbar\n```\nbaz', 'tocxt', ''], // a fence interrupts a paragraph
     [141, 'foo\n---\n~~~\nbar\n~~~\n# baz', 'ttocxt', ''],
-    [142, '```ruby\ndef foo(x)\n  return 3\nend\n```', 'occcx', 'ruby', null],
+    [142, '```ruby\ndef foo(x)\n  return 3\nend\n```', 'occcx', 'ruby'],
     [143, '~~~~    ruby startline=3 $%@#$\ndef foo(x)\n  return 3\nend\n~~~~~~~', 'occcx', 'ruby startline=3 $%@#$'],
     [144, '````;\n````', 'ox', ';'],
     [145, '``` aa ```\nfoo', 'tt', null],

@@ -23,7 +23,7 @@ import {
   type BotIdentity,
   type SlackMessageEvent,
 } from './inbound';
-import { renderForSlack } from './mrkdwn';
+import { markdownMessage, neutraliseMentions } from './slack-text';
 import { PLACEHOLDER, SLACK_PART_LIMIT, deliverReply } from './reply-stream';
 import { splitMessage } from '../shared/split-message';
 import { BotThreads, threadHistory } from './threads';
@@ -115,9 +115,9 @@ export class MessageHandler {
       text: command,
       attachments: slackAttachments(files, kb.files),
     });
-    for (const part of splitMessage(renderForSlack(reply.text), SLACK_PART_LIMIT)) {
+    for (const part of splitMessage(neutraliseMentions(reply.text), SLACK_PART_LIMIT)) {
       try {
-        await client.chat.postEphemeral({ channel: event.channel, user, text: part, ...(event.thread_ts ? { thread_ts: event.thread_ts } : {}) });
+        await client.chat.postEphemeral({ channel: event.channel, user, ...markdownMessage(part), ...(event.thread_ts ? { thread_ts: event.thread_ts } : {}) });
       } catch (err) {
         this.options.logger.warn({ err: err instanceof Error ? err.message : String(err), channel: event.channel }, 'could not tell the user the result of kb add');
       }

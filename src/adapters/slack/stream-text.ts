@@ -9,7 +9,7 @@
  *   guarantees `splitMessage` gives for text that is complete, by the same fence rules (src/core/markdown.ts).
  */
 import { closingFenceFor, fenceAfter, type Fence } from '../../core/markdown';
-import { neutraliseMentions } from './mrkdwn';
+import { neutraliseMentions } from './slack-text';
 
 /** Longest control sequence worth waiting for; beyond this a `<` is just a character. */
 const MAX_HELD = 200;

@@ -5,7 +5,7 @@
 import { NOT_ADMIN_SENTENCE } from '../../../src/core/commands/permissions';
 import { slackScope } from '../../../src/adapters/slack/inbound';
 import { FakeOpenAI } from '../../helpers/fake-openai';
-import { FakeSlack } from '../../helpers/fake-slack';
+import { FakeSlack, shownText } from '../../helpers/fake-slack';
 import { ADMIN, CHANNEL, DM_CHANNEL, MEMBER, SlackHarness, useSlackHarness } from '../../helpers/slack-harness';
 import { envelope, messageEvent, postEvent, signedPost } from '../../helpers/slack-requests';
 
@@ -109,7 +109,7 @@ describe('Slack app', () => {
         { role: 'user', content: 'When do you open?' },
       ]);
       const replies = ctx.h.slack.botMessages(CHANNEL, ts);
-      expect(replies.map((m) => m.text)).toEqual(['We open at nine.']);
+      expect(replies.map(shownText)).toEqual(['We open at nine.']);
     });
 
     it('answers a redelivered event once (x-slack-retry-num)', async () => {
@@ -184,7 +184,7 @@ describe('Slack app', () => {
       await ctx.h.message(fields).send();
       await ctx.h.idle();
       expect(ctx.openai.requestsTo('chat')).toHaveLength(1);
-      expect(ctx.h.slack.botMessages(CHANNEL, fields.ts).map((m) => m.text)).toEqual(['You said: anyone there?']);
+      expect(ctx.h.slack.botTexts(CHANNEL, fields.ts)).toEqual(['You said: anyone there?']);
     });
 
     it('answers a DM in place, not in a thread', async () => {
@@ -194,7 +194,7 @@ describe('Slack app', () => {
       expect(posted).toHaveLength(1);
       expect(posted[0]?.params['thread_ts']).toBeUndefined();
       expect(ctx.h.slack.callsTo('chat.startStream')).toHaveLength(0); // native streams are for threads
-      expect(ctx.h.slack.botMessages(DM_CHANNEL).map((m) => m.text)).toEqual(['You said: hello in private']);
+      expect(ctx.h.slack.botTexts(DM_CHANNEL)).toEqual(['You said: hello in private']);
     });
 
     it('answers a follow-up in its thread without a mention, with the thread history', async () => {
