@@ -48,6 +48,7 @@ describe('Slack app', () => {
       expect(told).toBe('Persona set (v1).');
       expect(ctx.h.slack.responses.every((r) => r.body['response_type'] === 'ephemeral')).toBe(true);
       expect(ctx.h.slack.callsTo('chat.postMessage').map((c) => c.params['text'])).toEqual(["alice changed this channel's persona (now v1)."]);
+      expect(ctx.h.slack.callsTo('chat.postMessage').map((c) => c.params['blocks'])).toEqual([[{ type: 'markdown', text: "alice changed this channel's persona (now v1)." }]]);
       expect((await ctx.h.app.profiles.resolve(scope(ctx.h))).persona.value).toBe('You are a terse pirate.\nSpeak in short lines.');
     });
 
@@ -68,6 +69,10 @@ describe('Slack app', () => {
       const listed = await ctx.h.run('/fewshot', 'list', MEMBER);
       expect(listed.told).toContain('How do I reset my password?');
       expect(listed.told).toContain('Use the self-service portal.');
+      // Command replies are Markdown in a markdown block, with a plain-text fallback.
+      const reply = ctx.h.slack.responses.at(-1)!.body;
+      expect(reply['blocks']).toEqual([{ type: 'markdown', text: listed.told }]);
+      expect(typeof reply['text'] === 'string' && reply['text'].includes('Use the self-service portal.')).toBe(true);
       expect((await ctx.h.app.profiles.resolve(scope(ctx.h))).fewshot.value).toHaveLength(1);
     });
 
