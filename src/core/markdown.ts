@@ -76,6 +76,16 @@ export function longestClosingFence(text: string, open?: Fence): number {
   return longest;
 }
 
+/** A backtick fence no line of `content` can close: longer than any backtick fence run in it. */
+export function fenceAround(content: string): string {
+  let longest = 2;
+  for (const line of content.split('\n')) {
+    const run = /^ {0,3}(`{3,})/.exec(line)?.[1];
+    if (run) longest = Math.max(longest, run.length);
+  }
+  return '`'.repeat(longest + 1);
+}
+
 /** CommonMark's backslash escapes: a backslash before ASCII punctuation stands for that character. */
 const ESCAPED = /\\([!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~])/g;
 /** Parked escaped characters, so that emphasis rules do not see them. */

@@ -1,5 +1,6 @@
 import {
   closingFenceFor,
+  fenceAround,
   fenceStates,
   isClosingFence,
   longestClosingFence,
@@ -80,6 +81,15 @@ describe('fences: the CommonMark 0.31.2 examples of §4.5 (line by line)', () =>
     expect(closingFenceFor(openingFence('~~~~~')!)).toBe('~~~~~');
     expect(openFenceAtEnd(`${open.line}\ncode`)).toEqual(open);
     expect(openFenceAtEnd(`${open.line}\ncode\n${closingFenceFor(open)}`)).toBeUndefined();
+  });
+
+  it('fenceAround: content with fences of its own stays inside the block', () => {
+    for (const content of ['plain', '```js\nx\n```', 'a\n  `````\nb', '~~~\n````']) {
+      const fence = fenceAround(content);
+      const lines = `${fence}\n${content}\n${fence}`.split('\n');
+      expect(roles(lines.join('\n'))).toBe(`o${'c'.repeat(lines.length - 2)}x`);
+    }
+    expect(fenceAround('plain')).toBe('```');
   });
 
   it('longestClosingFence: the room a closing fence may need', () => {

@@ -8,6 +8,7 @@ import type { webApi } from '@slack/bolt';
 
 type WebClient = webApi.WebClient;
 import type { CommandReply } from '../../core/commands/reply';
+import { fenceAround } from '../../core/markdown';
 import type { CommandRunner } from '../../core/commands/registry';
 import type { Logger } from '../../core/ports';
 import type { ChannelScope, UserRef } from '../../core/types';
@@ -46,7 +47,10 @@ type Said = MarkdownMessage | { readonly text: string };
 /** The caller-only text of a reply, in parts Slack accepts; a file's content follows as a code block. */
 function callerParts(reply: CommandReply): MarkdownMessage[] {
   let text = reply.text;
-  if (reply.file) text += `\n\n${reply.file.name}:\n\`\`\`\n${reply.file.content}\n\`\`\``;
+  if (reply.file) {
+    const fence = fenceAround(reply.file.content); // a persona holding ``` lines stays inside the block
+    text += `\n\n${reply.file.name}:\n${fence}\n${reply.file.content}\n${fence}`;
+  }
   return markdownMessages(text);
 }
 
