@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import type { Judgments } from '../src/providers/retrieval/eval';
+import type { Judgments } from './eval';
 
 export interface BeirDocument {
   readonly id: string;

@@ -40,7 +40,7 @@ export async function benchCoreOverhead(iterations = 3000, profileCacheMs?: numb
   const tokenizer = new TiktokenTokenizer(config.tokens.encoding);
   const limits = { ...config.limits, personaChars: 50_000 };
   const profiles = { cacheMs: profileCacheMs ?? config.profiles.cacheMs };
-  const knowledge = await createKnowledge(config, { store, tokenizer, logger: silentLogger, clock: systemClock, location: { kind: 'sqlite', file: path.join(dir, 'knowledge.sqlite') } });
+  const knowledge = await createKnowledge({ ...config.knowledge, documentChars: config.limits.documentChars }, { store, tokenizer, logger: silentLogger, clock: systemClock, location: { kind: 'sqlite', file: path.join(dir, 'knowledge.sqlite') } });
   const app = buildApp({ ...config, limits, profiles, tokens: { ...config.tokens, promptBudget: 128_000 } }, {
     store,
     tokenizer,

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { percentile } from '../src/providers/retrieval/eval';
+import { percentile } from './eval';
 import { LexicalIndex } from '../src/providers/retrieval/lexical-index';
 import { ms } from './stats';
 

@@ -141,7 +141,7 @@ export async function benchSlack(options: SlackBenchOptions = {}): Promise<Slack
   const store = await createStore(storeOption.kind === 'redis' ? storeOption : { kind: 'sqlite', path: path.join(dir, 'bench.sqlite') }, silentLogger);
   const config = loadConfig({}, { configDir: path.resolve(__dirname, '../config') });
   const tokenizer = new TiktokenTokenizer(config.tokens.encoding);
-  const knowledge = await createKnowledge(config, { store, tokenizer, logger: silentLogger, clock: systemClock, location: { kind: 'sqlite', file: path.join(dir, 'knowledge.sqlite') } });
+  const knowledge = await createKnowledge({ ...config.knowledge, documentChars: config.limits.documentChars }, { store, tokenizer, logger: silentLogger, clock: systemClock, location: { kind: 'sqlite', file: path.join(dir, 'knowledge.sqlite') } });
   const app = buildApp(config, { store, tokenizer, knowledge: knowledge.knowledge, logger: silentLogger });
   const adapter = await SlackAdapter.create({
     app,

@@ -1,5 +1,5 @@
 /** Latency summaries shared by the benchmarks. */
-import { percentile } from '../src/providers/retrieval/eval';
+import { percentile } from './eval';
 
 export function summarize(samplesMs: readonly number[]): { p50: number; p95: number; p99: number; max: number; mean: number } {
   const sorted = [...samplesMs].sort((a, b) => a - b);

@@ -6,11 +6,13 @@ import type { AppConfig } from './config';
 import { Assistant } from './core/assistant';
 import { withConfiguredAdmins } from './core/commands/permissions';
 import { CommandRunner } from './core/commands/registry';
-import type { ChatModel, Clock, DocumentStore, KnowledgeIndex, Logger, Permissions, Tokenizer } from './core/ports';
-import { systemClock } from './core/ports';
+import { BotThreads } from './core/conversation/bot-threads';
+import { EventDeduper } from './core/conversation/dedupe';
+import { MessagePipeline, type MessageCommands } from './core/conversation/pipeline';
+import type { ChatModel, Clock, DocumentStore, KnowledgeIndex, Logger, Permissions, Telemetry, Tokenizer } from './core/ports';
+import { noTelemetry, systemClock } from './core/ports';
 import { ProfileService } from './core/profiles/profile-service';
 import { createResponders } from './core/routes';
-import { EventDeduper } from './core/dedupe';
 import { UsageLog } from './core/usage/usage-log';
 
 export interface AppProviders {
@@ -21,6 +23,8 @@ export interface AppProviders {
   readonly model?: ChatModel;
   readonly logger: Logger;
   readonly clock?: Clock;
+  /** Where the core's measurements go (/metrics); default: nowhere. */
+  readonly telemetry?: Telemetry;
 }
 
 export interface App {
@@ -34,8 +38,11 @@ export interface App {
   readonly usage: UsageLog;
   /** Claims platform event ids so each is answered once. */
   readonly deduper: EventDeduper;
+  readonly telemetry: Telemetry;
   /** A command runner whose admin rule is the platform's plus ADMIN_USER_IDS. */
   commands(platformPermissions: Permissions): CommandRunner;
+  /** The message pipeline for one platform; commands written as messages run through `commands`. */
+  messages(commands: MessageCommands): MessagePipeline;
 }
 
 export function buildApp(config: AppConfig, providers: AppProviders): App {
@@ -74,6 +81,9 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
     clock,
     usage,
   });
+  const deduper = new EventDeduper(providers.store);
+  const threads = new BotThreads(providers.store);
+  const telemetry = providers.telemetry ?? noTelemetry;
   return {
     config,
     profiles,
@@ -83,7 +93,10 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
     logger: providers.logger,
     offline: !providers.model,
     usage,
-    deduper: new EventDeduper(providers.store),
+    deduper,
+    telemetry,
+    messages: (commands) =>
+      new MessagePipeline({ assistant, profiles, deduper, threads, commands, telemetry, logger: providers.logger }),
     commands: (platformPermissions) =>
       new CommandRunner({
         profiles,
@@ -93,6 +106,7 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
         retrieval: config.retrieval,
         fileBytes: config.knowledge.fileBytes,
         logger: providers.logger,
+        telemetry,
       }),
   };
 }

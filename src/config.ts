@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { ErrorCode, type CodedError } from './core/errors';
 
 const fewshotModeSchema = z.union([
   z.object({ kind: z.literal('all') }).strict(),
@@ -130,8 +131,10 @@ export interface AppConfig extends Defaults {
   readonly presets: Readonly<Record<string, string>>;
 }
 
-export class ConfigError extends Error {
+/** Bad config: start-up stops with this message (it names the file or variable, the key, what is wrong). */
+export class ConfigError extends Error implements CodedError {
   override readonly name = 'ConfigError';
+  readonly code = ErrorCode.ConfigError;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;

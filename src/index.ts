@@ -30,10 +30,9 @@ function createModel(config: AppConfig, logger: Logger): ChatModel | undefined {
 }
 
 /** Slack over HTTP (with /healthz and /metrics on the same port) or Socket Mode, until SIGINT/SIGTERM. */
-async function runSlack(config: AppConfig, app: App, logger: Logger): Promise<void> {
+async function runSlack(config: AppConfig, app: App, metrics: Metrics, logger: Logger): Promise<void> {
   const slack = config.slack;
   if (!slack) return;
-  const metrics = new Metrics();
   const adapter = await SlackAdapter.create({
     app,
     botToken: slack.botToken,
@@ -41,7 +40,6 @@ async function runSlack(config: AppConfig, app: App, logger: Logger): Promise<vo
     ...(slack.apiUrl ? { apiUrl: slack.apiUrl } : {}),
     port: config.port,
     customRoutes: healthRoutes(app, metrics),
-    metrics,
     logger,
     editIntervalMs: config.streaming.editIntervalMs,
   });
@@ -76,12 +74,12 @@ async function main(): Promise<number> {
 
   const store = await createStore(config.store, logger);
   const tokenizer = new TiktokenTokenizer(config.tokens.encoding);
-  const knowledge = await createKnowledge(config, {
+  const knowledge = await createKnowledge({ ...config.knowledge, documentChars: config.limits.documentChars }, {
     store,
     tokenizer,
     logger,
     clock: systemClock,
-    location: knowledgeIndexLocation(config, process.cwd()),
+    location: knowledgeIndexLocation(config.store, process.cwd()),
     ...(config.openai && config.knowledge.hybrid
       ? {
           embedder: new OpenAIEmbedder({
@@ -95,7 +93,9 @@ async function main(): Promise<number> {
         }
       : {}),
   });
+  const metrics = new Metrics();
   const app = buildApp(config, {
+    telemetry: metrics,
     store,
     tokenizer,
     knowledge: knowledge.knowledge,
@@ -111,15 +111,16 @@ async function main(): Promise<number> {
   try {
     if (config.discord) process.stderr.write('channelwise: Discord support is not available yet; DISCORD_TOKEN is ignored.\n');
     if (config.slack) {
-      await runSlack(config, app, logger);
+      await runSlack(config, app, metrics, logger);
     } else if (config.discord) {
       exitCode = 1;
     } else {
+      const commands = app.commands(consolePermissions);
       const adapter = new ConsoleAdapter({
         input: process.stdin,
         output: process.stdout,
-        assistant: app.assistant,
-        commands: app.commands(consolePermissions),
+        messages: app.messages(commands),
+        commands,
         interactive: Boolean(process.stdin.isTTY),
         offline: app.offline,
       });

@@ -2,6 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig, parseStoreUrl } from '../src/config';
+import { ErrorCode, isCodedError } from '../src/core/errors';
 
 const CONFIG_DIR = path.resolve(__dirname, '../config');
 
@@ -43,6 +44,16 @@ describe('loadConfig', () => {
     [{ STORE_URL: 'mysql://x' }, 'STORE_URL: unsupported scheme in "mysql://…"; use sqlite://, redis:// or postgresql://'],
   ])('refuses bad environment %p with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env, { configDir: CONFIG_DIR })).toThrow(new ConfigError(message));
+    let err: unknown;
+    try {
+      loadConfig(env, { configDir: CONFIG_DIR });
+    } catch (e) {
+      err = e;
+    }
+    // A coded error like every other failure, so logs and metrics can count it by code.
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(isCodedError(err)).toBe(true);
+    expect(err).toMatchObject({ code: ErrorCode.ConfigError, message });
   });
 
   describe('bad config files', () => {
@@ -62,6 +73,7 @@ describe('loadConfig', () => {
     it('names the file, the key and what is wrong', () => {
       edit('default.json', (json) => (json.defaults.route = 'telepathy'));
       expect(() => loadConfig({}, { configDir: dir })).toThrow(/default\.json: defaults\.route: /);
+      expect(() => loadConfig({}, { configDir: dir })).toThrow(expect.objectContaining({ code: ErrorCode.ConfigError }));
     });
 
     it('refuses unknown keys (typos) instead of ignoring them', () => {

@@ -1,16 +1,15 @@
 /**
- * The one entry point for chat messages, whatever the platform (as bolt's `App.processEvent` is):
- * decide whether to answer, let the channel's route plan the answer, then stream it from the
- * model — or, offline, show what would be sent. Adapters render the events it yields.
+ * Answers one question of a channel: the channel's route plans the answer, then it streams from
+ * the model — or, offline, shows what would be sent — and the usage is counted. Which messages are
+ * answered, and only once, is the `MessagePipeline`'s decision (conversation/pipeline.ts).
  */
 import { ErrorCode, UserError, asCodedError, userMessage } from './errors';
 import type { ChatModel, Clock, Logger, Passage } from './ports';
 import { estimateCost, formatUsd, type PriceTable } from './prompt/cost';
 import type { ProfileService } from './profiles/profile-service';
-import type { EffectiveProfile } from './profiles/resolve';
 import type { Responders, RoutePlan } from './routes';
 import type { UsageLog } from './usage/usage-log';
-import type { InboundMessage, Route, TokenUsage } from './types';
+import type { Question, Route, TokenUsage } from './types';
 
 export interface FinalReply {
   /** The whole answer as Markdown, sources list included. */
@@ -42,21 +41,6 @@ export interface AssistantDeps {
   readonly usage?: UsageLog;
 }
 
-/**
- * What the message alone decides (SPEC §2): never a bot's or an empty message; always a mention, a
- * DM or a thread the bot is in. Undefined: it depends on the channel's trigger.
- */
-function decidedByMessage(message: InboundMessage): boolean | undefined {
-  if (message.user.isBot || !message.text.trim()) return false;
-  if (message.mentioned || message.isDirect || message.inBotThread) return true;
-  return undefined;
-}
-
-/** SPEC §2: mentioned, a DM, a thread the bot is in, or any message where the trigger is `always`. */
-export function shouldRespond(message: InboundMessage, profile: Pick<EffectiveProfile, 'trigger'>): boolean {
-  return decidedByMessage(message) ?? profile.trigger.value === 'always';
-}
-
 export function renderSources(sources: readonly Passage[]): string {
   if (sources.length === 0) return '';
   const lines = sources.map((p, i) => {
@@ -82,14 +66,8 @@ export function renderOfflineAnswer(plan: RoutePlan, prices: PriceTable): string
 export class Assistant {
   constructor(private readonly deps: AssistantDeps) {}
 
-  /** Should this message get an answer at all? Cheap enough to call for every channel message. */
-  async wants(message: InboundMessage): Promise<boolean> {
-    // The profile is read only for the messages whose answer depends on the channel's trigger.
-    return decidedByMessage(message) ?? (await this.deps.profiles.resolve(message.scope)).trigger.value === 'always';
-  }
-
   /** Answer one message: deltas as the model streams, then one `done` with the whole reply. */
-  async *respond(message: InboundMessage): AsyncGenerator<ReplyEvent> {
+  async *respond(message: Question): AsyncGenerator<ReplyEvent> {
     for await (const event of this.answer(message)) {
       if (event.type === 'done') await this.count(message, event.reply);
       yield event;
@@ -97,7 +75,7 @@ export class Assistant {
   }
 
   /** Usage is counted for model answers and failures; offline previews cost nothing. */
-  private async count(message: InboundMessage, reply: FinalReply): Promise<void> {
+  private async count(message: Question, reply: FinalReply): Promise<void> {
     if (!this.deps.usage || reply.offline) return;
     try {
       await this.deps.usage.record(message.scope, {
@@ -112,7 +90,7 @@ export class Assistant {
     }
   }
 
-  private async *answer(message: InboundMessage): AsyncGenerator<ReplyEvent> {
+  private async *answer(message: Question): AsyncGenerator<ReplyEvent> {
     const started = this.deps.clock.now().getTime();
     const elapsed = () => this.deps.clock.now().getTime() - started;
     const log = this.deps.logger.child({ scope: `${message.scope.platform}:${message.scope.workspace}:${message.scope.channel}`, messageId: message.messageId });

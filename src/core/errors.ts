@@ -12,9 +12,19 @@ export enum ErrorCode {
   TooLarge = 'channelwise_too_large',
   NotFound = 'channelwise_not_found',
   InvalidState = 'channelwise_invalid_state',
+  /** Only for what is not built yet (a registered command whose issue has not landed). */
   NotAvailable = 'channelwise_not_available',
   InputTooLong = 'channelwise_input_too_long',
-  NoKnowledge = 'channelwise_no_knowledge',
+  // fetching something the user pointed at (a URL, a shared file)
+  /** The connection failed, or the source would not hand the content over. */
+  FetchFailed = 'channelwise_fetch_failed',
+  /** The server answered with a status other than 2xx. */
+  HttpStatus = 'channelwise_http_status',
+  Timeout = 'channelwise_timeout',
+  /** The bot will not send the request there (private address, a token that must stay with Slack). */
+  AddressRefused = 'channelwise_address_refused',
+  /** The content arrived but cannot be read as text (wrong encoding, damaged or unsupported file). */
+  UnreadableFile = 'channelwise_unreadable_file',
   // model provider
   ModelUnavailable = 'channelwise_model_unavailable',
   ModelRateLimited = 'channelwise_model_rate_limited',
@@ -38,8 +48,10 @@ export class UserError extends Error implements CodedError {
     message: string,
     /** Extra detail for logs; never shown. */
     readonly context: Record<string, unknown> = {},
+    /** The failure underneath (a socket error, a parser's exception): logged with its stack. */
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
@@ -64,6 +76,43 @@ export function asCodedError(err: unknown): CodedError {
   if (isCodedError(err)) return err;
   const message = err instanceof Error ? err.message : String(err);
   return new InternalError(ErrorCode.Internal, message, { cause: err });
+}
+
+export type SizeUnit = 'characters' | 'bytes';
+
+export interface SizeRefusal {
+  /** How big the thing is, when known (a download cut off at the limit only knows it is bigger). */
+  readonly actual?: number;
+  readonly limit: number;
+  readonly unit: SizeUnit;
+  /** What the limit is called in the sentence: "limit" unless told (e.g. "file limit"). */
+  readonly limitName?: string;
+  /** Extra detail for logs. */
+  readonly context?: Record<string, unknown>;
+}
+
+function formatSize(amount: number, unit: SizeUnit): string {
+  if (unit === 'characters') return `${amount.toLocaleString('en-US')} characters`;
+  return `${(amount / 1_000_000).toLocaleString('en-US')} MB`;
+}
+
+/**
+ * Every "too large" refusal is phrased here, so they all read alike: "The persona is 9,001
+ * characters; the limit is 8,000." or, when only the limit is known, "big.pdf is larger than the
+ * file limit of 20 MB." `subject` is written as it should open the sentence.
+ */
+export function tooLarge(subject: string, size: SizeRefusal): UserError {
+  const limitName = size.limitName ?? 'limit';
+  const context = { ...size.context, limit: size.limit, ...(size.actual !== undefined ? { actual: size.actual } : {}) };
+  const limit = formatSize(size.limit, size.unit);
+  const actual = size.actual === undefined ? undefined : formatSize(size.actual, size.unit);
+  // Rounded to the same figure, "20 MB; the limit is 20 MB" would not read as a refusal.
+  if (actual === undefined || actual === limit) {
+    return new UserError(ErrorCode.TooLarge, `${subject} is larger than the ${limitName} of ${limit}.`, context);
+  }
+  // The unit is said once, after the actual size: "9,001 characters; the limit is 8,000."
+  const bareLimit = size.unit === 'characters' ? size.limit.toLocaleString('en-US') : limit;
+  return new UserError(ErrorCode.TooLarge, `${subject} is ${actual}; the ${limitName} is ${bareLimit}.`, context);
 }
 
 /** The one sentence a user sees for any failure. */

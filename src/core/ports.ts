@@ -3,7 +3,7 @@
  * the entry file (`src/index.ts`) wires real implementations in (as discord.js `packages/core`
  * takes `gateway` and `rest` from outside).
  */
-import type { ChannelScope, ChatMessage, TokenUsage, UserRef } from './types';
+import type { ChannelScope, ChatMessage, Platform, Route, TokenUsage, UserRef } from './types';
 
 /** A small logger interface; pino sits underneath in production. */
 export interface Logger {
@@ -27,10 +27,15 @@ export interface DocumentStore {
   /**
    * Read-modify-write under a lock that holds across every process sharing the backend: two
    * concurrent updates of one key never lose either change. `mutate` may throw to abort; then
-   * nothing is written and the error propagates.
+   * nothing is written and the error propagates. `mutate` may run more than once (when a
+   * `setIfAbsent` of the same key lands between its read and its write), so it must do nothing
+   * but compute the new value.
    */
   update<T>(key: string, mutate: (current: T | undefined) => T | Promise<T>): Promise<T>;
-  /** Store `value` only when `key` is absent; true when this call stored it (event de-duplication). */
+  /**
+   * Store `value` only when `key` is absent (or expired); true when this call stored it (the
+   * once-per-message claim). One atomic backend operation, no lock: it is on every message's path.
+   */
   setIfAbsent<T>(key: string, value: T, ttlMs?: number): Promise<boolean>;
   /** True when the backend answers. */
   ping(): Promise<boolean>;
@@ -118,6 +123,38 @@ export interface KnowledgeIndex {
 export interface Permissions {
   isAdmin(user: UserRef, scope: ChannelScope): Promise<boolean>;
 }
+
+/** How one chat message ended, as counted by the metrics. */
+export type MessageOutcome = 'ok' | 'offline' | 'error' | 'ignored' | 'duplicate';
+
+export interface MessageMeasure {
+  readonly platform: Platform;
+  readonly outcome: MessageOutcome;
+  readonly route?: Exclude<Route, 'auto'>;
+  /** Message received → answer complete, for answered messages. */
+  readonly latencyMs?: number;
+  readonly usage?: TokenUsage;
+  /** The error code of a failed answer. */
+  readonly errorCode?: string;
+}
+
+export interface CommandMeasure {
+  readonly platform: Platform;
+  readonly family: string;
+  readonly outcome: 'ok' | 'refused' | 'error';
+  readonly errorCode?: string;
+}
+
+/**
+ * What the core reports for /metrics. The core measures once, for every platform; a provider
+ * (prom-client) turns it into Prometheus series.
+ */
+export interface Telemetry {
+  message(measure: MessageMeasure): void;
+  command(measure: CommandMeasure): void;
+}
+
+export const noTelemetry: Telemetry = { message: () => undefined, command: () => undefined };
 
 export interface Clock {
   now(): Date;

@@ -64,23 +64,37 @@ export interface TokenUsage {
   readonly completionTokens: number;
 }
 
-/** One message to answer, as every adapter hands it to the core. */
+/** One chat message, as every adapter hands it to the core (`MessagePipeline.handle`). */
 export interface InboundMessage {
   readonly scope: ChannelScope;
   readonly user: UserRef & { readonly isBot: boolean };
   /** The text with the bot's own mention removed. */
   readonly text: string;
-  /** Platform id of the message (used for de-duplication and replies). */
+  /** Platform id of the message: with the scope, the key under which it is answered once. */
   readonly messageId: string;
-  /** The thread this message belongs to, when it is in one. */
+  /** The thread this message was written in, when it is in one (follow-ups there need no mention). */
   readonly threadId?: string;
-  /** The bot was mentioned in this message. */
+  /** The thread the answer goes in (remembered, so follow-ups there are answered); absent: in place. */
+  readonly replyThreadId?: string;
+  /** The bot was mentioned in this message (or, on Discord, the message replies to the bot). */
   readonly mentioned: boolean;
   /** A direct message to the bot. */
   readonly isDirect: boolean;
-  /** The message is in a thread the bot has already posted in. */
-  readonly inBotThread: boolean;
-  /** Earlier messages of the thread (oldest first), already mapped to user/assistant roles. */
+  /**
+   * Earlier messages of the conversation (oldest first, mapped to user/assistant roles). Called only
+   * for messages that will be answered, after the claim, so ignored messages cost no platform call.
+   */
+  readonly loadHistory?: () => Promise<readonly ChatMessage[]>;
+  /** Files shared with the message (a mention saying `kb add` adds them to the knowledge base). */
+  readonly attachments?: readonly Attachment[];
+}
+
+/** What the assistant answers: one message of a channel, with the conversation so far. */
+export interface Question {
+  readonly scope: ChannelScope;
+  readonly user: UserRef;
+  readonly text: string;
+  readonly messageId: string;
   readonly history: readonly ChatMessage[];
 }
 

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App } from '../app';
-import { Metrics } from './metrics';
+import type { Metrics } from './metrics';
 
 export interface HttpRoute {
   readonly path: string;
@@ -31,9 +31,10 @@ export function healthRoutes(app: App, metrics: Metrics): HttpRoute[] {
     {
       path: '/metrics',
       method: ['GET'],
-      handler: (_req, res) => {
-        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-        res.end(metrics.render());
+      handler: async (_req, res) => {
+        const body = await metrics.render();
+        res.writeHead(200, { 'content-type': metrics.contentType });
+        res.end(body);
       },
     },
   ];

@@ -1,46 +1,75 @@
 /**
- * A few counters and a latency summary in the Prometheus text format; small enough not to need a
- * client library.
+ * The core's measurements as Prometheus series, on prom-client (SPEC §7 `/metrics`). One registry
+ * per process (not prom-client's global one), so each process — and each test — reports only its
+ * own figures; a Prometheus scrape of several processes tells them apart by its `instance` label.
  */
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { CommandMeasure, MessageMeasure, Telemetry } from '../core/ports';
 
-type Labels = Readonly<Record<string, string>>;
+/** Answer latency buckets (seconds): a cached short answer takes tenths, a long RAG answer tens. */
+const ANSWER_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64];
 
-function labelText(labels: Labels): string {
-  const entries = Object.entries(labels);
-  if (entries.length === 0) return '';
-  return `{${entries.map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',')}}`;
-}
-
-export class Metrics {
-  private readonly counters = new Map<string, { help: string; values: Map<string, number> }>();
-  private readonly startedAt = Date.now();
+export class Metrics implements Telemetry {
+  readonly registry = new Registry();
+  private readonly messages = new Counter({
+    name: 'channelwise_messages_total',
+    help: 'Chat messages handled, by platform, route and outcome (ok, offline, error, ignored, duplicate).',
+    labelNames: ['platform', 'route', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly commands = new Counter({
+    name: 'channelwise_commands_total',
+    help: 'Commands handled, by platform, command family and outcome (ok, refused, error).',
+    labelNames: ['platform', 'family', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly answerSeconds = new Histogram({
+    name: 'channelwise_answer_duration_seconds',
+    help: 'Time from a message reaching the core to its complete answer, by platform and route.',
+    labelNames: ['platform', 'route'] as const,
+    buckets: ANSWER_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly tokens = new Counter({
+    name: 'channelwise_tokens_total',
+    help: 'Model tokens as the API reported them, by kind (prompt, cached, completion).',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  private readonly errors = new Counter({
+    name: 'channelwise_errors_total',
+    help: 'Failed answers and commands, by error code.',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
 
   constructor() {
-    this.define('channelwise_messages_total', 'Chat messages answered, by platform, route and outcome.');
-    this.define('channelwise_commands_total', 'Slash commands handled, by platform and command.');
-    this.define('channelwise_tokens_total', 'Model tokens, by kind (prompt, cached, completion).');
-    this.define('channelwise_answer_seconds_sum', 'Total seconds spent answering messages.');
+    // Event-loop lag, heap, GC and the rest of Node's process metrics.
+    collectDefaultMetrics({ register: this.registry });
   }
 
-  private define(name: string, help: string): void {
-    this.counters.set(name, { help, values: new Map() });
-  }
-
-  inc(name: string, labels: Labels = {}, by = 1): void {
-    const counter = this.counters.get(name);
-    if (!counter) throw new Error(`unknown metric ${name}`);
-    const key = labelText(labels);
-    counter.values.set(key, (counter.values.get(key) ?? 0) + by);
-  }
-
-  render(): string {
-    const lines: string[] = [];
-    for (const [name, counter] of this.counters) {
-      lines.push(`# HELP ${name} ${counter.help}`, `# TYPE ${name} counter`);
-      for (const [labels, value] of counter.values) lines.push(`${name}${labels} ${value}`);
+  message(measure: MessageMeasure): void {
+    const route = measure.route ?? 'none';
+    this.messages.inc({ platform: measure.platform, route, outcome: measure.outcome });
+    if (measure.latencyMs !== undefined) this.answerSeconds.observe({ platform: measure.platform, route }, measure.latencyMs / 1000);
+    if (measure.usage) {
+      this.tokens.inc({ kind: 'prompt' }, measure.usage.promptTokens);
+      this.tokens.inc({ kind: 'cached' }, measure.usage.cachedTokens);
+      this.tokens.inc({ kind: 'completion' }, measure.usage.completionTokens);
     }
-    lines.push('# HELP channelwise_uptime_seconds Seconds since start.', '# TYPE channelwise_uptime_seconds gauge');
-    lines.push(`channelwise_uptime_seconds ${((Date.now() - this.startedAt) / 1000).toFixed(0)}`);
-    return `${lines.join('\n')}\n`;
+    if (measure.errorCode) this.errors.inc({ code: measure.errorCode });
+  }
+
+  command(measure: CommandMeasure): void {
+    this.commands.inc({ platform: measure.platform, family: measure.family, outcome: measure.outcome });
+    if (measure.errorCode) this.errors.inc({ code: measure.errorCode });
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
   }
 }

@@ -1,8 +1,8 @@
 import type { FinalReply, ReplyEvent } from '../../src/core/assistant';
-import { shouldRespond } from '../../src/core/assistant';
+import { shouldAnswer, type AnswerFacts } from '../../src/core/conversation/pipeline';
 import { ErrorCode } from '../../src/core/errors';
 import { NO_SOURCE_ANSWER, NO_SOURCE_RULES, RAG_RULES } from '../../src/core/routes/rag-route';
-import type { InboundMessage } from '../../src/core/types';
+import type { Question } from '../../src/core/types';
 import { OpenAIChatModel } from '../../src/providers/openai/chat-model';
 import { admin, makeTestApp, scopeA, type TestApp } from '../helpers/app';
 import { FakeOpenAI, fakeErrors } from '../helpers/fake-openai';
@@ -11,18 +11,19 @@ import { silentLogger } from '../helpers/logger';
 const KB = `${scopeA.platform}:${scopeA.workspace}:${scopeA.channel}`;
 const FT_MODEL = 'ft:gpt-4o-mini-2024-07-18:acme::abc123';
 
-function inbound(text: string, extra: Partial<InboundMessage> = {}): InboundMessage {
+function inbound(text: string, extra: Partial<Question> = {}): Question {
   return {
     scope: scopeA,
-    user: { id: 'U_MEMBER', name: 'bob', isBot: false },
+    user: { id: 'U_MEMBER', name: 'bob' },
     text,
     messageId: `m-${Math.random()}`,
-    mentioned: true,
-    isDirect: false,
-    inBotThread: false,
     history: [],
     ...extra,
   };
+}
+
+function facts(text: string, extra: Partial<AnswerFacts> = {}): AnswerFacts {
+  return { isBot: false, text, mentioned: true, isDirect: false, inBotThread: false, ...extra };
 }
 
 async function collect(events: AsyncIterable<ReplyEvent>): Promise<{ deltas: string[]; reply: FinalReply }> {
@@ -225,17 +226,17 @@ describe('Assistant', () => {
   });
 });
 
-describe('shouldRespond', () => {
+describe('shouldAnswer', () => {
   const mention = { value: 'mention' as const, source: 'config' as const };
   const always = { value: 'always' as const, source: 'channel' as const };
   it('answers mentions, DMs and threads it is in; ignores other messages unless the trigger is always', () => {
-    expect(shouldRespond(inbound('hi'), { trigger: mention })).toBe(true);
-    expect(shouldRespond(inbound('hi', { mentioned: false }), { trigger: mention })).toBe(false);
-    expect(shouldRespond(inbound('hi', { mentioned: false, isDirect: true }), { trigger: mention })).toBe(true);
-    expect(shouldRespond(inbound('hi', { mentioned: false, inBotThread: true }), { trigger: mention })).toBe(true);
-    expect(shouldRespond(inbound('hi', { mentioned: false }), { trigger: always })).toBe(true);
+    expect(shouldAnswer(facts('hi'), { trigger: mention })).toBe(true);
+    expect(shouldAnswer(facts('hi', { mentioned: false }), { trigger: mention })).toBe(false);
+    expect(shouldAnswer(facts('hi', { mentioned: false, isDirect: true }), { trigger: mention })).toBe(true);
+    expect(shouldAnswer(facts('hi', { mentioned: false, inBotThread: true }), { trigger: mention })).toBe(true);
+    expect(shouldAnswer(facts('hi', { mentioned: false }), { trigger: always })).toBe(true);
   });
   it('ignores bots, itself included, even when mentioned', () => {
-    expect(shouldRespond(inbound('hi', { user: { id: 'B1', isBot: true } }), { trigger: always })).toBe(false);
+    expect(shouldAnswer(facts('hi', { isBot: true }), { trigger: always })).toBe(false);
   });
 });

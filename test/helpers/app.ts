@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildApp, type App } from '../../src/app';
 import { loadConfig, type AppConfig } from '../../src/config';
-import type { ChatModel, Clock, DocumentStore, Logger } from '../../src/core/ports';
+import type { ChatModel, Clock, DocumentStore, Logger, Telemetry } from '../../src/core/ports';
 import { systemClock } from '../../src/core/ports';
-import { createKnowledge } from '../../src/providers/knowledge/create-knowledge';
+import { createKnowledge, type KnowledgeOptions } from '../../src/providers/knowledge/create-knowledge';
 import { createSqliteStore } from '../../src/providers/store/sqlite-store';
 import { TiktokenTokenizer } from '../../src/providers/tokenizer';
 import { silentLogger } from './logger';
@@ -24,6 +24,11 @@ export function testTokenizer(): TiktokenTokenizer {
 
 export function testConfig(env: Record<string, string> = {}, overrides: Partial<AppConfig> = {}): AppConfig {
   return { ...loadConfig(env, { configDir: path.resolve(__dirname, '../../config') }), ...overrides };
+}
+
+/** The knowledge service's options, taken from config as start-up takes them. */
+export function testKnowledgeOptions(config: AppConfig = testConfig()): KnowledgeOptions {
+  return { ...config.knowledge, documentChars: config.limits.documentChars };
 }
 
 export interface TestApp extends App {
@@ -43,6 +48,7 @@ export interface TestAppOptions {
   /** Reuse an existing folder (restart tests). */
   readonly dir?: string;
   readonly store?: DocumentStore;
+  readonly telemetry?: Telemetry;
 }
 
 export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -51,7 +57,7 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
   const logger = options.logger ?? silentLogger;
   const store = options.store ?? (await createSqliteStore(file, logger));
   const config = options.config ?? testConfig();
-  const knowledge = await createKnowledge(config, {
+  const knowledge = await createKnowledge(testKnowledgeOptions(config), {
     store,
     tokenizer: testTokenizer(),
     logger,
@@ -65,6 +71,7 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
     ...(options.model ? { model: options.model } : {}),
     logger,
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.telemetry ? { telemetry: options.telemetry } : {}),
   });
   let closed = false;
   const close = async () => {

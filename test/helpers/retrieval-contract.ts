@@ -5,8 +5,8 @@
  * give the same hits with the same scores; the expectations below are exact on purpose.
  */
 import { ErrorCode, InternalError } from '../../src/core/errors';
-import { createAnalyzer } from '../../src/providers/retrieval/analysis';
-import { bm25Idf } from '../../src/providers/retrieval/bm25';
+import { createAnalyzer } from '../../src/providers/retrieval/algorithms/analysis';
+import { bm25Idf } from '../../src/providers/retrieval/algorithms/bm25';
 import type { ChunkInput } from '../../src/providers/retrieval/chunk-store';
 import { LexicalIndex, type LexicalIndexOptions } from '../../src/providers/retrieval/lexical-index';
 

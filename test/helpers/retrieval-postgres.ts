@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
-import type { PostgresRetrievalOptions } from '../../src/providers/retrieval/postgres-tables';
+import type { PostgresRetrievalOptions } from '../../src/providers/retrieval/postgres/postgres-tables';
 
 export interface ThrowawayPostgres {
   readonly options: PostgresRetrievalOptions;

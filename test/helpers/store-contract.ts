@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ErrorCode, InternalError } from '../../src/core/errors';
+import type { KeyvDocumentStore } from '../../src/providers/store/keyv-document-store';
 import type { DocumentStore } from '../../src/core/ports';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -27,7 +28,23 @@ async function expectStoreError(promise: Promise<unknown>, message?: RegExp): Pr
   if (message) expect((err as Error).message).toMatch(message);
 }
 
+/** Direct access to the backend under a store, bypassing it: what a tool or an older version sees. */
+export interface StoreBackendProbe {
+  /** Stores `text` under the backend's own key for `key` (`channelwise:<key>`), as @keyv/* wrote it. */
+  writeRaw(key: string, text: string, ttlMs?: number): Promise<void>;
+  /** The text stored under the backend's own key for `key`, or undefined. */
+  readRaw(key: string): Promise<string | undefined>;
+  /**
+   * How many backend commands (statements, queries) `run` sent; on a backend other test files may
+   * be using at the same time, only those naming `key`.
+   */
+  countCommands(key: string, run: () => Promise<unknown>): Promise<number>;
+  close(): Promise<void>;
+}
+
 export interface StoreContractOptions {
+  /** Opened once for the suite and closed after it. */
+  readonly probe: () => Promise<StoreBackendProbe>;
   /**
    * For backends shared by several processes: a store on the same backend whose wait for another
    * process's lock is bounded by `lockWaitMs`. The suite then checks that such a wait fails clearly.
@@ -35,7 +52,7 @@ export interface StoreContractOptions {
   readonly withLockWait?: (lockWaitMs: number) => Promise<DocumentStore>;
 }
 
-export function storeContractSuite(kind: string, makeStore: () => Promise<DocumentStore>, options: StoreContractOptions = {}): void {
+export function storeContractSuite(kind: string, makeStore: () => Promise<DocumentStore>, options: StoreContractOptions): void {
   describe(`${kind} store: DocumentStore contract`, () => {
     const runId = `contract-${process.pid}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
     const written = new Set<string>();
@@ -61,10 +78,19 @@ export function storeContractSuite(kind: string, makeStore: () => Promise<Docume
       await s.update(key('warm-up'), () => 'warm');
       return s;
     };
+    let sibling: Promise<DocumentStore> | undefined;
+    /**
+     * One warm second instance shared by the claim tests: each instance holds its own connections,
+     * and a PostgreSQL server allows only so many (other test files use it at the same time).
+     */
+    const warmSibling = (): Promise<DocumentStore> => (sibling ??= openWarm());
     let store: DocumentStore;
+    let probe: StoreBackendProbe | undefined;
+    const backend = (): StoreBackendProbe => probe!;
 
     beforeAll(async () => {
       store = await open();
+      probe = await options.probe();
     });
 
     afterAll(async () => {
@@ -72,7 +98,7 @@ export function storeContractSuite(kind: string, makeStore: () => Promise<Docume
         for (const k of written) await opened[0]?.delete(k);
       } finally {
         // Closed even when cleaning up failed, so a broken backend cannot keep jest from exiting.
-        await Promise.all(opened.map((s) => s.close()));
+        await Promise.all([...opened.map((s) => s.close()), probe?.close()]);
       }
     });
 
@@ -272,6 +298,157 @@ export function storeContractSuite(kind: string, makeStore: () => Promise<Docume
       await sleep(PAST_TTL_MS);
       expect(await store.setIfAbsent(k, 'event-1 after the window')).toBe(true);
       expect(await store.get(k)).toBe('event-1 after the window');
+    });
+
+    it('setIfAbsent from two instances racing on many keys: exactly one winner per key, and its value is stored', async () => {
+      const other = await warmSibling();
+      const keys = Array.from({ length: 200 }, (_, i) => key(`claim-race-${i}`));
+      // Four callers per key, two on each instance, all in flight at once.
+      const attempts = keys.flatMap((k) => [0, 1, 2, 3].map((caller) => ({ k, caller })));
+      const results = await Promise.all(
+        attempts.map(({ k, caller }) => (caller % 2 === 0 ? store : other).setIfAbsent(k, { caller }, 60_000)),
+      );
+      for (const k of keys) {
+        const winners = attempts.filter((a, i) => a.k === k && results[i]);
+        expect(winners).toHaveLength(1);
+        expect(await store.get(k)).toEqual({ caller: winners[0]!.caller });
+      }
+    });
+
+    it('an expired claim can be claimed again, from any instance; a live one cannot', async () => {
+      const other = await warmSibling();
+      const k = key('claim-expiry');
+      expect(await store.setIfAbsent(k, 'first', TTL_MS)).toBe(true);
+      expect(await other.setIfAbsent(k, 'while live', TTL_MS)).toBe(false);
+      expect(await store.setIfAbsent(k, 'while live', TTL_MS)).toBe(false);
+      await sleep(PAST_TTL_MS);
+      expect(await other.setIfAbsent(k, 'second', 60_000)).toBe(true);
+      expect(await store.setIfAbsent(k, 'after the second', 60_000)).toBe(false);
+      expect(await store.get(k)).toBe('second');
+      // A document written with set and a ttl is a claim like any other once it has expired.
+      const written = key('claim-expired-set');
+      await store.set(written, 'set with a ttl', TTL_MS);
+      expect(await other.setIfAbsent(written, 'claim', TTL_MS)).toBe(false);
+      await sleep(PAST_TTL_MS);
+      expect(await other.setIfAbsent(written, 'claim', TTL_MS)).toBe(true);
+      expect(await store.get(written)).toBe('claim');
+    });
+
+    it('deletes expired entries from the backend, and only those', async () => {
+      const expired = key('sweep-expired');
+      const live = key('sweep-live');
+      const lasting = key('sweep-lasting');
+      await store.setIfAbsent(expired, 'old claim', TTL_MS);
+      await store.setIfAbsent(live, 'new claim', 60_000);
+      await store.set(lasting, { persona: 'kept', expires: 1, note: 'a NUL \u0000 in the text' });
+      await sleep(PAST_TTL_MS);
+      expect(await (store as KeyvDocumentStore).sweepExpired()).toBeGreaterThanOrEqual(kind === 'redis' ? 0 : 1);
+      expect(await backend().readRaw(expired)).toBeUndefined();
+      expect(await backend().readRaw(live)).toBeDefined();
+      // A document whose own fields say "expires", or hold text a backend finds odd, is not swept.
+      expect(await store.get(lasting)).toEqual({ persona: 'kept', expires: 1, note: 'a NUL \u0000 in the text' });
+      // A key swept away is claimable again at once.
+      expect(await store.setIfAbsent(expired, 'next claim', 60_000)).toBe(true);
+    });
+
+    /**
+     * Claims made while updates of the same keys sit between their read and their write, from two
+     * instances, on absent keys and on keys whose earlier document has expired: one claim wins each
+     * key, and the document ends up holding the winning claim's item and every update's item.
+     */
+    it('setIfAbsent racing update on the same keys never loses an update nor reports two winners', async () => {
+      const other = await warmSibling();
+      const keys = Array.from({ length: 12 }, (_, i) => key(`claim-vs-update-${i}`));
+      await Promise.all(keys.filter((_, i) => i % 2 === 1).map((k) => store.set(k, ['expired document'], TTL_MS)));
+      await sleep(PAST_TTL_MS);
+      let openGate!: () => void;
+      const gate = new Promise<void>((resolve) => (openGate = resolve));
+      const inside = new Set<string>();
+      let allInside!: () => void;
+      const everyKeyInside = new Promise<void>((resolve) => (allInside = resolve));
+      const updates = keys.flatMap((k) =>
+        [0, 1].map((n) =>
+          (n === 0 ? store : other).update<string[]>(k, async (list) => {
+            // The first update of each key to get in waits, after its read, until the claims are done.
+            if (!inside.has(k)) {
+              inside.add(k);
+              if (inside.size === keys.length) allInside();
+              await gate;
+            }
+            return [...(list ?? []), `update-${n}`];
+          }),
+        ),
+      );
+      await Promise.race([everyKeyInside, Promise.all(updates)]);
+      const claims = keys.flatMap((k) => [0, 1, 2, 3].map((n) => ({ k, item: `claim-${n}` })));
+      const claimed = await Promise.all(claims.map(({ k, item }, i) => (i % 2 === 0 ? store : other).setIfAbsent(k, [item], 60_000)));
+      openGate();
+      await Promise.all(updates);
+      for (const k of keys) {
+        const won = claims.filter((c, i) => c.k === k && claimed[i]).map((c) => c.item);
+        expect(won).toHaveLength(1);
+        const list = (await other.get<string[]>(k)) ?? [];
+        expect(list[0]).toBe(won[0]);
+        expect(list.slice(1).sort()).toEqual(['update-0', 'update-1']);
+        expect(await store.setIfAbsent(k, ['late claim'])).toBe(false);
+      }
+    });
+
+    it('an update whose document expires under it does not overwrite a claim made meanwhile; it runs again on the claim', async () => {
+      const claimant = await warmSibling();
+      const k = key('update-outlived');
+      await store.set(k, ['before'], TTL_MS);
+      const seen: Array<string[] | undefined> = [];
+      const updating = store.update<string[]>(k, async (list) => {
+        seen.push(list);
+        if (seen.length === 1) await sleep(2 * PAST_TTL_MS); // the document expires while this runs
+        return [...(list ?? []), 'updated'];
+      });
+      await sleep(PAST_TTL_MS);
+      expect(await claimant.setIfAbsent(k, ['claim'], 60_000)).toBe(true);
+      expect(await updating).toEqual(['claim', 'updated']);
+      expect(seen).toEqual([['before'], ['claim']]);
+      expect(await claimant.get(k)).toEqual(['claim', 'updated']);
+      expect(await claimant.setIfAbsent(k, ['second claim'])).toBe(false);
+    });
+
+    it('reads documents stored the way the earlier keyv adapters stored them, and stores them that way', async () => {
+      const old = key('old-format');
+      const expiring = key('old-format-expiring');
+      const expired = key('old-format-expired');
+      const document = { persona: 'terse', fewshot: [{ id: 'a1', input: 'hi', output: 'yo' }] };
+      await backend().writeRaw(old, JSON.stringify({ value: document }));
+      await backend().writeRaw(expiring, JSON.stringify({ value: 'still here', expires: Date.now() + 60_000 }), 60_000);
+      await backend().writeRaw(expired, JSON.stringify({ value: 'gone', expires: Date.now() + TTL_MS }), TTL_MS);
+      await sleep(PAST_TTL_MS);
+      expect(await store.get(old)).toEqual(document);
+      expect(await store.get(expiring)).toBe('still here');
+      expect(await store.get(expired)).toBeUndefined();
+      expect(await store.setIfAbsent(expiring, 'claim')).toBe(false);
+      expect(await store.setIfAbsent(expired, 'claim')).toBe(true);
+      expect(await store.update<typeof document>(old, (d) => ({ ...d!, persona: 'warm' }))).toEqual({ ...document, persona: 'warm' });
+
+      expect(JSON.parse((await backend().readRaw(old)) ?? 'null')).toEqual({ value: { ...document, persona: 'warm' } });
+      expect(JSON.parse((await backend().readRaw(expired)) ?? 'null')).toEqual({ value: 'claim' });
+      const fresh = key('new-format');
+      const before = Date.now();
+      await store.setIfAbsent(fresh, { n: 1 }, 60_000);
+      const stored = JSON.parse((await backend().readRaw(fresh)) ?? 'null') as { value: unknown; expires: number };
+      expect(stored.value).toEqual({ n: 1 });
+      expect(stored.expires).toBeGreaterThanOrEqual(before + 60_000);
+      expect(stored.expires).toBeLessThanOrEqual(Date.now() + 60_000);
+    });
+
+    it('setIfAbsent is one backend command, winning or losing (no lock, no separate read)', async () => {
+      const k = key('one-command');
+      await store.setIfAbsent(key('one-command-warm-up'), 1, 60_000); // connections and tables ready
+      const count = (k2: string, run: () => Promise<unknown>) => backend().countCommands(k2, run);
+      expect(await count(k, async () => expect(await store.setIfAbsent(k, 1, 60_000)).toBe(true))).toBe(1);
+      expect(await count(k, async () => expect(await store.setIfAbsent(k, 2, 60_000)).toBe(false))).toBe(1);
+      const noTtl = key('one-command-no-ttl');
+      expect(await count(noTtl, async () => expect(await store.setIfAbsent(noTtl, 3)).toBe(true))).toBe(1);
+      // The count is real: an update (lock, read, write) sends more than one.
+      expect(await count(k, () => store.update<number>(k, (n) => (n ?? 0) + 1))).toBeGreaterThan(1);
     });
 
     it('100 concurrent updates appending to one list leave exactly 100 items', async () => {

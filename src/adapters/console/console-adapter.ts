@@ -4,9 +4,10 @@
  * input or `/exit`, answering each line before reading the next, so piped input works as a script.
  * A line ending in `\` continues on the next line (multi-line personas).
  */
+import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import type { Assistant } from '../../core/assistant';
 import type { CommandRunner } from '../../core/commands/registry';
+import type { MessagePipeline, Replier } from '../../core/conversation/pipeline';
 import type { CommandReply } from '../../core/commands/reply';
 import type { Permissions } from '../../core/ports';
 import type { ChannelScope, ChatMessage } from '../../core/types';
@@ -20,7 +21,8 @@ export const consolePermissions: Permissions = { isAdmin: async () => true };
 export interface ConsoleOptions {
   readonly input: NodeJS.ReadableStream;
   readonly output: NodeJS.WritableStream;
-  readonly assistant: Assistant;
+  /** The core's message pipeline, built with `commands` (`app.messages(commands)`). */
+  readonly messages: MessagePipeline;
   readonly commands: CommandRunner;
   /** Show a prompt and a greeting (interactive terminal). */
   readonly interactive: boolean;
@@ -30,6 +32,8 @@ export interface ConsoleOptions {
 export class ConsoleAdapter {
   private readonly history: ChatMessage[] = [];
   private messageCount = 0;
+  /** Message ids are claimed in the store (answered once): unique per run, so a new run is answered. */
+  private readonly runId = randomUUID();
 
   constructor(private readonly options: ConsoleOptions) {}
 
@@ -91,29 +95,41 @@ export class ConsoleAdapter {
 
   private async answer(text: string): Promise<void> {
     this.messageCount += 1;
-    let streamed = '';
-    for await (const event of this.options.assistant.respond({
-      scope: CONSOLE_SCOPE,
-      user: { ...CONSOLE_USER, isBot: false },
-      text,
-      messageId: `console-${this.messageCount}`,
-      mentioned: true,
-      isDirect: true,
-      inBotThread: true,
-      history: this.history,
-    })) {
-      if (event.type === 'delta') {
-        streamed += event.text;
-        this.write(event.text);
-        continue;
-      }
-      const { reply } = event;
-      // Streamed text is already on screen; print what the final text adds (e.g. the sources list).
-      const rest = reply.text.startsWith(streamed) ? reply.text.slice(streamed.length) : `\n${reply.text}`;
-      this.write(`${rest}\n`);
-      if (!reply.offline && !reply.error) {
-        this.history.push({ role: 'user', content: text }, { role: 'assistant', content: reply.text });
-      }
-    }
+    await this.options.messages.handle(
+      {
+        scope: CONSOLE_SCOPE,
+        user: { ...CONSOLE_USER, isBot: false },
+        text,
+        messageId: `console-${this.runId}-${this.messageCount}`,
+        // The console is a direct conversation with the bot: every line is for it.
+        mentioned: true,
+        isDirect: true,
+        loadHistory: async () => [...this.history],
+      },
+      this.replier(text),
+    );
+  }
+
+  private replier(text: string): Replier {
+    return {
+      answer: async (events) => {
+        let streamed = '';
+        for await (const event of events) {
+          if (event.type === 'delta') {
+            streamed += event.text;
+            this.write(event.text);
+            continue;
+          }
+          const { reply } = event;
+          // Streamed text is already on screen; print what the final text adds (e.g. the sources list).
+          const rest = reply.text.startsWith(streamed) ? reply.text.slice(streamed.length) : `\n${reply.text}`;
+          this.write(`${rest}\n`);
+          if (!reply.offline && !reply.error) {
+            this.history.push({ role: 'user', content: text }, { role: 'assistant', content: reply.text });
+          }
+        }
+      },
+      tellSender: async (reply) => this.renderCommandReply(reply),
+    };
   }
 }

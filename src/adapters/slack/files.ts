@@ -5,7 +5,7 @@
  * bytes actually received, a download that stalls is cut off, and whatever goes wrong becomes a
  * one-sentence reason the core reports for that file while the others still go in.
  */
-import { ErrorCode, UserError } from '../../core/errors';
+import { ErrorCode, tooLarge, UserError } from '../../core/errors';
 import type { Attachment } from '../../core/types';
 
 /** The fields of a Slack file object (message `files[]`) that matter here. */
@@ -36,13 +36,9 @@ export interface FileDownloadOptions {
 
 export const FILE_DOWNLOAD_TIMEOUT_MS = 60_000;
 
-/** The core's sentence for an oversized file (src/core/commands/kb.ts), so both checks read alike. */
-function tooLarge(name: string, maxBytes: number): UserError {
-  return new UserError(ErrorCode.TooLarge, `${name} is larger than the file limit of ${(maxBytes / 1_000_000).toLocaleString('en-US')} MB.`);
-}
-
-function unavailable(sentence: string, context: Record<string, unknown>): UserError {
-  return new UserError(ErrorCode.NotAvailable, sentence, context);
+/** Worded like the core's check of the declared size (src/core/commands/kb.ts), so both read alike. */
+function tooBig(name: string, maxBytes: number): UserError {
+  return tooLarge(name, { limit: maxBytes, unit: 'bytes', limitName: 'file limit' });
 }
 
 /** The bot token goes only to Slack: an external file's URL points elsewhere and must not get it. */
@@ -81,10 +77,10 @@ export function slackAttachments(files: readonly SlackFile[], options: FileDownl
 
 async function downloadFile(file: SlackFile, name: string, options: FileDownloadOptions): Promise<Uint8Array> {
   const context = { file: file.id, name };
-  if (file.mode === 'tombstone') throw unavailable('it has been deleted from Slack.', context);
-  if (file.mode === 'hidden_by_limit') throw unavailable("it is hidden by the workspace's plan limits, so Slack will not hand it over.", context);
+  if (file.mode === 'tombstone') throw new UserError(ErrorCode.NotFound, 'it has been deleted from Slack.', context);
+  if (file.mode === 'hidden_by_limit') throw new UserError(ErrorCode.FetchFailed, "it is hidden by the workspace's plan limits, so Slack will not hand it over.", context);
   if (file.is_external || file.mode === 'external') {
-    throw unavailable('it is stored outside Slack; add its link with /kb add <url> instead.', context);
+    throw new UserError(ErrorCode.AddressRefused, 'it is stored outside Slack; add its link with /kb add <url> instead.', context);
   }
   const raw = text(file.url_private_download) ?? text(file.url_private);
   let url: URL | undefined;
@@ -93,9 +89,9 @@ async function downloadFile(file: SlackFile, name: string, options: FileDownload
   } catch {
     url = undefined;
   }
-  if (!url) throw unavailable('Slack gave no download link for it.', context);
+  if (!url) throw new UserError(ErrorCode.FetchFailed, 'Slack gave no download link for it.', context);
   if (!tokenMayGoTo(url, options.extraHosts ?? [])) {
-    throw unavailable('its download link does not point to Slack, so I did not fetch it.', { ...context, host: url.hostname });
+    throw new UserError(ErrorCode.AddressRefused, 'its download link does not point to Slack, so I did not fetch it.', { ...context, host: url.hostname });
   }
 
   const signal = AbortSignal.timeout(options.timeoutMs);
@@ -103,26 +99,26 @@ async function downloadFile(file: SlackFile, name: string, options: FileDownload
     const response = await fetch(url, { headers: { authorization: `Bearer ${options.botToken}` }, signal });
     if (!response.ok) {
       await response.body?.cancel().catch(() => undefined);
-      throw unavailable(`Slack refused to hand it over (HTTP ${response.status}).`, { ...context, status: response.status });
+      throw new UserError(ErrorCode.HttpStatus, `Slack refused to hand it over (HTTP ${response.status}).`, { ...context, status: response.status });
     }
     // Without the files:read scope Slack answers 200 with its sign-in page instead of the file.
     const type = response.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
     if (type === 'text/html' && !/html/i.test(text(file.mimetype) ?? '') && !/\.html?$/i.test(name)) {
       await response.body?.cancel().catch(() => undefined);
-      throw unavailable('Slack sent its sign-in page instead of the file; the app needs the files:read scope (reinstall it from config/slack-manifest.json).', context);
+      throw new UserError(ErrorCode.FetchFailed, 'Slack sent its sign-in page instead of the file; the app needs the files:read scope (reinstall it from config/slack-manifest.json).', context);
     }
     const declared = Number(response.headers.get('content-length') ?? NaN);
     if (declared > options.maxBytes) {
       await response.body?.cancel().catch(() => undefined);
-      throw tooLarge(name, options.maxBytes);
+      throw tooBig(name, options.maxBytes);
     }
     return await readAtMost(response, options.maxBytes, name);
   } catch (err) {
     if (err instanceof UserError) throw err;
     if (signal.aborted) {
-      throw unavailable(`it took longer than ${(options.timeoutMs / 1000).toLocaleString('en-US')} seconds to download from Slack.`, context);
+      throw new UserError(ErrorCode.Timeout, `it took longer than ${(options.timeoutMs / 1000).toLocaleString('en-US')} seconds to download from Slack.`, context);
     }
-    throw unavailable('it could not be downloaded from Slack.', { ...context, err: err instanceof Error ? err.message : String(err) });
+    throw new UserError(ErrorCode.FetchFailed, 'it could not be downloaded from Slack.', context, { cause: err });
   }
 }
 
@@ -138,7 +134,7 @@ async function readAtMost(response: Response, maxBytes: number, name: string): P
     total += value.byteLength;
     if (total > maxBytes) {
       await reader.cancel().catch(() => undefined);
-      throw tooLarge(name, maxBytes);
+      throw tooBig(name, maxBytes);
     }
     chunks.push(value);
   }

@@ -2,7 +2,7 @@
  * Slack payloads → the core's `InboundMessage` / `InboundCommand`, and where a reply goes. Pure
  * functions over the few fields we read, so every rule here is unit-tested without Bolt.
  */
-import type { ChannelScope, ChatMessage, InboundCommand, InboundMessage } from '../../core/types';
+import type { Attachment, ChannelScope, ChatMessage, InboundCommand, InboundMessage } from '../../core/types';
 
 /** The fields of an `app_mention` or `message` event that matter here. */
 export interface SlackMessageEvent {
@@ -75,11 +75,6 @@ export function isThreadReply(event: Pick<SlackMessageEvent, 'ts' | 'thread_ts'>
   return Boolean(event.thread_ts && event.thread_ts !== event.ts);
 }
 
-/** Key under which a message is answered once, whichever event (app_mention or message) brought it. */
-export function messageKey(team: string, event: Pick<SlackMessageEvent, 'channel' | 'ts'>): string {
-  return `slack:message:${team}:${event.channel}:${event.ts}`;
-}
-
 /**
  * A thread's earlier messages → chat history: the bot's messages are `assistant`, everyone else's
  * `user`. Messages at or after `beforeTs` (the one being answered, and anything newer) are left out,
@@ -101,25 +96,26 @@ export function historyFromReplies(messages: readonly SlackHistoryMessage[], bot
 export interface MessageContext {
   readonly team: string;
   readonly bot: BotIdentity;
-  /** The bot has already posted in this message's thread. */
-  readonly inBotThread: boolean;
-  readonly history: readonly ChatMessage[];
   readonly userName?: string;
+  /** Reads the thread so far; the core calls it only for messages it answers. */
+  readonly loadHistory?: () => Promise<readonly ChatMessage[]>;
+  readonly attachments?: readonly Attachment[];
 }
 
 export function toInboundMessage(event: SlackMessageEvent, context: MessageContext): InboundMessage {
   const text = event.text ?? '';
-  const threadId = event.thread_ts;
+  const replyThreadId = replyThread(event);
   return {
     scope: slackScope(context.team, event.channel),
     user: { id: event.user ?? '', ...(context.userName ? { name: context.userName } : {}), isBot: !isFromPerson(event, context.bot) },
     text: stripBotMention(text, context.bot.userId),
     messageId: event.ts,
-    ...(threadId ? { threadId } : {}),
+    ...(isThreadReply(event) && event.thread_ts ? { threadId: event.thread_ts } : {}),
+    ...(replyThreadId ? { replyThreadId } : {}),
     mentioned: event.type === 'app_mention' || mentions(text, context.bot.userId),
     isDirect: isDirectChannel(event),
-    inBotThread: context.inBotThread,
-    history: context.history,
+    ...(context.loadHistory ? { loadHistory: context.loadHistory } : {}),
+    ...(context.attachments?.length ? { attachments: context.attachments } : {}),
   };
 }
 

@@ -12,7 +12,6 @@ import { fenceAround } from '../../core/markdown';
 import type { CommandRunner } from '../../core/commands/registry';
 import type { Logger } from '../../core/ports';
 import type { ChannelScope, UserRef } from '../../core/types';
-import type { Metrics } from '../../http/metrics';
 import { messageFiles, slackAttachments, type FileDownloadOptions } from './files';
 import { isFromPerson, slackScope, stripBotMention, toInboundCommand, type BotIdentity, type SlackHistoryMessage, type SlackSlashCommand } from './inbound';
 import { buildModal, parseSubmission, type ModalLimits, type SubmittedView } from './modals';
@@ -22,7 +21,6 @@ export interface InteractionOptions {
   readonly commands: CommandRunner;
   readonly logger: Logger;
   readonly limits: ModalLimits;
-  readonly metrics?: Metrics;
   /** How message files are fetched for `/kb add` (bot token, size limit, timeout). */
   readonly files: FileDownloadOptions;
 }
@@ -60,7 +58,6 @@ export class Interactions {
   /** After `ack()`: run the command and answer through `respond` (the command's response_url). */
   async slashCommand(body: SlackSlashCommand & { trigger_id: string }, respond: RespondFn, client: WebClient): Promise<void> {
     const inbound = toInboundCommand(body);
-    this.options.metrics?.inc('channelwise_commands_total', { platform: 'slack', command: inbound.name });
     const reply = await this.options.commands.run(inbound);
     if (reply.form) {
       const modal = buildModal(reply.form, inbound.scope, this.options.limits);
@@ -140,7 +137,6 @@ export class Interactions {
       await this.tellCaller(client, scope, user, respond, { text: NO_FILES_SENTENCE });
       return;
     }
-    this.options.metrics?.inc('channelwise_commands_total', { platform: 'slack', command: 'kb' });
     const reply = await this.options.commands.run({ scope, user, name: 'kb', text: 'add', attachments: slackAttachments(files, this.options.files) });
     for (const part of callerParts(reply)) await this.tellCaller(client, scope, user, respond, part);
     await this.announce(client, scope.channel, reply);

@@ -33,7 +33,7 @@ export class SlackPermissions implements Permissions {
       return admin;
     } catch (err) {
       // Not knowing means not an admin: state changes are refused, nothing is cached.
-      this.logger.warn({ err: err instanceof Error ? err.message : String(err), user: user.id }, 'users.info failed; treating the user as a member');
+      this.logger.warn({ err, user: user.id }, 'users.info failed; treating the user as a member');
       return false;
     }
   }

@@ -10,7 +10,6 @@ import { withConfiguredAdmins } from '../../core/commands/permissions';
 import type { Logger } from '../../core/ports';
 import { closeServer, serveRoutes } from '../../http/serve';
 import type { HttpRoute } from '../../http/endpoints';
-import type { Metrics } from '../../http/metrics';
 import { buildHomeView, summariseChannels } from './app-home';
 import { boltLogger } from './bolt-logger';
 import { FILE_DOWNLOAD_TIMEOUT_MS, type FileDownloadOptions } from './files';
@@ -19,7 +18,6 @@ import { Interactions } from './interactions';
 import { MessageHandler } from './message-handler';
 import { FEWSHOT_MODAL, PERSONA_MODAL } from './modals';
 import { SlackPermissions } from './permissions';
-import { BotThreads } from './threads';
 
 /** Events the code subscribes to; the manifest must list them (checked by a test). */
 export const SLACK_EVENTS = ['app_mention', 'message', 'app_home_opened'] as const;
@@ -40,7 +38,6 @@ export interface SlackAdapterOptions {
   readonly apiUrl?: string;
   readonly port: number;
   readonly customRoutes?: readonly HttpRoute[];
-  readonly metrics?: Metrics;
   readonly logger: Logger;
   readonly editIntervalMs: number;
   readonly nativeStreaming?: boolean;
@@ -151,22 +148,18 @@ export class SlackAdapter {
       // A proxy (or the tests' fake) named by SLACK_API_URL may serve the files too.
       ...(this.options.apiUrl ? { extraHosts: [new URL(this.options.apiUrl).hostname] } : {}),
     };
-    const threads = new BotThreads(app.store);
     const messages = new MessageHandler({
-      app,
-      threads,
+      pipeline: app.messages(commands),
       logger: log,
       editIntervalMs: this.options.editIntervalMs,
       nativeStreaming: this.options.nativeStreaming ?? true,
-      kbFiles: { commands, files },
-      ...(this.options.metrics ? { metrics: this.options.metrics } : {}),
+      files,
     });
     const interactions = new Interactions({
       commands,
       logger: log,
       limits: app.config.limits,
       files,
-      ...(this.options.metrics ? { metrics: this.options.metrics } : {}),
     });
     const bot = this.identity;
 
@@ -189,13 +182,8 @@ export class SlackAdapter {
       await next();
     });
 
-    const onMessage = async (event: SlackMessageEvent, team: string | undefined, client: webApi.WebClient) => {
-      try {
-        await messages.handle(event, team ?? bot.team ?? '', bot, client);
-      } catch (err) {
-        log.error({ err: err instanceof Error ? err.message : String(err), channel: event.channel, ts: event.ts }, 'could not answer a message');
-      }
-    };
+    // The pipeline catches and logs its own failures: a message never takes a listener down.
+    const onMessage = (event: SlackMessageEvent, team: string | undefined, client: webApi.WebClient) => messages.handle(event, team ?? bot.team ?? '', bot, client);
     this.bolt.event('app_mention', async ({ event, body, client }) => onMessage(event as SlackMessageEvent, body.team_id, client));
     this.bolt.event('message', async ({ event, body, client }) => onMessage(event as SlackMessageEvent, body.team_id, client));
 
@@ -207,7 +195,7 @@ export class SlackAdapter {
         const view = buildHomeView(admin ? await summariseChannels(app, team) : undefined);
         await client.views.publish({ user_id: event.user, view });
       } catch (err) {
-        log.error({ err: err instanceof Error ? err.message : String(err) }, 'could not publish App Home');
+        log.error({ err }, 'could not publish App Home');
       }
     });
 
@@ -216,7 +204,7 @@ export class SlackAdapter {
       try {
         await interactions.slashCommand(body, respond, client);
       } catch (err) {
-        log.error({ err: err instanceof Error ? err.message : String(err), command: body.command }, 'command failed');
+        log.error({ err, command: body.command }, 'command failed');
         await respond({ response_type: 'ephemeral', text: 'Something went wrong running that command; nothing was changed.' }).catch(() => undefined);
       }
     });
@@ -228,7 +216,7 @@ export class SlackAdapter {
         try {
           await interactions.viewSubmission(view, user, client);
         } catch (err) {
-          log.error({ err: err instanceof Error ? err.message : String(err), callbackId }, 'form submission failed');
+          log.error({ err, callbackId }, 'form submission failed');
         }
       });
     }
@@ -238,7 +226,7 @@ export class SlackAdapter {
       try {
         await interactions.fewshotShortcut(shortcut, bot, respond, client);
       } catch (err) {
-        log.error({ err: err instanceof Error ? err.message : String(err) }, 'few-shot shortcut failed');
+        log.error({ err }, 'few-shot shortcut failed');
       }
     });
 
@@ -247,13 +235,13 @@ export class SlackAdapter {
       try {
         await interactions.kbFilesShortcut(shortcut, respond, client);
       } catch (err) {
-        log.error({ err: err instanceof Error ? err.message : String(err) }, 'knowledge base shortcut failed');
+        log.error({ err }, 'knowledge base shortcut failed');
         await respond({ response_type: 'ephemeral', text: 'Something went wrong adding those files; nothing more was changed.' }).catch(() => undefined);
       }
     });
 
     this.bolt.error(async (err) => {
-      log.error({ err: err.message, code: (err as { code?: string }).code }, 'Slack listener error');
+      log.error({ err, code: (err as { code?: string }).code }, 'Slack listener error');
     });
   }
 }

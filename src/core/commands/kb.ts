@@ -1,5 +1,5 @@
 /** `/kb …` over the channel's knowledge base. */
-import { ErrorCode, UserError } from '../errors';
+import { ErrorCode, tooLarge, UserError } from '../errors';
 import type { AddedDocument, KnowledgeSource } from '../ports';
 import { channelKnowledgeBase, workspaceKnowledgeBase } from '../profiles/resolve';
 import type { Attachment } from '../types';
@@ -18,12 +18,10 @@ function confirmation(doc: AddedDocument): string {
 }
 
 async function download(attachment: Attachment, ctx: CommandContext): Promise<KnowledgeSource> {
-  const limitMb = (ctx.fileBytes / 1_000_000).toLocaleString('en-US');
-  if (attachment.size !== undefined && attachment.size > ctx.fileBytes) {
-    throw new UserError(ErrorCode.TooLarge, `${attachment.name} is larger than the file limit of ${limitMb} MB.`);
-  }
+  const refuse = (actual: number) => tooLarge(attachment.name, { actual, limit: ctx.fileBytes, unit: 'bytes', limitName: 'file limit' });
+  if (attachment.size !== undefined && attachment.size > ctx.fileBytes) throw refuse(attachment.size);
   const bytes = await attachment.download();
-  if (bytes.length > ctx.fileBytes) throw new UserError(ErrorCode.TooLarge, `${attachment.name} is larger than the file limit of ${limitMb} MB.`);
+  if (bytes.length > ctx.fileBytes) throw refuse(bytes.length);
   return { kind: 'file', name: attachment.name, bytes, ...(attachment.contentType ? { contentType: attachment.contentType } : {}) };
 }
 

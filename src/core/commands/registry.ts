@@ -3,7 +3,7 @@
  * Every platform calls `run` with an `InboundCommand` and renders the `CommandReply`.
  */
 import { ErrorCode, UserError, asCodedError, userMessage } from '../errors';
-import type { KnowledgeIndex, Logger, Permissions } from '../ports';
+import type { KnowledgeIndex, Logger, Permissions, Telemetry } from '../ports';
 import type { ProfileService } from '../profiles/profile-service';
 import type { RetrievalSettings } from '../routes/rag-route';
 import type { Attachment, ChannelScope, InboundCommand, UserRef } from '../types';
@@ -39,6 +39,7 @@ export interface CommandRunnerDeps {
   readonly retrieval: RetrievalSettings;
   readonly fileBytes: number;
   readonly logger: Logger;
+  readonly telemetry: Telemetry;
 }
 
 export class CommandRunner {
@@ -92,11 +93,21 @@ export class CommandRunner {
       }
       const result = await execute();
       if (mutating) log.info({}, 'command applied');
+      this.count(scope, what, 'ok');
       return result;
     } catch (err) {
-      if (err instanceof UserError) return reply(err.message);
-      log.error({ err: asCodedError(err) }, 'command failed');
+      const coded = asCodedError(err);
+      if (err instanceof UserError) {
+        this.count(scope, what, coded.code === ErrorCode.NotAdmin ? 'refused' : 'error', coded.code);
+        return reply(err.message);
+      }
+      log.error({ err: coded }, 'command failed');
+      this.count(scope, what, 'error', coded.code);
       return reply(userMessage(err));
     }
+  }
+
+  private count(scope: ChannelScope, what: Record<string, unknown>, outcome: 'ok' | 'refused' | 'error', errorCode?: string): void {
+    this.deps.telemetry.command({ platform: scope.platform, family: String(what['family']), outcome, ...(errorCode ? { errorCode } : {}) });
   }
 }

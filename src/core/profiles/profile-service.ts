@@ -3,15 +3,15 @@
  * route and model. Every operation validates its input itself (modals and Discord options reach
  * here without the text parser), records who changed what, and changes nothing when it refuses.
  */
-import { ErrorCode, UserError } from '../errors';
+import { ErrorCode, tooLarge, UserError } from '../errors';
 import type { Clock, DocumentStore } from '../ports';
 import type { ChannelScope, FewshotExample, FewshotMode, NoSourcePolicy, Route, Trigger, UserRef } from '../types';
 import { workspaceKey } from '../types';
 import { storeKeys, type AuditEntry, type LibraryPersona, type PersonaVersion, type ProfileRecord } from './records';
-import { ProfileStore, type LevelRef } from './profile-store';
+import { ProfileStore, type HistoryLimits, type LevelRef } from './profile-store';
 import { levelKeys, resolveProfile, type EffectiveProfile, type ProfileDefaults } from './resolve';
 
-export interface ProfileLimits {
+export interface ProfileLimits extends HistoryLimits {
   readonly personaChars: number;
   readonly exampleChars: number;
   readonly fewshotExamples: number;
@@ -26,13 +26,6 @@ function actorOf(user: UserRef): string {
   return user.name ? `${user.name} (${user.id})` : user.id;
 }
 
-function tooLarge(what: string, limit: number, actual: number): UserError {
-  return new UserError(
-    ErrorCode.TooLarge,
-    `The ${what} is ${actual.toLocaleString('en-US')} characters; the limit is ${limit.toLocaleString('en-US')}.`,
-  );
-}
-
 export class ProfileService {
   private readonly profiles: ProfileStore;
 
@@ -45,7 +38,7 @@ export class ProfileService {
     /** How long a profile read may be reused (changes from other processes show up within it). */
     cacheMs = 0,
   ) {
-    this.profiles = new ProfileStore(store, clock, cacheMs);
+    this.profiles = new ProfileStore(store, clock, limits, cacheMs);
   }
 
   private level(scope: ChannelScope, level: Level): LevelRef {
@@ -72,7 +65,7 @@ export class ProfileService {
   async setPersona(scope: ChannelScope, user: UserRef, text: string, level: Level = 'channel', note?: string): Promise<number> {
     const persona = text.trim();
     if (!persona) throw new UserError(ErrorCode.ParseError, 'The persona text is empty.');
-    if (persona.length > this.limits.personaChars) throw tooLarge('persona', this.limits.personaChars, persona.length);
+    if (persona.length > this.limits.personaChars) throw tooLarge('The persona', { actual: persona.length, limit: this.limits.personaChars, unit: 'characters' });
     return this.profiles.change(this.level(scope, level), actorOf(user), (record, ctx) => {
       const version = record.personaVersions + 1;
       ctx.audit('persona', 'set', record.persona ? `v${record.persona.version}` : null, `v${version}`);
@@ -97,18 +90,34 @@ export class ProfileService {
     return this.profiles.history(this.level(scope, level).key);
   }
 
-  /** Make an earlier version current again, as a new version (history stays linear). */
+  /**
+   * Make an earlier version current again, as a new version (history stays linear). Only the last
+   * `limits.personaHistory` versions are kept, so an older one can no longer be rolled back to.
+   */
   async rollbackPersona(scope: ChannelScope, user: UserRef, version: number, level: Level = 'channel'): Promise<number> {
     const history = await this.personaHistory(scope, level);
     const target = history.find((v) => v.version === version);
     if (!target) {
-      const known = history.length ? `versions are v1 to v${history[history.length - 1]?.version}` : 'there are no versions yet';
+      const first = history[0]?.version;
+      const last = history[history.length - 1]?.version;
+      if (first !== undefined && version >= 1 && version < first) {
+        throw new UserError(
+          ErrorCode.NotFound,
+          `Persona version v${version} is no longer kept: only the last ${this.limits.personaHistory.toLocaleString('en-US')} versions are (here v${first} to v${last}).`,
+        );
+      }
+      const known = first !== undefined ? `versions are v${first} to v${last}` : 'there are no versions yet';
       throw new UserError(ErrorCode.NotFound, `There is no persona version v${version} here; ${known}.`);
     }
     return this.setPersona(scope, user, target.text, level, `rollback to v${version}`);
   }
 
   async savePersona(scope: ChannelScope, user: UserRef, name: string): Promise<LibraryPersona> {
+    // The parser checks names too, but a Discord option or a form reaches here without it.
+    if (!name.trim()) throw new UserError(ErrorCode.ParseError, 'Give the persona a name to save it under.');
+    if (name.length > this.limits.personaNameChars) {
+      throw tooLarge('The persona name', { actual: name.length, limit: this.limits.personaNameChars, unit: 'characters' });
+    }
     const effective = await this.resolve(scope);
     const key = storeKeys.library(workspaceKey(scope));
     const entry: LibraryPersona = { name, text: effective.persona.value, savedBy: actorOf(user), savedAt: this.clock.now().toISOString() };
@@ -121,8 +130,7 @@ export class ProfileService {
       next[id] = entry;
       return next;
     });
-    await this.store.update<AuditEntry[]>(storeKeys.audit(workspaceKey(scope)), (list) => [
-      ...(list ?? []),
+    await this.profiles.appendAudit(workspaceKey(scope), [
       { at: entry.savedAt, actor: entry.savedBy, field: 'library', action: 'save', old: null, new: name },
     ]);
     return entry;
@@ -153,7 +161,7 @@ export class ProfileService {
     const cleanOutput = output.trim();
     if (!cleanInput || !cleanOutput) throw new UserError(ErrorCode.ParseError, 'An example needs both an input and an output.');
     for (const [what, text] of [['example input', cleanInput], ['example output', cleanOutput]] as const) {
-      if (text.length > this.limits.exampleChars) throw tooLarge(what, this.limits.exampleChars, text.length);
+      if (text.length > this.limits.exampleChars) throw tooLarge(`The ${what}`, { actual: text.length, limit: this.limits.exampleChars, unit: 'characters' });
     }
     return this.profiles.change(this.level(scope, 'channel'), actorOf(user), (record, ctx) => {
       const list = record.fewshot ?? [];

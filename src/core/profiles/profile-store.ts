@@ -3,6 +3,9 @@
  * record, with its audit entries (and persona versions) written inside the same lock, before the
  * record itself. A crash between the two can leave an audit entry for a change that did not land,
  * never a change without its audit entry.
+ *
+ * Both lists are bounded (config `limits.personaHistory`, `limits.auditEntries`): past the limit
+ * the oldest entries are dropped, so a level's stored lists stop growing however often it changes.
  */
 import type { Clock, DocumentStore } from '../ports';
 import { emptyRecord, storeKeys, type AuditEntry, type PersonaVersion, type ProfileRecord } from './records';
@@ -16,6 +19,18 @@ export interface ChangeContext {
 }
 
 /** Marks a level for listings: a workspace key plus the channel key, when the level is a channel. */
+/** How many persona versions and audit entries a level keeps; older ones are dropped. */
+export interface HistoryLimits {
+  readonly personaHistory: number;
+  readonly auditEntries: number;
+}
+
+/** `list` with `added` appended, keeping only the newest `limit` items. */
+function appendBounded<T>(list: readonly T[] | undefined, added: readonly T[], limit: number): T[] {
+  const next = [...(list ?? []), ...added];
+  return next.length > limit ? next.slice(next.length - limit) : next;
+}
+
 export interface LevelRef {
   readonly key: string;
   readonly workspaceKey: string;
@@ -35,6 +50,7 @@ export class ProfileStore {
   constructor(
     private readonly store: DocumentStore,
     private readonly clock: Clock,
+    private readonly limits: HistoryLimits,
     private readonly cacheMs = 0,
   ) {}
 
@@ -57,6 +73,11 @@ export class ProfileStore {
 
   async audit(level: string): Promise<AuditEntry[]> {
     return (await this.store.get<AuditEntry[]>(storeKeys.audit(level))) ?? [];
+  }
+
+  /** Append audit entries to a level's log (the oldest go past `limits.auditEntries`). */
+  async appendAudit(level: string, entries: readonly AuditEntry[]): Promise<void> {
+    await this.store.update<AuditEntry[]>(storeKeys.audit(level), (list) => appendBounded(list, entries, this.limits.auditEntries));
   }
 
   async channelsOf(workspaceKey: string): Promise<string[]> {
@@ -87,12 +108,11 @@ export class ProfileStore {
       if (entries.length === 0) return current ?? record;
 
       if (versions.length > 0) {
-        await this.store.update<PersonaVersion[]>(storeKeys.personaHistory(level.key), (list) => [
-          ...(list ?? []),
-          ...versions,
-        ]);
+        await this.store.update<PersonaVersion[]>(storeKeys.personaHistory(level.key), (list) =>
+          appendBounded(list, versions, this.limits.personaHistory),
+        );
       }
-      await this.store.update<AuditEntry[]>(storeKeys.audit(level.key), (list) => [...(list ?? []), ...entries]);
+      await this.appendAudit(level.key, entries);
       if (!current && level.key !== level.workspaceKey) {
         await this.store.update<string[]>(storeKeys.channelIndex(level.workspaceKey), (list) =>
           list?.includes(level.key) ? list : [...(list ?? []), level.key],

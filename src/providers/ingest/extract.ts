@@ -40,7 +40,7 @@ function decodeText(bytes: Uint8Array, name: string): string {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\ufeff/, '');
   } catch {
-    throw new UserError(ErrorCode.ParseError, `${name} is not UTF-8 text, so it cannot be read.`);
+    throw new UserError(ErrorCode.UnreadableFile, `${name} is not UTF-8 text, so it cannot be read.`);
   }
 }
 
@@ -54,7 +54,7 @@ export async function extractDocument(doc: RawDocument): Promise<ExtractedDocume
   const label = baseName(doc.name);
   if (!format) {
     throw new UserError(
-      ErrorCode.ParseError,
+      ErrorCode.UnreadableFile,
       `${label} is not a format I can read; send text, Markdown, HTML, PDF or DOCX.`,
       { name: doc.name, contentType: doc.contentType },
     );
@@ -82,13 +82,11 @@ export async function extractDocument(doc: RawDocument): Promise<ExtractedDocume
       }
     }
     if (extracted.blocks.length === 0) {
-      throw new UserError(ErrorCode.ParseError, `${label} has no text I can index.`);
+      throw new UserError(ErrorCode.UnreadableFile, `${label} has no text I can index.`);
     }
     return { ...extracted, format };
   } catch (err) {
     if (err instanceof UserError) throw err;
-    throw new UserError(ErrorCode.ParseError, `${label} could not be read as ${format.toUpperCase()}; it may be damaged.`, {
-      cause: err instanceof Error ? err.message : String(err),
-    });
+    throw new UserError(ErrorCode.UnreadableFile, `${label} could not be read as ${format.toUpperCase()}; it may be damaged.`, {}, { cause: err });
   }
 }

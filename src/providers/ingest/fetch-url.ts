@@ -10,7 +10,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { ErrorCode, UserError } from '../../core/errors';
+import { ErrorCode, tooLarge, UserError } from '../../core/errors';
 
 export interface FetchLimits {
   readonly timeoutMs: number;
@@ -36,7 +36,7 @@ export function isPublicAddress(address: string): boolean {
 
 function refusedAddress(host: string): UserError {
   return new UserError(
-    ErrorCode.ParseError,
+    ErrorCode.AddressRefused,
     `I won't fetch ${host}: it points to a private, loopback or link-local address.`,
     { host },
   );
@@ -67,7 +67,7 @@ export async function fetchUrl(rawUrl: string, limits: FetchLimits): Promise<Fet
     }
     return result;
   }
-  throw new UserError(ErrorCode.ParseError, `${rawUrl} redirects more than ${limits.maxRedirects} times, so I stopped following it.`);
+  throw new UserError(ErrorCode.FetchFailed, `${rawUrl} redirects more than ${limits.maxRedirects} times, so I stopped following it.`);
 }
 
 function fetchOnce(rawUrl: string, limits: FetchLimits): Promise<FetchedResource | { redirect: string }> {
@@ -102,7 +102,7 @@ function fetchOnce(rawUrl: string, limits: FetchLimits): Promise<FetchedResource
         }
         if (status < 200 || status >= 300) {
           response.resume();
-          reject(new UserError(ErrorCode.ParseError, `${url.toString()} answered with HTTP ${status}, so there is nothing to add.`, { status }));
+          reject(new UserError(ErrorCode.HttpStatus, `${url.toString()} answered with HTTP ${status}, so there is nothing to add.`, { status }));
           return;
         }
         const declared = Number(response.headers['content-length']);
@@ -130,15 +130,16 @@ function fetchOnce(rawUrl: string, limits: FetchLimits): Promise<FetchedResource
       },
     );
     request.on('timeout', () => {
-      request.destroy(new UserError(ErrorCode.ParseError, `${url.toString()} took longer than ${(limits.timeoutMs / 1000).toLocaleString('en-US', { maximumFractionDigits: 1 })} s to answer, so I gave up.`));
+      request.destroy(new UserError(ErrorCode.Timeout, `${url.toString()} took longer than ${(limits.timeoutMs / 1000).toLocaleString('en-US', { maximumFractionDigits: 1 })} s to answer, so I gave up.`));
     });
     request.on('error', (err) => {
       if (err instanceof UserError) reject(err);
-      else reject(new UserError(ErrorCode.ParseError, `I could not fetch ${url.toString()} (${(err as NodeJS.ErrnoException).code ?? err.message}).`, { cause: err.message }));
+      else reject(new UserError(ErrorCode.FetchFailed, `I could not fetch ${url.toString()} (${(err as NodeJS.ErrnoException).code ?? err.message}).`, {}, { cause: err }));
     });
   });
 }
 
+/** Only the limit is named: a declared length may lie and a streamed body is cut off at the limit. */
 function tooBig(url: URL, maxBytes: number): UserError {
-  return new UserError(ErrorCode.TooLarge, `${url.toString()} is larger than the limit of ${(maxBytes / 1_000_000).toLocaleString('en-US')} MB.`);
+  return tooLarge(url.toString(), { limit: maxBytes, unit: 'bytes' });
 }

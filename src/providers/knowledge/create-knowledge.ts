@@ -1,13 +1,26 @@
-/** Builds the knowledge service the config asks for. */
+/** Builds the knowledge service from the options it is given (start-up maps config onto them). */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { AppConfig } from '../../config';
+import type { StoreConfig } from '../../config';
 import type { Clock, DocumentStore, Embedder, KnowledgeIndex, Logger, Tokenizer } from '../../core/ports';
 import { LexicalIndex } from '../retrieval/lexical-index';
-import type { PostgresRetrievalOptions } from '../retrieval/postgres-tables';
+import type { PostgresRetrievalOptions } from '../retrieval/postgres/postgres-tables';
 import { StoredVectorIndex } from '../retrieval/stored-vector-index';
 import { IndexedKnowledge } from './indexed-knowledge';
 import { EmbeddedVectorSearch } from './vector-search';
+
+/** What the knowledge service needs; config `knowledge` plus `limits.documentChars` fit it as they are. */
+export interface KnowledgeOptions {
+  /** Largest extracted text of one document, in characters. */
+  readonly documentChars: number;
+  readonly chunkTokens: number;
+  readonly chunkOverlapTokens: number;
+  readonly urlBytes: number;
+  readonly urlTimeoutMs: number;
+  readonly urlMaxRedirects: number;
+  /** Let URL fetching reach private, loopback and link-local addresses. */
+  readonly allowPrivateUrls: boolean;
+}
 
 export interface KnowledgeHandle {
   readonly knowledge: KnowledgeIndex;
@@ -27,19 +40,19 @@ export type IndexLocation =
       readonly refreshIntervalMs?: number;
     };
 
-export function knowledgeIndexLocation(config: AppConfig, cwd: string): IndexLocation {
-  switch (config.store.kind) {
+export function knowledgeIndexLocation(store: StoreConfig, cwd: string): IndexLocation {
+  switch (store.kind) {
     case 'postgres':
-      return { kind: 'postgres', options: { url: config.store.url } };
+      return { kind: 'postgres', options: { url: store.url } };
     case 'sqlite':
-      return { kind: 'sqlite', file: path.join(path.dirname(config.store.path), 'knowledge.sqlite') };
+      return { kind: 'sqlite', file: path.join(path.dirname(store.path), 'knowledge.sqlite') };
     case 'redis':
       return { kind: 'sqlite', file: path.resolve(cwd, 'data', 'knowledge.sqlite') };
   }
 }
 
 export async function createKnowledge(
-  config: AppConfig,
+  options: KnowledgeOptions,
   deps: {
     store: DocumentStore;
     tokenizer: Tokenizer;
@@ -67,13 +80,13 @@ export async function createKnowledge(
     ...(deps.embedder && vectors ? { vectors: new EmbeddedVectorSearch(deps.embedder, vectors, lexical, logger) } : {}),
     tokenizer: deps.tokenizer,
     limits: {
-      documentChars: config.limits.documentChars,
-      chunking: { maxTokens: config.knowledge.chunkTokens, overlapTokens: config.knowledge.chunkOverlapTokens },
+      documentChars: options.documentChars,
+      chunking: { maxTokens: options.chunkTokens, overlapTokens: options.chunkOverlapTokens },
       fetch: {
-        timeoutMs: config.knowledge.urlTimeoutMs,
-        maxBytes: config.knowledge.urlBytes,
-        maxRedirects: config.knowledge.urlMaxRedirects,
-        allowPrivate: config.knowledge.allowPrivateUrls,
+        timeoutMs: options.urlTimeoutMs,
+        maxBytes: options.urlBytes,
+        maxRedirects: options.urlMaxRedirects,
+        allowPrivate: options.allowPrivateUrls,
       },
     },
     logger,

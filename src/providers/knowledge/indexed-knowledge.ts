@@ -5,12 +5,11 @@
  * the document store lists each knowledge base's documents; the same source added again replaces
  * its document (keeping its id) instead of duplicating it.
  */
-import { ErrorCode, UserError } from '../../core/errors';
+import { tooLarge } from '../../core/errors';
 import type {
   AddedDocument,
   Clock,
   DocumentStore,
-  Embedder,
   KnowledgeDocument,
   KnowledgeIndex,
   KnowledgeSource,
@@ -24,7 +23,7 @@ import { extractDocument } from '../ingest/extract';
 import { fetchUrl, type FetchLimits } from '../ingest/fetch-url';
 import { extractMarkdown } from '../ingest/markdown';
 import type { LexicalHit, LexicalIndex } from '../retrieval/lexical-index';
-import { rrf } from '../retrieval/rrf';
+import { rrf } from '../retrieval/algorithms/rrf';
 import { KeyedMutex } from '../shared/keyed-mutex';
 import type { VectorSearch } from './vector-search';
 
@@ -110,10 +109,7 @@ export class IndexedKnowledge implements KnowledgeIndex {
     const read = await this.read(source);
     const fullText = read.extracted.blocks.map((b) => b.text).join('\n\n');
     if (fullText.length > this.deps.limits.documentChars) {
-      throw new UserError(
-        ErrorCode.TooLarge,
-        `${read.label} has ${fullText.length.toLocaleString('en-US')} characters of text; the limit is ${this.deps.limits.documentChars.toLocaleString('en-US')}.`,
-      );
+      throw tooLarge(`The text of ${read.label}`, { actual: fullText.length, limit: this.deps.limits.documentChars, unit: 'characters' });
     }
     const chunks = chunkDocument(read.extracted, this.deps.tokenizer, this.deps.limits.chunking);
 

@@ -49,7 +49,7 @@ export class EmbeddedVectorSearch implements VectorSearch {
     } catch (err) {
       this.pausedUntil = this.now() + EMBEDDING_RETRY_MS;
       this.logger.warn(
-        { ...what, err: err instanceof Error ? err.message : String(err), retryInMs: EMBEDDING_RETRY_MS },
+        { ...what, err, retryInMs: EMBEDDING_RETRY_MS },
         'embedding failed; searching by keywords only for now',
       );
       return undefined;

@@ -4,7 +4,7 @@
  * SQLite (one process per file) and PostgreSQL (shared by several processes, which learn of each
  * other's changes through a change log, see `changesSince`).
  */
-import type { TermCounts } from './inverted-index';
+import type { TermCounts } from './algorithms/inverted-index';
 
 export interface ChunkKey {
   readonly kbId: string;

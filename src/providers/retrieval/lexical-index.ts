@@ -10,13 +10,13 @@
  * not depend on which other knowledge bases the search was restricted to.
  */
 import { ErrorCode, InternalError } from '../../core/errors';
-import { defaultAnalyzer, type Analyzer } from './analysis';
-import { DEFAULT_BM25, type Bm25Params } from './bm25';
+import { defaultAnalyzer, type Analyzer } from './algorithms/analysis';
+import { DEFAULT_BM25, type Bm25Params } from './algorithms/bm25';
 import type { ChunkInput, ChunkKey, ChunkStore, ChunkTerms, StoredChunk } from './chunk-store';
-import { countTerms, InvertedIndex, type TermCounts } from './inverted-index';
-import { PostgresChunkStore } from './postgres-chunk-store';
-import type { PostgresRetrievalOptions } from './postgres-tables';
-import { SqliteChunkStore } from './sqlite-chunk-store';
+import { countTerms, InvertedIndex, type TermCounts } from './algorithms/inverted-index';
+import { PostgresChunkStore } from './postgres/postgres-chunk-store';
+import type { PostgresRetrievalOptions } from './postgres/postgres-tables';
+import { SqliteChunkStore } from './sqlite/sqlite-chunk-store';
 import { StoreMirror } from './store-mirror';
 
 export interface LexicalIndexOptions {

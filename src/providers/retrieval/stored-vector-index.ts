@@ -5,9 +5,9 @@
  * log brings in other processes' writes on `refresh()`.
  */
 import { ErrorCode, InternalError } from '../../core/errors';
-import type { PostgresRetrievalOptions } from './postgres-tables';
-import { PostgresVectorStore } from './postgres-vector-store';
-import { SqliteVectorStore } from './sqlite-vector-store';
+import type { PostgresRetrievalOptions } from './postgres/postgres-tables';
+import { PostgresVectorStore } from './postgres/postgres-vector-store';
+import { SqliteVectorStore } from './sqlite/sqlite-vector-store';
 import {
   dimensionMismatch,
   MAX_VECTOR_SEARCH_LIMIT,
@@ -17,44 +17,9 @@ import {
   type VectorHit,
   type VectorIndex,
 } from './vector-index';
-import { VectorMemory, type VectorRef } from './vector-memory';
+import { VectorMemory } from './algorithms/vector-memory';
 import { StoreMirror } from './store-mirror';
-
-export interface StoredVector extends VectorRef {
-  readonly vector: Float32Array;
-}
-
-export interface VectorInput {
-  readonly kbId: string;
-  readonly docId: string;
-  readonly chunkId: string;
-  readonly vector: Float32Array;
-}
-
-export type VectorChanges =
-  | { readonly reload: false; readonly cursor: number; readonly added: readonly StoredVector[]; readonly removed: readonly number[] }
-  | { readonly reload: true };
-
-/** Where a `StoredVectorIndex` keeps its vectors; same change-log idea as `ChunkStore`. */
-export interface VectorStore {
-  readonly kind: string;
-  readonly shared: boolean;
-  /**
-   * Visits every stored vector in insertion order (after one `reserve` call with their count and
-   * dimension) and returns the change-log position the scan reflects.
-   */
-  scan(visit: (row: StoredVector) => void, reserve: (count: number, dimension: number) => void): Promise<number>;
-  changesSince(cursor: number): Promise<VectorChanges>;
-  /**
-   * Stores vectors (distinct (kbId, chunkId), one dimension) in one transaction, replacing same
-   * ids; refuses vectors whose dimension differs from the stored ones. Returns new row ids in
-   * input order and the row ids replaced.
-   */
-  put(entries: readonly VectorInput[]): Promise<{ added: number[]; removed: number[] }>;
-  deleteDocument(kbId: string, docId: string): Promise<number[]>;
-  deleteKnowledgeBase(kbId: string): Promise<number[]>;
-  close(): Promise<void>;
-}
+import type { StoredVector, VectorInput, VectorStore } from './vector-store';
 
 export interface VectorIndexOptions {
   /** As in `LexicalIndexOptions`: how stale a shared store's view may get before `search` refreshes. */

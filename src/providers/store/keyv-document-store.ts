@@ -1,12 +1,14 @@
 /**
  * The `DocumentStore` port on keyv. One class serves every backend: the backend files only build a
- * keyv instance, a `KeyLock` that fits how many processes can reach the data, and `ping`/`close`.
+ * `ClaimingAdapter` (keyv's storage adapter plus native conditional writes), a `KeyLock` that fits
+ * how many processes can reach the data, and `close`.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { DeserializedData, Deserialize, Keyv, Serialize } from 'keyv';
+import { Keyv, type DeserializedData, type Deserialize } from 'keyv';
 import { isCodedError } from '../../core/errors';
 import type { DocumentStore, Logger } from '../../core/ports';
-import { storeError } from './store-error';
+import type { ClaimingAdapter } from './claiming-adapter';
+import { sleep, storeError } from './store-error';
 
 /** Runs `task` while no other holder of `key` (in this process or, where it matters, any other) runs. */
 export interface KeyLock {
@@ -15,39 +17,76 @@ export interface KeyLock {
 
 export interface KeyvDocumentStoreOptions {
   readonly kind: 'sqlite' | 'redis' | 'postgres';
-  /** Built with `throwOnErrors: true` and the JSON serializer below, so failures reach us. */
-  readonly keyv: Keyv;
+  readonly adapter: ClaimingAdapter;
+  /** Serialises `update`s of one key; claims do not take it (they are one atomic operation). */
   readonly lock: KeyLock;
-  /** Resolves true when the backend answers; may throw or time out when it does not. */
-  readonly ping: () => Promise<boolean>;
   /** Releases every connection the backend holds. */
   readonly close: () => Promise<void>;
   readonly logger: Logger;
+  /** How often expired entries are deleted from the backend (default hourly). */
+  readonly sweepIntervalMs?: number;
 }
+
+export const SWEEP_INTERVAL_MS = 60 * 60 * 1000;
 
 /**
  * keyv stores `{ value, expires }`. Plain JSON (instead of keyv's default, which rewrites strings
  * starting with ":" and Buffers) keeps stored documents readable by any tool and identical on every
  * backend.
  */
-export const serializeJson: Serialize = (data) => JSON.stringify(data);
-export const deserializeJson: Deserialize = <Value>(text: string) => JSON.parse(text) as DeserializedData<Value>;
+export function serializeJson(data: DeserializedData<unknown>): string {
+  return JSON.stringify({ value: data.value, expires: data.expires });
+}
+
+/**
+ * An expired entry reads as absent here rather than in keyv, which would then delete it: that
+ * delete is unconditional, so it could remove a claim another caller has just made in its place.
+ * Expired entries stay until a write replaces them.
+ */
+export const deserializeJson: Deserialize = <Value>(text: string) => {
+  const data = JSON.parse(text) as DeserializedData<Value>;
+  // keyv's rule: expired once now is past `expires`.
+  return typeof data.expires === 'number' && Date.now() > data.expires ? undefined : data;
+};
+
+/** A conditional write lost only to a claim made in between; more than this many in a row is not a race. */
+const MAX_UPDATE_ATTEMPTS = 10;
 
 export class KeyvDocumentStore implements DocumentStore {
   readonly kind: KeyvDocumentStoreOptions['kind'];
   private readonly keyv: Keyv;
+  private readonly adapter: ClaimingAdapter;
   private readonly lock: KeyLock;
   private closed = false;
+  private readonly sweeper: NodeJS.Timeout;
   /** Keys whose update is running in the current async context: re-entering one would wait forever. */
   private readonly updating = new AsyncLocalStorage<ReadonlySet<string>>();
 
   constructor(private readonly options: KeyvDocumentStoreOptions) {
     this.kind = options.kind;
-    this.keyv = options.keyv;
+    this.adapter = options.adapter;
+    // The adapter prefixes keys itself (as @keyv/redis did), so its claims use the same keys.
+    this.keyv = new Keyv(options.adapter, {
+      useKeyPrefix: false,
+      serialize: serializeJson,
+      deserialize: deserializeJson,
+      throwOnErrors: true,
+    });
     this.lock = options.lock;
     // Failed operations throw (and are logged by whoever handles them); the events add connection
     // retries, which would flood warnings during an outage, so they are debug detail.
     this.keyv.on('error', (err: unknown) => options.logger.debug({ err, store: this.kind }, 'store backend reported an error'));
+    this.sweeper = setInterval(() => {
+      this.sweepExpired().catch((err: unknown) => options.logger.warn({ err, store: this.kind }, 'could not delete expired entries'));
+    }, options.sweepIntervalMs ?? SWEEP_INTERVAL_MS);
+    // The sweep is housekeeping: it never keeps a finished process alive.
+    this.sweeper.unref();
+  }
+
+  /** Deletes expired entries (claims, thread memory) from the backend; returns how many. */
+  async sweepExpired(): Promise<number> {
+    if (this.closed) return 0;
+    return this.backend('delete expired entries', () => this.adapter.sweepExpired(Date.now()));
   }
 
   async get<T>(key: string): Promise<T | undefined> {
@@ -66,6 +105,12 @@ export class KeyvDocumentStore implements DocumentStore {
     return this.backend(`delete "${key}"`, () => this.keyv.delete(key));
   }
 
+  /**
+   * Under the key's lock, so updates never interleave. Claims do not take the lock, so the write is
+   * conditional wherever a claim could have slipped in since the read: a key read as absent (or
+   * expired) is written only if still absent, one read with an expiry only while it still has that
+   * expiry. Losing means a claim won in between; then `mutate` runs again, on the claimed value.
+   */
   async update<T>(key: string, mutate: (current: T | undefined) => T | Promise<T>): Promise<T> {
     this.checkUsable(key);
     const outer = this.updating.getStore();
@@ -74,13 +119,16 @@ export class KeyvDocumentStore implements DocumentStore {
     }
     return this.lock.withLock(key, () =>
       this.updating.run(new Set([...(outer ?? []), key]), async () => {
-        const current = await this.backend(`read "${key}"`, () => this.keyv.get<T>(key, { raw: true }));
-        // A throwing `mutate` leaves here before anything is written; its error reaches the caller as is.
-        const next = await mutate(current?.value);
-        checkJsonValue(key, next);
-        // An update keeps the document's expiry: a de-duplication window must not become permanent.
-        await this.write(key, next, remainingTtl(current?.expires));
-        return next;
+        for (let attempt = 1; attempt <= MAX_UPDATE_ATTEMPTS; attempt++) {
+          const current = await this.backend(`read "${key}"`, () => this.keyv.get<T>(key, { raw: true }));
+          // A throwing `mutate` leaves here before anything is written; its error reaches the caller as is.
+          const next = await mutate(current?.value);
+          checkJsonValue(key, next);
+          if (await this.writeOver(key, next, current)) return next;
+          // Redis may hold an entry a moment past its JSON expiry (clocks of two hosts): let it go.
+          await sleep(attempt);
+        }
+        throw storeError(`update of "${key}" kept losing to concurrent setIfAbsent claims (${MAX_UPDATE_ATTEMPTS} attempts)`);
       }),
     );
   }
@@ -88,20 +136,13 @@ export class KeyvDocumentStore implements DocumentStore {
   async setIfAbsent<T>(key: string, value: T, ttlMs?: number): Promise<boolean> {
     this.checkUsable(key);
     checkJsonValue(key, value);
-    const ttl = checkTtl(ttlMs);
-    // Under the same lock as `update`, so it never slips between an update's read and its write.
-    return this.lock.withLock(key, async () => {
-      const current = await this.backend(`read "${key}"`, () => this.keyv.get(key, { raw: true }));
-      if (current !== undefined) return false;
-      await this.write(key, value, ttl);
-      return true;
-    });
+    return this.claim(key, value, checkTtl(ttlMs));
   }
 
   async ping(): Promise<boolean> {
     if (this.closed) return false;
     try {
-      return await this.options.ping();
+      return await this.adapter.ping();
     } catch {
       return false;
     }
@@ -110,12 +151,37 @@ export class KeyvDocumentStore implements DocumentStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.sweeper);
     await this.backend('close its connections', () => this.options.close());
   }
 
   private async write(key: string, value: unknown, ttlMs: number | undefined): Promise<void> {
     const written = await this.backend(`write "${key}"`, () => this.keyv.set(key, value, ttlMs));
     if (!written) throw storeError(`${this.kind} store did not write "${key}"`);
+  }
+
+  /** One atomic backend operation: stores `value` unless a live entry holds `key`. */
+  private claim(key: string, value: unknown, ttlMs: number | undefined): Promise<boolean> {
+    const now = Date.now();
+    const expires = ttlMs === undefined ? undefined : now + ttlMs;
+    return this.backend(`write "${key}"`, () => this.adapter.setIfAbsent(key, serializeJson({ value, expires }), expires, now));
+  }
+
+  /** Writes an update's result over what it read; false when a claim took the key in between. */
+  private async writeOver(key: string, next: unknown, read: DeserializedData<unknown> | undefined): Promise<boolean> {
+    if (read === undefined) return this.claim(key, next, undefined);
+    if (typeof read.expires !== 'number') {
+      // Only a delete could have emptied the key since the read, and deletes never waited for updates.
+      await this.write(key, next, undefined);
+      return true;
+    }
+    // An update keeps the document's expiry: a de-duplication window must not become permanent.
+    // A document on the edge of expiring keeps at least 1 ms, as it did when it was read.
+    const readExpires = read.expires;
+    const expires = Math.max(readExpires, Date.now() + 1);
+    return this.backend(`write "${key}"`, () =>
+      this.adapter.replaceIfExpiresAt(key, serializeJson({ value: next, expires }), expires, readExpires),
+    );
   }
 
   /** Runs one backend call; anything it throws becomes a StoreError (coded errors pass through). */
@@ -151,8 +217,3 @@ function checkTtl(ttlMs: number | undefined): number | undefined {
   return Math.ceil(ttlMs);
 }
 
-function remainingTtl(expires: number | undefined): number | undefined {
-  if (typeof expires !== 'number') return undefined;
-  // keyv treats 0 as "no expiry", so a document on the edge of expiring keeps at least 1 ms.
-  return Math.max(1, expires - Date.now());
-}

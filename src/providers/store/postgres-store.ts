@@ -1,19 +1,30 @@
-/** PostgreSQL: several processes may share it (SPEC §5); `update` and `setIfAbsent` lock across them. */
-import { KeyvPostgres } from '@keyv/postgres';
-import { Keyv } from 'keyv';
+/** PostgreSQL: several processes may share it (SPEC §5); `update` locks across them, claims are one upsert. */
 import { Pool } from 'pg';
 import type { DocumentStore, Logger } from '../../core/ports';
-import { KeyvDocumentStore, deserializeJson, serializeJson } from './keyv-document-store';
+import { ClaimingAdapter } from './claiming-adapter';
+import { KeyvDocumentStore } from './keyv-document-store';
 import { PostgresLock } from './postgres-lock';
 import { storeError, withTimeout } from './store-error';
 
 export const POSTGRES_TABLE = 'channelwise_store';
-const KEY_SIZE = 512;
-const NAMESPACE = 'channelwise';
-/** Same columns as @keyv/postgres creates; ours runs first and again after a failure (see below). */
-const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS public.${POSTGRES_TABLE} (key VARCHAR(${KEY_SIZE}) PRIMARY KEY, value TEXT)`;
+const KEY_PREFIX = 'channelwise:';
+const TABLE = `public.${POSTGRES_TABLE}`;
+/** The table @keyv/postgres created, so databases written before keep working. */
+const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS ${TABLE} (key VARCHAR(512) PRIMARY KEY, value TEXT)`;
 /** Two processes creating the table at once: one loses with one of these, and the table exists. */
 const ALREADY_CREATED = new Set(['23505', '42P07']);
+/** keyv's `{ value, expires }` JSON: an entry is live unless it has an `expires` before now. */
+const EXPIRES = `(${POSTGRES_TABLE}.value::json ->> 'expires')::float8`;
+const SQL = {
+  read: `SELECT value FROM ${TABLE} WHERE key = $1`,
+  write: `INSERT INTO ${TABLE} (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
+  remove: `DELETE FROM ${TABLE} WHERE key = $1`,
+  insertUnlessLive: `INSERT INTO ${TABLE} (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value WHERE ${EXPIRES} < $3`,
+  // Read off the text, not parsed as json: one row with text PostgreSQL's json type rejects (a
+  // \u0000 escape) must not stop the sweep of every other row. keyv writes `expires` last.
+  sweepExpired: `DELETE FROM ${TABLE} WHERE substring(value from '"expires":(-?[0-9.eE+]+)}$')::float8 < $1`,
+  replaceWhileExpiring: `UPDATE ${TABLE} SET value = $2 WHERE key = $1 AND ${EXPIRES} = $3`,
+};
 
 export interface PostgresStoreOptions {
   readonly connectTimeoutMs?: number;
@@ -21,11 +32,78 @@ export interface PostgresStoreOptions {
   readonly pingTimeoutMs?: number;
 }
 
+/** keyv's adapter over a pg Pool of its own: one statement per operation. */
+class PostgresAdapter extends ClaimingAdapter {
+  private tableReady: Promise<void> | undefined;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly pingTimeoutMs: number,
+  ) {
+    super({ dialect: 'postgres' }, KEY_PREFIX);
+  }
+
+  ping(): Promise<boolean> {
+    return withTimeout(
+      this.pool.query('SELECT 1').then(() => true),
+      this.pingTimeoutMs,
+      () => storeError(`PostgreSQL did not answer a ping within ${this.pingTimeoutMs} ms`),
+    );
+  }
+
+  protected async read(key: string): Promise<string | undefined> {
+    const { rows } = await this.query<{ value: string }>(SQL.read, [key]);
+    return rows[0]?.value;
+  }
+
+  protected async write(key: string, value: string): Promise<void> {
+    // No TTL column: keyv keeps `expires` in the JSON and treats an expired entry as absent.
+    await this.query(SQL.write, [key, value]);
+  }
+
+  protected async remove(key: string): Promise<boolean> {
+    return ((await this.query(SQL.remove, [key])).rowCount ?? 0) > 0;
+  }
+
+  async sweepExpired(now: number): Promise<number> {
+    return (await this.query(SQL.sweepExpired, [now])).rowCount ?? 0;
+  }
+
+  protected async insertUnlessLive(key: string, value: string, _expires: number | undefined, now: number): Promise<boolean> {
+    return (await this.query(SQL.insertUnlessLive, [key, value, now])).rowCount === 1;
+  }
+
+  protected async replaceWhileExpiring(key: string, value: string, _expires: number, readExpires: number): Promise<boolean> {
+    return (await this.query(SQL.replaceWhileExpiring, [key, value, readExpires])).rowCount === 1;
+  }
+
+  private async query<R extends object = object>(sql: string, values: unknown[]): Promise<{ rows: R[]; rowCount: number | null }> {
+    await this.ensureTable();
+    return this.pool.query<R & Record<string, unknown>>(sql, values);
+  }
+
+  /**
+   * Ensured before queries until it succeeds, not once at start: the process may start while
+   * PostgreSQL is down, and every query would then fail on a missing table.
+   */
+  private ensureTable(): Promise<void> {
+    return (this.tableReady ??= this.pool.query(CREATE_TABLE).then(
+      () => undefined,
+      (err: { code?: string }) => {
+        if (ALREADY_CREATED.has(err.code ?? '')) return;
+        this.tableReady = undefined;
+        throw err;
+      },
+    ));
+  }
+}
+
 export async function createPostgresStore(url: string, logger: Logger, options: PostgresStoreOptions = {}): Promise<DocumentStore> {
   const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
   const lockWaitMs = options.lockWaitMs ?? 15_000;
-  const pingTimeoutMs = options.pingTimeoutMs ?? 2000;
+  // Each store has its own pools, so stores stay independent (two in one process, close and reopen).
   const data = new Pool({ connectionString: url, max: 10, connectionTimeoutMillis: connectTimeoutMs });
+  // Lock connections come from their own pool, so holders never starve the data queries they wait for.
   const locks = new Pool({
     connectionString: url,
     max: 20,
@@ -37,53 +115,11 @@ export async function createPostgresStore(url: string, logger: Logger, options: 
     // An idle connection dropped by the server emits 'error'; without a listener that would crash the process.
     pool.on('error', (err) => logger.warn({ err, store: 'postgres' }, 'idle PostgreSQL connection failed'));
   }
-
-  // The adapter creates its table once, at construction; if PostgreSQL was down then, every later
-  // query would fail on a missing table. So the table is ensured before queries until it succeeds.
-  let tableReady: Promise<void> | undefined;
-  const ensureTable = (): Promise<void> =>
-    (tableReady ??= data.query(CREATE_TABLE).then(
-      () => undefined,
-      (err: { code?: string }) => {
-        if (ALREADY_CREATED.has(err.code ?? '')) return;
-        tableReady = undefined;
-        throw err;
-      },
-    ));
-
-  /**
-   * @keyv/postgres keeps one module-wide pool per URL and ends it on any instance's `disconnect()`;
-   * giving each store its own pool keeps stores independent (two in one process, close and reopen).
-   */
-  class OwnPoolKeyvPostgres extends KeyvPostgres {
-    override async connect(): Promise<(sql: string, values?: unknown[]) => Promise<unknown[]>> {
-      return async (sql, values) => {
-        await ensureTable();
-        return (await data.query(sql, values)).rows as unknown[];
-      };
-    }
-    override async disconnect(): Promise<void> {
-      // The pools belong to the store; it ends them in `close`.
-    }
-  }
-  const adapter = new OwnPoolKeyvPostgres({ uri: url, table: POSTGRES_TABLE, keySize: KEY_SIZE });
-  const keyv = new Keyv(adapter, {
-    namespace: NAMESPACE,
-    serialize: serializeJson,
-    deserialize: deserializeJson,
-    throwOnErrors: true,
-  });
   return new KeyvDocumentStore({
     kind: 'postgres',
-    keyv,
-    lock: new PostgresLock(locks, { keyPrefix: `${NAMESPACE}:`, waitMs: lockWaitMs, logger }),
+    adapter: new PostgresAdapter(data, options.pingTimeoutMs ?? 2000),
+    lock: new PostgresLock(locks, { keyPrefix: KEY_PREFIX, waitMs: lockWaitMs, logger }),
     logger,
-    ping: () =>
-      withTimeout(
-        data.query('SELECT 1').then(() => true),
-        pingTimeoutMs,
-        () => storeError(`PostgreSQL did not answer a ping within ${pingTimeoutMs} ms`),
-      ),
     close: async () => {
       await Promise.all([data.end(), locks.end()]);
     },

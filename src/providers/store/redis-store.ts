@@ -1,8 +1,7 @@
-/** Redis: several processes may share it (SPEC §5); `update` and `setIfAbsent` lock across them. */
-import KeyvRedis from '@keyv/redis';
-import { Keyv } from 'keyv';
+/** Redis: several processes may share it (SPEC §5); `update` locks across them, claims are one `SET NX`. */
 import type { DocumentStore, Logger } from '../../core/ports';
-import { KeyvDocumentStore, deserializeJson, serializeJson } from './keyv-document-store';
+import { ClaimingAdapter } from './claiming-adapter';
+import { KeyvDocumentStore } from './keyv-document-store';
 import { RedisConnection } from './redis-connection';
 import { RedisLock } from './redis-lock';
 import { withTimeout, storeError } from './store-error';
@@ -11,6 +10,17 @@ import { withTimeout, storeError } from './store-error';
 export const REDIS_NAMESPACE = 'channelwise';
 export const REDIS_LOCK_PREFIX = 'channelwise-lock:';
 
+/**
+ * Redis cannot compare inside a JSON value by itself; the script reads the entry's `expires` and
+ * writes in one step (Redis runs a script alone). Only `update` uses it, on entries with a TTL.
+ */
+const REPLACE_WHILE_EXPIRING = `local stored = redis.call('get', KEYS[1])
+if stored and cjson.decode(stored).expires == tonumber(ARGV[3]) then
+  redis.call('set', KEYS[1], ARGV[1], 'PXAT', ARGV[2])
+  return 1
+end
+return 0`;
+
 export interface RedisStoreOptions {
   readonly connectTimeoutMs?: number;
   readonly lockTtlMs?: number;
@@ -18,31 +28,69 @@ export interface RedisStoreOptions {
   readonly pingTimeoutMs?: number;
 }
 
-export async function createRedisStore(url: string, logger: Logger, options: RedisStoreOptions = {}): Promise<DocumentStore> {
-  const connectTimeoutMs = options.connectTimeoutMs ?? 3000;
-  const pingTimeoutMs = options.pingTimeoutMs ?? 2000;
-  const connection = new RedisConnection(url, connectTimeoutMs, logger);
-
-  /** Every adapter command goes through `getClient`; ours waits a bounded time instead of forever. */
-  class BoundedKeyvRedis extends KeyvRedis<string> {
-    override async getClient(): Promise<typeof connection.client> {
-      await connection.ready();
-      return connection.client;
-    }
+/**
+ * keyv's adapter over @redis/client: one command per operation. An entry with a TTL also gets
+ * Redis's own expiry, at the same instant as the `expires` in its JSON (PXAT, not PX: a relative
+ * TTL would start late by the time the command waited), so Redis drops it when keyv would call
+ * it expired and `SET NX` then finds the key absent.
+ */
+class RedisAdapter extends ClaimingAdapter {
+  constructor(
+    private readonly connection: RedisConnection,
+    private readonly pingTimeoutMs: number,
+  ) {
+    super({ dialect: 'redis' }, `${REDIS_NAMESPACE}:`);
   }
-  const adapter = new BoundedKeyvRedis(connection.client, {
-    namespace: REDIS_NAMESPACE,
-    keyPrefixSeparator: ':',
-    throwOnErrors: true,
-  });
-  // Namespacing is the adapter's job here (`channelwise:` prefix); keyv must not add its own.
-  const keyv = new Keyv(adapter, {
-    namespace: REDIS_NAMESPACE,
-    useKeyPrefix: false,
-    serialize: serializeJson,
-    deserialize: deserializeJson,
-    throwOnErrors: true,
-  });
+
+  ping(): Promise<boolean> {
+    return withTimeout(
+      this.client().then(async (client) => (await client.ping()) === 'PONG'),
+      this.pingTimeoutMs,
+      () => storeError(`Redis at ${this.connection.where} did not answer a ping within ${this.pingTimeoutMs} ms`),
+    );
+  }
+
+  protected async read(key: string): Promise<string | undefined> {
+    return (await (await this.client()).get(key)) ?? undefined;
+  }
+
+  protected async write(key: string, value: string, ttlMs: number | undefined): Promise<void> {
+    // keyv computed the JSON's `expires` from the same clock a moment ago.
+    await (await this.client()).set(key, value, expiresAt(ttlMs === undefined ? undefined : Date.now() + ttlMs));
+  }
+
+  /** Redis drops expired keys itself: every entry with an expiry is written with a Redis TTL. */
+  async sweepExpired(): Promise<number> {
+    return 0;
+  }
+
+  protected async remove(key: string): Promise<boolean> {
+    return (await (await this.client()).unlink(key)) > 0;
+  }
+
+  protected async insertUnlessLive(key: string, value: string, expires: number | undefined): Promise<boolean> {
+    return (await (await this.client()).set(key, value, { condition: 'NX', ...expiresAt(expires) })) === 'OK';
+  }
+
+  protected async replaceWhileExpiring(key: string, value: string, expires: number, readExpires: number): Promise<boolean> {
+    const client = await this.client();
+    const written = await client.eval(REPLACE_WHILE_EXPIRING, { keys: [key], arguments: [value, String(expires), String(readExpires)] });
+    return written === 1;
+  }
+
+  /** Waits a bounded time for the connection instead of queueing commands forever. */
+  private async client(): Promise<RedisConnection['client']> {
+    await this.connection.ready();
+    return this.connection.client;
+  }
+}
+
+function expiresAt(expires: number | undefined): { expiration?: { type: 'PXAT'; value: number } } {
+  return expires === undefined ? {} : { expiration: { type: 'PXAT', value: expires } };
+}
+
+export async function createRedisStore(url: string, logger: Logger, options: RedisStoreOptions = {}): Promise<DocumentStore> {
+  const connection = new RedisConnection(url, options.connectTimeoutMs ?? 3000, logger);
   const lock = new RedisLock(connection, {
     keyPrefix: REDIS_LOCK_PREFIX,
     ttlMs: options.lockTtlMs ?? 10_000,
@@ -51,18 +99,9 @@ export async function createRedisStore(url: string, logger: Logger, options: Red
   });
   return new KeyvDocumentStore({
     kind: 'redis',
-    keyv,
+    adapter: new RedisAdapter(connection, options.pingTimeoutMs ?? 2000),
     lock,
     logger,
-    ping: () =>
-      withTimeout(
-        (async () => {
-          await connection.ready();
-          return (await connection.client.ping()) === 'PONG';
-        })(),
-        pingTimeoutMs,
-        () => storeError(`Redis at ${connection.where} did not answer a ping within ${pingTimeoutMs} ms`),
-      ),
     close: () => connection.close(),
   });
 }

@@ -1,7 +1,6 @@
 import {
   historyFromReplies,
   isFromPerson,
-  messageKey,
   replyThread,
   stripBotMention,
   toInboundCommand,
@@ -14,7 +13,7 @@ describe('Slack inbound mapping', () => {
   it('maps a mention to an InboundMessage without the bot mention', () => {
     const message = toInboundMessage(
       { type: 'app_mention', user: 'U1', text: '<@UBOT> what is new?', ts: '1.1', channel: 'C1' },
-      { team: 'T1', bot, inBotThread: false, history: [] },
+      { team: 'T1', bot },
     );
     expect(message).toMatchObject({
       scope: { platform: 'slack', workspace: 'T1', channel: 'C1' },
@@ -27,10 +26,10 @@ describe('Slack inbound mapping', () => {
   });
 
   it('sees a mention in a plain message event too, and DMs as direct', () => {
-    const inChannel = toInboundMessage({ type: 'message', user: 'U1', text: 'hey <@UBOT|cw> hi', ts: '1', channel: 'C1', channel_type: 'channel' }, { team: 'T', bot, inBotThread: false, history: [] });
+    const inChannel = toInboundMessage({ type: 'message', user: 'U1', text: 'hey <@UBOT|cw> hi', ts: '1', channel: 'C1', channel_type: 'channel' }, { team: 'T', bot });
     expect(inChannel.mentioned).toBe(true);
     expect(inChannel.text).toBe('hey hi');
-    const dm = toInboundMessage({ type: 'message', user: 'U1', text: 'hi', ts: '1', channel: 'D1', channel_type: 'im' }, { team: 'T', bot, inBotThread: false, history: [] });
+    const dm = toInboundMessage({ type: 'message', user: 'U1', text: 'hi', ts: '1', channel: 'D1', channel_type: 'im' }, { team: 'T', bot });
     expect(dm).toMatchObject({ isDirect: true, mentioned: false });
   });
 
@@ -50,8 +49,34 @@ describe('Slack inbound mapping', () => {
     expect(replyThread({ ts: '3', thread_ts: '1', channel: 'D1', channel_type: 'im' })).toBe('1');
   });
 
-  it('keys a message by team, channel and ts, whichever event carried it', () => {
-    expect(messageKey('T1', { channel: 'C1', ts: '1.5' })).toBe('slack:message:T1:C1:1.5');
+  it('says which thread a message is in and which thread its answer goes in', () => {
+    const top = toInboundMessage({ type: 'app_mention', user: 'U1', text: '<@UBOT> hi', ts: '5.0', channel: 'C1' }, { team: 'T1', bot });
+    expect(top.threadId).toBeUndefined();
+    expect(top.replyThreadId).toBe('5.0');
+    const reply = toInboundMessage({ type: 'message', user: 'U1', text: 'more', ts: '6.0', thread_ts: '5.0', channel: 'C1' }, { team: 'T1', bot });
+    expect(reply).toMatchObject({ threadId: '5.0', replyThreadId: '5.0', mentioned: false });
+    const dm = toInboundMessage({ type: 'message', user: 'U1', text: 'hi', ts: '7.0', channel: 'D1', channel_type: 'im' }, { team: 'T1', bot });
+    expect(dm.replyThreadId).toBeUndefined();
+  });
+
+  it('keeps the files of a message as attachments, and loads history only when asked', async () => {
+    let loads = 0;
+    const message = toInboundMessage(
+      { type: 'app_mention', user: 'U1', text: '<@UBOT> kb add', ts: '1.1', channel: 'C1' },
+      {
+        team: 'T1',
+        bot,
+        attachments: [{ name: 'a.txt', download: async () => new Uint8Array() }],
+        loadHistory: async () => {
+          loads += 1;
+          return [{ role: 'user', content: 'earlier' }];
+        },
+      },
+    );
+    expect(message.attachments?.map((a) => a.name)).toEqual(['a.txt']);
+    expect(loads).toBe(0);
+    expect(await message.loadHistory?.()).toEqual([{ role: 'user', content: 'earlier' }]);
+    expect(loads).toBe(1);
   });
 
   it('maps thread history to user/assistant turns before the current message', () => {

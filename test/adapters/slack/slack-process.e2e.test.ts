@@ -9,7 +9,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FakeSlack, shownText } from '../../helpers/fake-slack';
-import { SIGNING_SECRET, appMentionEvent, envelope, postEvent } from '../../helpers/slack-requests';
+import { SIGNING_SECRET, appMentionEvent, envelope, postCommand, postEvent } from '../../helpers/slack-requests';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -86,6 +86,36 @@ describe('npm start with Slack over HTTP', () => {
     }, 'the answer in the thread');
     expect(replies.map(shownText).join('\n')).toContain('Offline mode');
     slack.assertNoViolations();
+  });
+
+  it('serves /metrics in the Prometheus format: the answer, a refused command and the process figures', async () => {
+    const member = 'U0MEMBER09';
+    slack.addUser({ id: member, name: 'mo' });
+    const refused = await postCommand(`http://127.0.0.1:${port}/slack/events`, {
+      command: '/persona',
+      text: 'set Be terse.',
+      team: slack.team,
+      channel: 'C0E2E0001',
+      user: member,
+      userName: 'mo',
+      responseUrl: slack.newResponseUrl(),
+    });
+    expect(refused.status).toBe(200);
+    const text = await waitFor(async () => {
+      const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+      const body = await res.text();
+      expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+      return /channelwise_commands_total\{[^}]*outcome="refused"[^}]*\} 1/.test(body) ? body : undefined;
+    }, 'the refused command in /metrics');
+    expect(text).toMatch(/channelwise_messages_total\{platform="slack",route="prompt",outcome="offline"\} 1/);
+    expect(text).toMatch(/channelwise_commands_total\{platform="slack",family="persona",outcome="refused"\} 1/);
+    expect(text).toMatch(/channelwise_answer_duration_seconds_count\{platform="slack",route="prompt"\} 1/);
+    expect(text).toMatch(/channelwise_answer_duration_seconds_bucket\{le="\+Inf",platform="slack",route="prompt"\} 1/);
+    expect(text).toMatch(/channelwise_errors_total\{code="channelwise_not_admin"\} 1/);
+    // Node's own process figures: event-loop lag, heap and GC.
+    for (const series of ['nodejs_eventloop_lag_p99_seconds', 'nodejs_heap_size_used_bytes', 'process_resident_memory_bytes', 'nodejs_gc_duration_seconds']) {
+      expect(text).toContain(`# TYPE ${series}`);
+    }
   });
 
   it('stops cleanly on SIGTERM', async () => {

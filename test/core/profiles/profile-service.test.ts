@@ -95,6 +95,68 @@ describe('ProfileService', () => {
     });
   });
 
+  describe('bounded history (limits.personaHistory, limits.auditEntries)', () => {
+    async function withLimits(limits: Partial<TestApp['config']['limits']>, run: (small: TestApp) => Promise<void>): Promise<void> {
+      const small = await makeTestApp({ config: { ...app.config, limits: { ...app.config.limits, ...limits } } });
+      try {
+        await run(small);
+      } finally {
+        await small.dispose();
+      }
+    }
+
+    it('keeps only the newest persona versions; numbers keep counting and are never reused', async () => {
+      await withLimits({ personaHistory: 3 }, async (small) => {
+        for (const text of ['One.', 'Two.', 'Three.', 'Four.', 'Five.']) await small.profiles.setPersona(scopeA, admin, text);
+        const history = await small.profiles.personaHistory(scopeA);
+        expect(history.map((v) => [v.version, v.text])).toEqual([
+          [3, 'Three.'],
+          [4, 'Four.'],
+          [5, 'Five.'],
+        ]);
+        await small.profiles.resetPersona(scopeA, admin);
+        expect(await small.profiles.setPersona(scopeA, admin, 'Six.')).toBe(6);
+        expect((await small.profiles.personaHistory(scopeA)).map((v) => v.version)).toEqual([4, 5, 6]);
+      });
+    });
+
+    it('rolling back to a dropped version names the limit and changes nothing; a kept one still works', async () => {
+      await withLimits({ personaHistory: 2 }, async (small) => {
+        for (const text of ['One.', 'Two.', 'Three.']) await small.profiles.setPersona(scopeA, admin, text);
+        const err = await small.profiles.rollbackPersona(scopeA, admin, 1).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(UserError);
+        expect((err as UserError).code).toBe(ErrorCode.NotFound);
+        expect((err as UserError).message).toBe('Persona version v1 is no longer kept: only the last 2 versions are (here v2 to v3).');
+        expect((await small.profiles.resolve(scopeA)).persona).toMatchObject({ value: 'Three.', version: 3 });
+        expect((await small.profiles.personaHistory(scopeA)).map((v) => v.version)).toEqual([2, 3]);
+        // A version that never existed still gets the plain answer, with the range that is kept.
+        await expect(small.profiles.rollbackPersona(scopeA, admin, 9)).rejects.toThrow('There is no persona version v9 here; versions are v2 to v3.');
+        expect(await small.profiles.rollbackPersona(scopeA, admin, 2)).toBe(4);
+        expect((await small.profiles.resolve(scopeA)).persona).toMatchObject({ value: 'Two.', version: 4 });
+      });
+    });
+
+    it('keeps only the newest audit entries, on the channel and on the workspace', async () => {
+      await withLimits({ auditEntries: 3 }, async (small) => {
+        for (const route of ['rag', 'auto', 'prompt', 'rag', 'auto'] as const) await small.profiles.setRoute(scopeA, admin, route);
+        const audit = await small.profiles.audit(scopeA);
+        expect(audit.map((e) => [e.old, e.new])).toEqual([
+          ['auto', 'prompt'],
+          ['prompt', 'rag'],
+          ['rag', 'auto'],
+        ]);
+        // Saving to the library writes the workspace's log, which is bounded the same way.
+        await small.profiles.setPersona(scopeA, admin, 'Library voice.');
+        for (const name of ['a', 'b', 'c', 'd']) await small.profiles.savePersona(scopeA, admin, name);
+        expect((await small.profiles.audit(scopeA, 'workspace')).map((e) => [e.field, e.new])).toEqual([
+          ['library', 'b'],
+          ['library', 'c'],
+          ['library', 'd'],
+        ]);
+      });
+    });
+  });
+
   describe('persona library', () => {
     it('saves the current persona for the workspace and applies it in another channel', async () => {
       await app.profiles.setPersona(scopeA, admin, 'Pirate voice, arr.');
@@ -106,6 +168,34 @@ describe('ProfileService', () => {
       const list = await app.profiles.listPersonas(scopeB);
       expect(list.saved.map((p) => p.name)).toEqual(['Pirate']);
       expect(list.presets.length).toBeGreaterThan(0);
+    });
+
+    it('refuses a new name past the library limit, but still overwrites a saved one', async () => {
+      const small = await makeTestApp({ config: { ...app.config, limits: { ...app.config.limits, libraryPersonas: 2 } } });
+      try {
+        await small.profiles.setPersona(scopeA, admin, 'Voice.');
+        await small.profiles.savePersona(scopeA, admin, 'one');
+        await small.profiles.savePersona(scopeA, admin, 'two');
+        const err = await small.profiles.savePersona(scopeA, admin, 'three').catch((e: unknown) => e);
+        expect(err).toMatchObject({ code: ErrorCode.TooLarge, message: 'The persona library already holds 2 personas, its limit.' });
+        await small.profiles.setPersona(scopeA, admin, 'Newer voice.');
+        await small.profiles.savePersona(scopeA, admin, 'TWO');
+        const { saved } = await small.profiles.listPersonas(scopeA);
+        expect(saved.map((p) => [p.name, p.text])).toEqual([
+          ['one', 'Voice.'],
+          ['TWO', 'Newer voice.'],
+        ]);
+      } finally {
+        await small.dispose();
+      }
+    });
+
+    it('refuses a persona name past its limit, whatever path it came by, and saves nothing', async () => {
+      const name = 'n'.repeat(app.config.limits.personaNameChars + 1);
+      await expect(app.profiles.savePersona(scopeA, admin, name)).rejects.toThrow(
+        `The persona name is ${name.length} characters; the limit is ${app.config.limits.personaNameChars}.`,
+      );
+      expect((await app.profiles.listPersonas(scopeA)).saved).toEqual([]);
     });
 
     it('offers the config presets and refuses unknown names', async () => {

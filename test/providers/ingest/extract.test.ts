@@ -1,4 +1,4 @@
-import { UserError } from '../../../src/core/errors';
+import { ErrorCode, UserError } from '../../../src/core/errors';
 import { detectFormat, extractDocument } from '../../../src/providers/ingest/extract';
 import { makeDocx, makePdf, makeZip } from '../../helpers/fixtures';
 
@@ -73,6 +73,7 @@ describe('extractDocument', () => {
     const err = await extractDocument(raw).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
     expect((err as UserError).message).toBe(message);
+    expect((err as UserError).code).toBe(ErrorCode.UnreadableFile);
   });
 
   it('trusts the bytes over the name: a PDF called .txt is read as a PDF', () => {

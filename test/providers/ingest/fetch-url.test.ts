@@ -1,4 +1,4 @@
-import { UserError } from '../../../src/core/errors';
+import { ErrorCode, UserError } from '../../../src/core/errors';
 import { fetchUrl, isPublicAddress, type FetchLimits } from '../../../src/providers/ingest/fetch-url';
 import { startLocalServer, type LocalServer } from '../../helpers/local-server';
 
@@ -58,14 +58,21 @@ describe('fetchUrl against a local server', () => {
     hits.length = 0;
   });
 
-  async function refusal(url: string, l: FetchLimits = limits): Promise<string> {
+  async function failure(url: string, l: FetchLimits = limits): Promise<UserError> {
     const err = await fetchUrl(url, l).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
-    return (err as UserError).message;
+    return err as UserError;
+  }
+
+  async function refusal(url: string, l: FetchLimits = limits): Promise<string> {
+    return (await failure(url, l)).message;
   }
 
   it('refuses loopback by default, without sending the request', async () => {
-    expect(await refusal(`${base}/doc.md`)).toBe("I won't fetch 127.0.0.1: it points to a private, loopback or link-local address.");
+    expect(await failure(`${base}/doc.md`)).toMatchObject({
+      code: ErrorCode.AddressRefused,
+      message: "I won't fetch 127.0.0.1: it points to a private, loopback or link-local address.",
+    });
     const port = new URL(base).port;
     expect(await refusal(`http://localhost:${port}/doc.md`)).toBe("I won't fetch localhost: it points to a private, loopback or link-local address.");
     expect(hits).toEqual([]);
@@ -87,21 +94,40 @@ describe('fetchUrl against a local server', () => {
   it('follows redirects, and stops a redirect loop', async () => {
     const got = await fetchUrl(`${base}/moved`, allowed);
     expect(got.url).toBe(`${base}/doc.md`);
-    expect(await refusal(`${base}/loop`, allowed)).toBe(`${base}/loop redirects more than 3 times, so I stopped following it.`);
+    expect(await failure(`${base}/loop`, allowed)).toMatchObject({
+      code: ErrorCode.FetchFailed,
+      message: `${base}/loop redirects more than 3 times, so I stopped following it.`,
+    });
     expect(hits.filter((h) => h === '/loop')).toHaveLength(4);
   });
 
   it('refuses bodies over the size limit, declared or streamed', async () => {
-    expect(await refusal(`${base}/big-declared`, allowed)).toBe(`${base}/big-declared is larger than the limit of 0.1 MB.`);
+    expect(await failure(`${base}/big-declared`, allowed)).toMatchObject({
+      code: ErrorCode.TooLarge,
+      message: `${base}/big-declared is larger than the limit of 0.1 MB.`,
+    });
     expect(await refusal(`${base}/big-chunked`, allowed)).toBe(`${base}/big-chunked is larger than the limit of 0.1 MB.`);
   });
 
   it('gives up on a server that does not answer in time', async () => {
-    expect(await refusal(`${base}/hang`, { ...allowed, timeoutMs: 300 })).toBe(`${base}/hang took longer than 0.3 s to answer, so I gave up.`);
+    expect(await failure(`${base}/hang`, { ...allowed, timeoutMs: 300 })).toMatchObject({
+      code: ErrorCode.Timeout,
+      message: `${base}/hang took longer than 0.3 s to answer, so I gave up.`,
+    });
   });
 
   it('reports HTTP errors and other schemes in one sentence', async () => {
-    expect(await refusal(`${base}/missing`, allowed)).toBe(`${base}/missing answered with HTTP 404, so there is nothing to add.`);
+    expect(await failure(`${base}/missing`, allowed)).toMatchObject({
+      code: ErrorCode.HttpStatus,
+      message: `${base}/missing answered with HTTP 404, so there is nothing to add.`,
+    });
     expect(await refusal('ftp://example.com/file')).toBe('I only fetch http and https URLs, not ftp.');
+  });
+
+  it('reports a connection that is refused in one sentence naming the failure, keeping the cause for the logs', async () => {
+    // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+    const err = await failure('http://127.0.0.1:1/doc.md', allowed);
+    expect(err).toMatchObject({ code: ErrorCode.FetchFailed, message: 'I could not fetch http://127.0.0.1:1/doc.md (ECONNREFUSED).' });
+    expect(err.cause).toMatchObject({ code: 'ECONNREFUSED', stack: expect.any(String) });
   });
 });

@@ -13,7 +13,7 @@ import { createKnowledge, type KnowledgeHandle } from '../../../src/providers/kn
 import { OpenAIEmbedder } from '../../../src/providers/openai/embedder';
 import { createSqliteStore } from '../../../src/providers/store/sqlite-store';
 import type { DocumentStore } from '../../../src/core/ports';
-import { testConfig, testTokenizer } from '../../helpers/app';
+import { testConfig, testKnowledgeOptions, testTokenizer } from '../../helpers/app';
 import { FakeOpenAI } from '../../helpers/fake-openai';
 import { recordingLogger, silentLogger } from '../../helpers/logger';
 
@@ -45,7 +45,7 @@ describe('hybrid retrieval', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'channelwise-hybrid-'));
     store = await createSqliteStore(path.join(dir, 'store.sqlite'), silentLogger);
     embedder.failing = false;
-    handle = await createKnowledge(testConfig(), {
+    handle = await createKnowledge(testKnowledgeOptions(), {
       store,
       tokenizer: testTokenizer(),
       logger,
@@ -82,7 +82,11 @@ describe('hybrid retrieval', () => {
     const added = await knowledge.add('kb', { kind: 'text', text: 'Cats\n\nCats sleep most of the day.' }, 'alice');
     expect(added.chunks).toBe(1);
     expect((await knowledge.search(['kb'], 'cats sleep', 3))[0]?.title).toBe('Cats');
-    expect(logger.entries.some((e) => e.level === 'warn' && /embedding failed/.test(e.msg ?? ''))).toBe(true);
+    const warning = logger.entries.find((e) => e.level === 'warn' && /embedding failed/.test(e.msg ?? ''));
+    expect(warning).toBeDefined();
+    // The error itself is logged, not just its message, so the log keeps its stack.
+    expect(warning?.obj['err']).toBeInstanceOf(Error);
+    expect((warning?.obj['err'] as Error).stack).toEqual(expect.any(String));
     // Until the pause ends, no message pays for another failing call.
     const callsAfterFailure = embedder.calls.length;
     await knowledge.search(['kb'], 'cats', 3);
@@ -103,7 +107,7 @@ describe('hybrid retrieval through the OpenAI embeddings API', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'channelwise-hybrid-api-'));
     const store = await createSqliteStore(path.join(dir, 'store.sqlite'), silentLogger);
     const config = testConfig();
-    const handle = await createKnowledge(config, {
+    const handle = await createKnowledge(testKnowledgeOptions(config), {
       store,
       tokenizer: testTokenizer(),
       logger: silentLogger,

@@ -96,6 +96,36 @@ describe('knowledge base commands', () => {
     expect(await app.knowledge.list(KB)).toEqual([]);
   });
 
+  it('refuses a file that turns out bigger than the limit once downloaded, naming both sizes', async () => {
+    const small = await makeTestApp({ config: { ...app.config, knowledge: { ...app.config.knowledge, fileBytes: 1_000_000 } } });
+    try {
+      // The platform declared 10 bytes; what arrives is what counts.
+      const liar = { ...file('big.txt', 'x'.repeat(2_500_000)), size: 10 };
+      const reply = await small.commands(testPermissions).run({ scope: scopeA, user: admin, name: 'kb', text: 'add', attachments: [liar] });
+      expect(reply.text).toBe('Skipped big.txt: big.txt is 2.5 MB; the file limit is 1 MB.');
+      expect(await small.knowledge.list(KB)).toEqual([]);
+    } finally {
+      await small.dispose();
+    }
+  });
+
+  it('refuses a document whose text is past limits.documentChars, naming the limit', async () => {
+    const small = await makeTestApp({ config: { ...app.config, limits: { ...app.config.limits, documentChars: 100 } } });
+    try {
+      const reply = await small.commands(testPermissions).run({
+        scope: scopeA,
+        user: admin,
+        name: 'kb',
+        text: 'add',
+        attachments: [file('long.txt', 'word '.repeat(60))],
+      });
+      expect(reply.text).toMatch(/^Skipped long\.txt: The text of long\.txt is \d{3} characters; the limit is 100\.$/);
+      expect(await small.knowledge.list(KB)).toEqual([]);
+    } finally {
+      await small.dispose();
+    }
+  });
+
   it('a workspace knowledge base is searched by the channels that attach it', async () => {
     const shared = await kb('add --workspace Travel policy\n\nBook flights through the travel portal.');
     expect(shared.text).toBe('Added "Travel policy" as d1 (1 passage); it is searchable now.');

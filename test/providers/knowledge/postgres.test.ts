@@ -10,7 +10,7 @@ import type { DocumentStore } from '../../../src/core/ports';
 import { systemClock } from '../../../src/core/ports';
 import { createKnowledge, type KnowledgeHandle } from '../../../src/providers/knowledge/create-knowledge';
 import { createStore } from '../../../src/providers/store/create-store';
-import { testConfig, testTokenizer } from '../../helpers/app';
+import { testKnowledgeOptions, testTokenizer } from '../../helpers/app';
 import { DATABASE_URL } from '../../helpers/env';
 import { silentLogger } from '../../helpers/logger';
 import { throwawayPostgres, type ThrowawayPostgres } from '../../helpers/retrieval-postgres';
@@ -31,7 +31,7 @@ suite.describe('knowledge bases on PostgreSQL shared by two processes', () => {
       const store = await createStore(parseStoreUrl(suite.url, dir), silentLogger);
       stores.push(store);
       handles.push(
-        await createKnowledge(testConfig(), {
+        await createKnowledge(testKnowledgeOptions(), {
           store,
           tokenizer: testTokenizer(),
           logger: silentLogger,

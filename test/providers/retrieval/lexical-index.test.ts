@@ -4,7 +4,7 @@
  */
 import { ErrorCode, InternalError } from '../../../src/core/errors';
 import { LexicalIndex } from '../../../src/providers/retrieval/lexical-index';
-import { SqliteChunkStore } from '../../../src/providers/retrieval/sqlite-chunk-store';
+import { SqliteChunkStore } from '../../../src/providers/retrieval/sqlite/sqlite-chunk-store';
 import { chunk } from '../../helpers/retrieval-contract';
 
 describe('LexicalIndex', () => {

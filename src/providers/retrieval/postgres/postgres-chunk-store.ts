@@ -10,7 +10,7 @@
  * Each process holds its own postings, so every write also lands in a change log
  * (`<prefix>_chunk_changes`) that the other processes read on `LexicalIndex.refresh()`.
  */
-import { ErrorCode, InternalError } from '../../core/errors';
+import { ErrorCode, InternalError } from '../../../core/errors';
 import {
   decodeTerms,
   encodeTerms,
@@ -20,8 +20,8 @@ import {
   type ChunkStore,
   type ChunkTerms,
   type StoredChunk,
-} from './chunk-store';
-import type { TermCounts } from './inverted-index';
+} from '../chunk-store';
+import type { TermCounts } from '../algorithms/inverted-index';
 import {
   attempt,
   invalidateChanges,

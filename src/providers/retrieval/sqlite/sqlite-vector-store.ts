@@ -3,11 +3,10 @@
  * dimensions), in their own table so they can share the chunks' file. One process per file, so no
  * change log.
  */
-import { endianness } from 'node:os';
 import type Database from 'better-sqlite3';
 import { openSqliteFile, sqliteAttempt } from './sqlite-file';
-import type { StoredVector, VectorChanges, VectorInput, VectorStore } from './stored-vector-index';
-import { dimensionMismatch } from './vector-index';
+import { bytesToVector, vectorToBytes, type StoredVector, type VectorChanges, type VectorInput, type VectorStore } from '../vector-store';
+import { dimensionMismatch } from '../vector-index';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS vectors (
@@ -28,24 +27,6 @@ interface VectorRow {
   doc_id: string;
   chunk_id: string;
   vector: Buffer;
-}
-
-/** Typed arrays use the machine's byte order; stored bytes are little-endian everywhere. */
-const LITTLE_ENDIAN = endianness() === 'LE';
-
-export function vectorToBytes(vector: Float32Array): Buffer {
-  if (LITTLE_ENDIAN) return Buffer.from(vector.buffer.slice(vector.byteOffset, vector.byteOffset + vector.byteLength));
-  const bytes = Buffer.alloc(vector.length * 4);
-  for (let i = 0; i < vector.length; i += 1) bytes.writeFloatLE(vector[i]!, i * 4);
-  return bytes;
-}
-
-export function bytesToVector(bytes: Buffer): Float32Array {
-  // Copied: a Buffer's offset into its pool need not be a multiple of 4, which a Float32Array view needs.
-  if (LITTLE_ENDIAN) return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + (bytes.length & ~3)));
-  const vector = new Float32Array(bytes.length >> 2);
-  for (let i = 0; i < vector.length; i += 1) vector[i] = bytes.readFloatLE(i * 4);
-  return vector;
 }
 
 export class SqliteVectorStore implements VectorStore {

@@ -9,7 +9,7 @@
  * numbered from 1); group 0 marks a removed slot. Ties go to the lower slot (stored first).
  */
 import { TopK } from './inverted-index';
-import { dimensionMismatch } from './vector-index';
+import { dimensionMismatch } from '../vector-index';
 
 export interface VectorRef {
   readonly rowId: number;

@@ -1,4 +1,4 @@
-import { createAnalyzer, defaultAnalyzer } from '../../../src/providers/retrieval/analysis';
+import { createAnalyzer, defaultAnalyzer } from '../../../../src/providers/retrieval/algorithms/analysis';
 
 describe('defaultAnalyzer', () => {
   it('lowercases and stems English words so inflections meet', () => {

@@ -17,9 +17,8 @@ import {
   PostgresTables,
   type PostgresRetrievalOptions,
 } from './postgres-tables';
-import { bytesToVector, vectorToBytes } from './sqlite-vector-store';
-import type { StoredVector, VectorChanges, VectorInput, VectorStore } from './stored-vector-index';
-import { dimensionMismatch } from './vector-index';
+import { bytesToVector, vectorToBytes, type StoredVector, type VectorChanges, type VectorInput, type VectorStore } from '../vector-store';
+import { dimensionMismatch } from '../vector-index';
 
 interface VectorRow {
   row_id: string;

@@ -20,11 +20,3 @@ export const ENGLISH_STOPWORDS: ReadonlySet<string> = new Set(
     .split(/\s+/)
     .filter((word) => word.length > 0),
 );
-
-/** Lucene's EnglishAnalyzer default stop set, kept for comparison runs in the benchmark. */
-export const LUCENE_ENGLISH_STOPWORDS: ReadonlySet<string> = new Set(
-  `a an and are as at be but by for if in into is it no not of on or such that the their then
-  there these they this to was will with`
-    .split(/\s+/)
-    .filter((word) => word.length > 0),
-);

@@ -1,4 +1,4 @@
-import { countTerms, InvertedIndex } from '../../../src/providers/retrieval/inverted-index';
+import { countTerms, InvertedIndex } from '../../../../src/providers/retrieval/algorithms/inverted-index';
 
 const doc = (text: string) => countTerms(text.split(' '));
 const query = (text: string) => {

@@ -10,8 +10,8 @@
  * later. Writes are ingestion, not the hot path, so serialising them costs little.
  */
 import { Pool, type PoolClient } from 'pg';
-import { InternalError } from '../../core/errors';
-import { storeError } from '../store/store-error';
+import { InternalError } from '../../../core/errors';
+import { storeError } from '../../store/store-error';
 
 export interface PostgresRetrievalOptions {
   /** Connection string (`postgresql://…`); not needed when `pool` is given. */

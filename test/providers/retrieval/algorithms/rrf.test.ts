@@ -1,4 +1,4 @@
-import { rrf } from '../../../src/providers/retrieval/rrf';
+import { rrf } from '../../../../src/providers/retrieval/algorithms/rrf';
 
 describe('rrf', () => {
   it('adds 1/(k + rank) over rankings, so agreement beats one high rank', () => {

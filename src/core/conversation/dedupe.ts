@@ -3,7 +3,7 @@
  * both as `app_mention` and as `message`. The first process to claim an id wins, across restarts
  * and across processes sharing the store.
  */
-import type { DocumentStore } from './ports';
+import type { DocumentStore } from '../ports';
 
 export const DEDUPE_TTL_MS = 24 * 60 * 60 * 1000;
 

@@ -3,14 +3,14 @@
  * what only a shared backend has: several processes, each with its own memory, seeing each
  * other's changes.
  */
-import { LexicalIndex, type LexicalIndexOptions } from '../../../src/providers/retrieval/lexical-index';
-import { PostgresChunkStore } from '../../../src/providers/retrieval/postgres-chunk-store';
-import { DATABASE_URL } from '../../helpers/env';
-import { StoredVectorIndex } from '../../../src/providers/retrieval/stored-vector-index';
-import { chunk, lexicalIndexContractSuite } from '../../helpers/retrieval-contract';
-import { entry, vectorIndexContractSuite } from '../../helpers/vector-contract';
-import { throwawayPostgres, type ThrowawayPostgres } from '../../helpers/retrieval-postgres';
-import { describeWithService } from '../../helpers/services';
+import { LexicalIndex, type LexicalIndexOptions } from '../../../../src/providers/retrieval/lexical-index';
+import { PostgresChunkStore } from '../../../../src/providers/retrieval/postgres/postgres-chunk-store';
+import { DATABASE_URL } from '../../../helpers/env';
+import { StoredVectorIndex } from '../../../../src/providers/retrieval/stored-vector-index';
+import { chunk, lexicalIndexContractSuite } from '../../../helpers/retrieval-contract';
+import { entry, vectorIndexContractSuite } from '../../../helpers/vector-contract';
+import { throwawayPostgres, type ThrowawayPostgres } from '../../../helpers/retrieval-postgres';
+import { describeWithService } from '../../../helpers/services';
 
 const postgres = describeWithService('PostgreSQL', 'DATABASE_URL', DATABASE_URL, 5432);
 

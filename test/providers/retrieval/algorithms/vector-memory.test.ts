@@ -1,4 +1,4 @@
-import { VectorMemory } from '../../../src/providers/retrieval/vector-memory';
+import { VectorMemory } from '../../../../src/providers/retrieval/algorithms/vector-memory';
 
 const ref = (rowId: number, kbId = 'kb') => ({ rowId, kbId, docId: `d${rowId}`, chunkId: `c${rowId}` });
 

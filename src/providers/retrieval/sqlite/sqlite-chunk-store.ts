@@ -13,8 +13,8 @@ import {
   type ChunkStore,
   type ChunkTerms,
   type StoredChunk,
-} from './chunk-store';
-import type { TermCounts } from './inverted-index';
+} from '../chunk-store';
+import type { TermCounts } from '../algorithms/inverted-index';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS lexical_meta (

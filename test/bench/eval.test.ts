@@ -4,7 +4,7 @@ import {
   percentile,
   recallAtK,
   withoutQueryId,
-} from '../../../src/providers/retrieval/eval';
+} from '../../bench/eval';
 
 const judged = (entries: [string, number][]) => new Map(entries);
 

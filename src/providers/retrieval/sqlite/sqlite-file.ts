@@ -6,8 +6,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { InternalError } from '../../core/errors';
-import { storeError } from '../store/store-error';
+import { InternalError } from '../../../core/errors';
+import { storeError } from '../../store/store-error';
 
 /** Opens (creating if needed) `file` and its tables; `:memory:` gives a throwaway database. */
 export function openSqliteFile(file: string, schema: string, what: string): Database.Database {

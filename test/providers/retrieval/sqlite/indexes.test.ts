@@ -2,10 +2,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LexicalIndex } from '../../../src/providers/retrieval/lexical-index';
-import { StoredVectorIndex } from '../../../src/providers/retrieval/stored-vector-index';
-import { chunk, lexicalIndexContractSuite } from '../../helpers/retrieval-contract';
-import { vectorIndexContractSuite } from '../../helpers/vector-contract';
+import { LexicalIndex } from '../../../../src/providers/retrieval/lexical-index';
+import { StoredVectorIndex } from '../../../../src/providers/retrieval/stored-vector-index';
+import { chunk, lexicalIndexContractSuite } from '../../../helpers/retrieval-contract';
+import { vectorIndexContractSuite } from '../../../helpers/vector-contract';
 
 /** A fresh directory per test; the file sits in a folder that does not exist yet, as on first start. */
 function tempFile(): { file: string; remove: () => void } {

@@ -1,0 +1,165 @@
+/**
+ * The one way a chat message is handled, whatever the platform (as bolt's `App.processEvent` is):
+ * skip bots and empty text → decide by the message and the channel's trigger → claim the message
+ * once (across processes) → remember the thread → read the history → answer through the channel's
+ * route → count it. Adapters only translate platform payloads into an `InboundMessage` and render
+ * what the `Replier` they pass in is given; every decision is taken here, once, for all of them.
+ */
+import type { Assistant, FinalReply, ReplyEvent } from '../assistant';
+import type { CommandReply } from '../commands/reply';
+import { asCodedError } from '../errors';
+import type { Logger, MessageOutcome, Telemetry } from '../ports';
+import type { ProfileService } from '../profiles/profile-service';
+import type { EffectiveProfile } from '../profiles/resolve';
+import { channelKey, type ChatMessage, type InboundCommand, type InboundMessage } from '../types';
+import type { BotThreads } from './bot-threads';
+import type { EventDeduper } from './dedupe';
+
+/** Where the answer to one message goes; the adapter renders it in the platform's own way. */
+export interface Replier {
+  /** Stream the answer into the conversation: deltas as the model writes, then one `done`. */
+  answer(events: AsyncIterable<ReplyEvent>): Promise<void>;
+  /** A reply for the sender only (a command written as a message, e.g. `@bot kb add` with files). */
+  tellSender(reply: CommandReply): Promise<void>;
+}
+
+/** Runs a command on behalf of a message (the platform's admin rule applies, as for slash commands). */
+export interface MessageCommands {
+  run(command: InboundCommand): Promise<CommandReply>;
+}
+
+export interface MessagePipelineDeps {
+  readonly assistant: Assistant;
+  readonly profiles: ProfileService;
+  readonly deduper: EventDeduper;
+  readonly threads: BotThreads;
+  readonly commands: MessageCommands;
+  readonly telemetry: Telemetry;
+  readonly logger: Logger;
+}
+
+/** What decides whether a message is answered (SPEC §2), once the thread is known. */
+export interface AnswerFacts {
+  readonly isBot: boolean;
+  readonly text: string;
+  readonly mentioned: boolean;
+  readonly isDirect: boolean;
+  /** The message is in a thread the bot has answered in. */
+  readonly inBotThread: boolean;
+}
+
+/**
+ * SPEC §2: never a bot's (the bot's own included) or an empty message; always a mention, a DM or a
+ * thread the bot is in; any other message only where the channel's trigger is `always`.
+ */
+export function shouldAnswer(facts: AnswerFacts, profile: Pick<EffectiveProfile, 'trigger'>): boolean {
+  if (facts.isBot || !facts.text.trim()) return false;
+  if (facts.mentioned || facts.isDirect || facts.inBotThread) return true;
+  return profile.trigger.value === 'always';
+}
+
+/**
+ * The whole text of a mention that adds the files it shares: `kb add`, optionally `--workspace`
+ * (Slack slash commands cannot carry files; on every platform a mention can).
+ */
+interface Handled {
+  readonly outcome: MessageOutcome;
+  readonly reply?: FinalReply;
+}
+
+/** A trigger under which only the message itself can ask for an answer. */
+const MENTIONS_ONLY = { trigger: { value: 'mention', source: 'config' } } as const;
+
+const KB_ADD_TEXT = /^\/?kb\s+(add(?:\s+(?:--|—|–)workspace)?)$/i;
+
+export class MessagePipeline {
+  constructor(private readonly deps: MessagePipelineDeps) {}
+
+  /** Handle one message; resolves once it is answered (or known not to need an answer). */
+  async handle(message: InboundMessage, replier: Replier): Promise<MessageOutcome> {
+    const { outcome, reply } = await this.decideAndAnswer(message, replier).catch((err: unknown): Handled => {
+      this.log(message).error({ err: asCodedError(err) }, 'could not answer a message');
+      return { outcome: 'error' };
+    });
+    this.deps.telemetry.message({
+      platform: message.scope.platform,
+      outcome,
+      ...(reply?.route ? { route: reply.route } : {}),
+      ...(reply ? { latencyMs: reply.latencyMs } : {}),
+      ...(reply?.usage ? { usage: reply.usage } : {}),
+      ...(reply?.error ? { errorCode: reply.error.code } : {}),
+    });
+    return outcome;
+  }
+
+  private async decideAndAnswer(message: InboundMessage, replier: Replier): Promise<Handled> {
+    if (message.user.isBot || !message.text.trim()) return { outcome: 'ignored' };
+
+    const kbAdd = this.filesCommand(message);
+    if (kbAdd !== undefined) {
+      if (!(await this.claim(message))) return { outcome: 'duplicate' };
+      const reply = await this.deps.commands.run({
+        scope: message.scope,
+        user: message.user,
+        name: 'kb',
+        text: kbAdd,
+        attachments: message.attachments ?? [],
+      });
+      await replier.tellSender(reply);
+      return { outcome: 'ok' };
+    }
+
+    if (!(await this.wanted(message))) return { outcome: 'ignored' };
+    // A platform may deliver one message twice (Slack: `app_mention` and `message`, redeliveries);
+    // whichever copy claims it first, in any process, answers.
+    if (!(await this.claim(message))) return { outcome: 'duplicate' };
+    if (message.replyThreadId && !message.isDirect) await this.deps.threads.remember(message.scope, message.replyThreadId);
+
+    const history = await this.history(message);
+    let reply: FinalReply | undefined;
+    const events = this.deps.assistant.respond({ scope: message.scope, user: message.user, text: message.text, messageId: message.messageId, history });
+    await replier.answer(
+      (async function* watch(): AsyncGenerator<ReplyEvent> {
+        for await (const event of events) {
+          if (event.type === 'done') reply = event.reply;
+          yield event;
+        }
+      })(),
+    );
+    if (!reply) return { outcome: 'error' };
+    return { outcome: reply.error ? 'error' : reply.offline ? 'offline' : 'ok', reply };
+  }
+
+  /** Cheap checks first: the profile and the thread memory are read only when the message leaves it open. */
+  private async wanted(message: InboundMessage): Promise<boolean> {
+    const facts = { isBot: message.user.isBot, text: message.text, mentioned: message.mentioned, isDirect: message.isDirect, inBotThread: false };
+    if (shouldAnswer(facts, MENTIONS_ONLY)) return true;
+    if (message.threadId && (await this.deps.threads.has(message.scope, message.threadId))) return true;
+    return shouldAnswer(facts, await this.deps.profiles.resolve(message.scope));
+  }
+
+  private claim(message: InboundMessage): Promise<boolean> {
+    return this.deps.deduper.claim(`${channelKey(message.scope)}:${message.messageId}`);
+  }
+
+  /** `kb add …` when a mention shares files; undefined for every other message. */
+  private filesCommand(message: InboundMessage): string | undefined {
+    if (!message.mentioned || !message.attachments?.length) return undefined;
+    return KB_ADD_TEXT.exec(message.text.trim())?.[1];
+  }
+
+  private async history(message: InboundMessage): Promise<readonly ChatMessage[]> {
+    if (!message.loadHistory) return [];
+    try {
+      return await message.loadHistory();
+    } catch (err) {
+      // Better an answer without context than none.
+      this.log(message).warn({ err: asCodedError(err) }, 'could not read the conversation history');
+      return [];
+    }
+  }
+
+  private log(message: InboundMessage): Logger {
+    return this.deps.logger.child({ scope: channelKey(message.scope), messageId: message.messageId });
+  }
+}
