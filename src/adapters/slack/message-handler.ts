@@ -10,7 +10,7 @@ import type { MessagePipeline, Replier } from '../../core/conversation/pipeline'
 import type { Logger } from '../../core/ports';
 import { messageFiles, slackAttachments, type FileDownloadOptions } from './files';
 import { isThreadReply, replyThread, toInboundMessage, type BotIdentity, type SlackMessageEvent } from './inbound';
-import { renderForSlack } from './mrkdwn';
+import { markdownMessage, neutraliseMentions } from './slack-text';
 import { PLACEHOLDER, SLACK_PART_LIMIT, deliverReply } from './reply-stream';
 import { splitMessage } from '../shared/split-message';
 import { threadHistory } from './threads';
@@ -71,9 +71,9 @@ export class MessageHandler {
       },
       // Told to the sender only, in the thread the message was written in.
       tellSender: async (reply) => {
-        for (const part of splitMessage(renderForSlack(reply.text), SLACK_PART_LIMIT)) {
+        for (const part of splitMessage(neutraliseMentions(reply.text), SLACK_PART_LIMIT)) {
           try {
-            await client.chat.postEphemeral({ channel: event.channel, user, text: part, ...(event.thread_ts ? { thread_ts: event.thread_ts } : {}) });
+            await client.chat.postEphemeral({ channel: event.channel, user, ...markdownMessage(part), ...(event.thread_ts ? { thread_ts: event.thread_ts } : {}) });
           } catch (err) {
             log.warn({ err }, 'could not tell the user the result of their command');
           }

@@ -5,7 +5,8 @@
  *   part, the first text flushed as soon as the model produces it;
  * - where streaming is refused (or outside threads, e.g. DMs answered in place): a placeholder
  *   posted at once, edited with chat.update at most once per interval (`ThrottledEditor`), long
- *   answers continued in further messages (`splitMessage`).
+ *   answers continued in further messages (`splitMessage`), each a `markdown` block with a
+ *   plain-text fallback (`markdownMessage`).
  * Mentions the model writes are neutralised on both paths; every part stays within `partLimit`.
  */
 import type { webApi } from '@slack/bolt';
@@ -16,11 +17,10 @@ import type { FinalReply, ReplyEvent } from '../../core/assistant';
 import type { Logger } from '../../core/ports';
 import { splitMessage } from '../shared/split-message';
 import { ThrottledEditor } from '../shared/throttle';
-import { renderForSlack } from './mrkdwn';
+import { SLACK_PART_LIMIT, markdownMessage, neutraliseMentions, type MarkdownMessage } from './slack-text';
 import { MentionGuard, StreamingSplitter, type SplitChunk } from './stream-text';
 
-/** SPEC §7: Slack reply parts are at most 3,900 characters. */
-export const SLACK_PART_LIMIT = 3900;
+export { SLACK_PART_LIMIT };
 export const PLACEHOLDER = '_Thinking…_';
 
 export interface ReplyTarget {
@@ -139,18 +139,18 @@ class UpdateSink implements Sink {
   /** Posts the placeholder at once. */
   static async open(target: ReplyTarget, options: ReplyStreamOptions, partLimit: number): Promise<UpdateSink> {
     const sink = new UpdateSink(target, options, partLimit);
-    const ts = await sink.post(PLACEHOLDER);
+    const ts = await sink.post(PLACEHOLDER, { text: PLACEHOLDER });
     options.onFirstMessage?.(ts);
     return sink;
   }
 
   async push(delta: string): Promise<void> {
     this.raw += delta;
-    await this.show(splitMessage(renderForSlack(this.raw), this.partLimit), false);
+    await this.show(splitMessage(neutraliseMentions(this.raw), this.partLimit), false);
   }
 
   async finish(finalText: string): Promise<void> {
-    await this.show(splitMessage(renderForSlack(finalText), this.partLimit), true);
+    await this.show(splitMessage(neutraliseMentions(finalText), this.partLimit), true);
   }
 
   /**
@@ -160,9 +160,10 @@ class UpdateSink implements Sink {
   private async show(parts: readonly string[], final: boolean): Promise<void> {
     const finishing: Promise<void>[] = [];
     for (const [index, part] of parts.entries()) {
+      if (!part.trim()) continue; // nothing to show yet; a markdown block needs text
       const message = this.messages[index];
       if (!message) {
-        await this.post(part);
+        await this.post(part, markdownMessage(part));
         continue;
       }
       if (final) {
@@ -177,15 +178,16 @@ class UpdateSink implements Sink {
     await Promise.all(finishing);
   }
 
-  private async post(text: string): Promise<string> {
+  /** Posts `payload`; `text` is the Markdown it shows, which later edits are compared with. */
+  private async post(text: string, payload: { readonly text: string; readonly blocks?: MarkdownMessage['blocks'] }): Promise<string> {
     const { channel, threadTs } = this.target;
-    const result = await this.options.client.chat.postMessage({ channel, text, ...(threadTs ? { thread_ts: threadTs } : {}) });
+    const result = await this.options.client.chat.postMessage({ channel, ...payload, ...(threadTs ? { thread_ts: threadTs } : {}) });
     const ts = result.ts ?? '';
     const editor = new ThrottledEditor({
       intervalMs: this.options.editIntervalMs,
       edit: async (next) => {
         try {
-          await this.options.client.chat.update({ channel, ts, text: next });
+          await this.options.client.chat.update({ channel, ts, ...markdownMessage(next) });
         } catch (err) {
           // A failed edit must not end the reply; the next (or final) edit carries the text again.
           this.options.logger.warn({ err: err instanceof Error ? err.message : String(err), channel, ts }, 'chat.update failed');
