@@ -5,15 +5,27 @@
  */
 import { readFileSync } from 'node:fs';
 
-/** Milliseconds this thread has run on a CPU so far, or undefined where the OS does not say. */
-export function threadCpuMs(): number | undefined {
+export interface ThreadTimes {
+  /** Milliseconds this thread has run on a CPU so far. */
+  readonly onCpuMs: number;
+  /** Milliseconds it was ready to run but waited for a CPU (other processes had them). */
+  readonly waitingMs: number;
+}
+
+/** This thread's scheduler times, or undefined where the OS does not say. */
+export function threadTimes(): ThreadTimes | undefined {
   try {
-    // schedstat: nanoseconds on CPU, waiting, timeslices — finer than stat's 10 ms ticks.
-    const onCpuNs = Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
-    return Number.isFinite(onCpuNs) ? onCpuNs / 1e6 : undefined;
+    // schedstat: nanoseconds on CPU, nanoseconds runnable but waiting, timeslices (finer than stat's 10 ms ticks).
+    const [onCpu, waiting] = readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ').map(Number);
+    return Number.isFinite(onCpu) && Number.isFinite(waiting) ? { onCpuMs: onCpu! / 1e6, waitingMs: waiting! / 1e6 } : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** Milliseconds this thread has run on a CPU so far, or undefined where the OS does not say. */
+export function threadCpuMs(): number | undefined {
+  return threadTimes()?.onCpuMs;
 }
 
 /** Milliseconds the whole process (every thread) has run on a CPU so far. */

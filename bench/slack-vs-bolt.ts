@@ -15,10 +15,10 @@
  * and the other threads' — libuv's pool, GC helpers — are reported apart), answer latency.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, openSync, closeSync, writeSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { isMainThread, workerData } from 'node:worker_threads';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/providers/logger';
@@ -27,7 +27,9 @@ import { FakeSlack, type RecordedCall } from '../test/helpers/fake-slack';
 import { SIGNING_SECRET, appMentionEvent, envelope, postEvent } from '../test/helpers/slack-requests';
 import { startBareBolt } from './bare-bolt';
 import { startChannelwise, type RunningApp } from './channelwise-app';
-import { processCpuMs, threadCpuMs } from './cpu';
+import type { CpuProfile } from './profile-summary';
+import { processCpuMs, threadCpuMs, threadTimes } from './cpu';
+import { devNull } from './log-sink';
 import { deleteRunKeys } from './redis-cleanup';
 import { ms, summarize } from './stats';
 import { fromMain, startBenchWorker, toMain } from './worker';
@@ -50,6 +52,11 @@ export interface ComparisonOptions {
   readonly concurrency?: number;
   /** Only these apps (e.g. channelwise alone, under a profiler); default both. */
   readonly apps?: readonly BenchedApp[];
+  /**
+   * Write a CPU profile of the main thread over each measured batch to `<profile>-<app>-<pair>.cpuprofile`
+   * (summarise with bench/profile-summary.ts; Chrome DevTools opens them too).
+   */
+  readonly profile?: string;
   /** Called with each round as it ends. */
   readonly onRound?: (round: RoundResult) => void;
 }
@@ -64,6 +71,8 @@ export interface RoundResult {
   readonly mainCpuIsProcess: boolean;
   /** Share of the measured wall time the main thread was on a CPU (1: it was the bottleneck). */
   readonly mainBusy: number | undefined;
+  /** Share of the wall time it was ready to run but other processes had the CPUs (a loaded machine). */
+  readonly mainWaiting: number | undefined;
   /** The load worker (fakes and simulated users) per mention: when it is the busy one, it limits the rate. */
   readonly workerCpuMs: number | undefined;
   /** Everything else on the process per mention: libuv's pool (node-sqlite3 queries), GC helper threads. */
@@ -217,19 +226,6 @@ function answeredOnce(slack: FakeSlack, openai: FakeOpenAI, sent: readonly { cha
   return problems.slice(0, 20);
 }
 
-/** A destination that costs a write system call per line, like stderr in production, and keeps nothing. */
-function devNull(): { stream: Writable; close: () => void } {
-  const fd = openSync('/dev/null', 'w');
-  // decodeStrings (the default) hands write() Buffers only.
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      writeSync(fd, chunk);
-      done();
-    },
-  });
-  return { stream, close: () => closeSync(fd) };
-}
-
 export async function benchSlackVsBolt(options: ComparisonOptions = {}): Promise<ComparisonResult> {
   const pairs = options.pairs ?? 3;
   const events = options.events ?? 3000;
@@ -276,15 +272,18 @@ export async function benchSlackVsBolt(options: ComparisonOptions = {}): Promise
       for (const app of apps) {
         worker.post({ type: 'round', url: running[app]!.eventsUrl, pair, app, warmup, events } satisfies ToWorker);
         await expect('warm');
-        const mainBefore = threadCpuMs();
+        const profiler = options.profile ? await startProfiler() : undefined;
+        const mainBefore = threadTimes();
         const processBefore = processCpuMs();
         worker.post({ type: 'go' } satisfies ToWorker);
         const measured = await expect('measured');
-        const mainAfter = threadCpuMs();
+        const mainAfter = threadTimes();
         const processUsed = processCpuMs() - processBefore;
         const verified = await expect('verified');
         if (verified.problems.length) throw new Error(`${APP_NAMES[app]} did not answer every mention exactly once:\n${verified.problems.join('\n')}`);
-        const mainUsed = mainBefore !== undefined && mainAfter !== undefined ? mainAfter - mainBefore : undefined;
+        const mainUsed = mainBefore && mainAfter ? mainAfter.onCpuMs - mainBefore.onCpuMs : undefined;
+        const mainWaited = mainBefore && mainAfter ? mainAfter.waitingMs - mainBefore.waitingMs : undefined;
+        if (profiler) await profiler.stop(`${options.profile}-${app}-${pair}.cpuprofile`, { mentions: events, ...(mainUsed !== undefined ? { mainCpuMs: mainUsed } : {}) });
         const latency = summarize(measured.latencies);
         const round: RoundResult = {
           app,
@@ -294,6 +293,7 @@ export async function benchSlackVsBolt(options: ComparisonOptions = {}): Promise
           mainCpuMs: (mainUsed ?? processUsed) / events,
           mainCpuIsProcess: mainUsed === undefined,
           mainBusy: mainUsed !== undefined ? mainUsed / measured.elapsedMs : undefined,
+          mainWaiting: mainWaited !== undefined ? mainWaited / measured.elapsedMs : undefined,
           workerCpuMs: measured.workerCpuMs !== undefined ? measured.workerCpuMs / events : undefined,
           otherThreadsCpuMs: mainUsed !== undefined && measured.workerCpuMs !== undefined ? (processUsed - mainUsed - measured.workerCpuMs) / events : undefined,
           latencyP50: latency.p50,
@@ -317,6 +317,24 @@ export async function benchSlackVsBolt(options: ComparisonOptions = {}): Promise
   }
 }
 
+/** The V8 sampling profiler on this thread, from now until `stop`. */
+async function startProfiler(): Promise<{ stop: (file: string, extra: Pick<CpuProfile, 'mentions' | 'mainCpuMs'>) => Promise<void> }> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  // 200 µs: fine enough for functions that take tens of µs per mention, light enough not to swamp them.
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  return {
+    stop: async (file, extra) => {
+      const { profile } = await session.post('Profiler.stop');
+      session.disconnect();
+      // The extra fields let the summary speak per mention and in CPU time; DevTools ignores them.
+      writeFileSync(file, JSON.stringify({ ...profile, ...extra }));
+    },
+  };
+}
+
 function range(values: readonly number[], digits: number): string {
   const sorted = [...values].sort((a, b) => a - b);
   const median = sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN;
@@ -325,7 +343,8 @@ function range(values: readonly number[], digits: number): string {
 
 export function describeRound(r: RoundResult): string {
   const cpu = `${r.mainCpuIsProcess ? 'process' : 'main-thread'} CPU ${ms(r.mainCpuMs)}/mention`;
-  const busy = r.mainBusy !== undefined ? `, main thread busy ${(r.mainBusy * 100).toFixed(0)}%` : '';
+  const percent = (share: number) => `${(share * 100).toFixed(0)}%`;
+  const busy = r.mainBusy !== undefined && r.mainWaiting !== undefined ? `, main thread on CPU ${percent(r.mainBusy)} and waiting for one ${percent(r.mainWaiting)}` : '';
   const elsewhere = r.workerCpuMs !== undefined && r.otherThreadsCpuMs !== undefined ? `; load worker ${ms(r.workerCpuMs)}, other threads ${ms(r.otherThreadsCpuMs)}` : '';
   return `pair ${r.pair} ${APP_NAMES[r.app].padEnd(11)} ${r.mentionsPerSecond.toFixed(0)} mentions/s, ${cpu}${busy}${elsewhere}; answered p50 ${ms(r.latencyP50)} p99 ${ms(r.latencyP99)}`;
 }
@@ -345,7 +364,7 @@ export function describeComparison(result: ComparisonResult): string[] {
   return lines;
 }
 
-/** Options from the command line: a redis:// URL, --pairs N, --events N, --warmup N, --only channelwise|bare. */
+/** Options from the command line: a redis:// URL, --pairs N, --events N, --warmup N, --only channelwise|bare, --profile PREFIX. */
 export function comparisonArgs(argv: readonly string[]): ComparisonOptions {
   const value = (flag: string) => {
     const index = argv.indexOf(flag);
@@ -364,7 +383,9 @@ export function comparisonArgs(argv: readonly string[]): ComparisonOptions {
   const pairs = number('--pairs');
   const events = number('--events');
   const warmup = number('--warmup');
+  const profile = value('--profile');
   return {
+    ...(profile ? { profile } : {}),
     ...(redisUrl ? { store: { kind: 'redis', url: redisUrl } } : {}),
     ...(pairs ? { pairs } : {}),
     ...(events ? { events } : {}),
