@@ -4,6 +4,7 @@
  * through the fake OpenAI server (one short sentence, streamed when asked) and the fake Slack Web
  * API. The fakes and the simulated users run in a worker thread.
  *
+ * Each app runs in a process of its own (bench/app-host.ts), as in production; the fakes serve both.
  * channelwise runs as in production: model configured, native streaming on, the real SlackAdapter,
  * buildApp, store and pino logger (at the configured level, into /dev/null). Load: a closed loop of
  * `concurrency` users, each sending a mention and waiting until it is answered — its final message
@@ -11,25 +12,19 @@
  * (channelwise, bare, channelwise, bare…), each with its own warm-up; after each round the fakes
  * must show every mention answered exactly once, with the model called once for it.
  *
- * Per round: mentions/s, main-thread CPU ms per mention (the apps' thread only; the worker's CPU
- * and the other threads' — libuv's pool, GC helpers — are reported apart), answer latency.
+ * Per round: mentions/s, the app's main-thread CPU ms per mention (its other threads — libuv's pool,
+ * where node-sqlite3 runs queries, GC helpers — and the load worker are reported apart), latency.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { isMainThread, workerData } from 'node:worker_threads';
-import { loadConfig } from '../src/config';
-import { createLogger } from '../src/providers/logger';
 import { FakeOpenAI } from '../test/helpers/fake-openai';
 import { FakeSlack, type RecordedCall } from '../test/helpers/fake-slack';
 import { SIGNING_SECRET, appMentionEvent, envelope, postEvent } from '../test/helpers/slack-requests';
-import { startBareBolt } from './bare-bolt';
-import { startChannelwise, type RunningApp } from './channelwise-app';
-import type { CpuProfile } from './profile-summary';
-import { processCpuMs, threadCpuMs, threadTimes } from './cpu';
-import { devNull } from './log-sink';
+import { startAppProcess, type AppProcess, type BenchedApp } from './app-host';
+import { threadCpuMs } from './cpu';
 import { deleteRunKeys } from './redis-cleanup';
 import { ms, summarize } from './stats';
 import { fromMain, startBenchWorker, toMain } from './worker';
@@ -37,7 +32,7 @@ import { fromMain, startBenchWorker, toMain } from './worker';
 /** What the fake model answers: one plain sentence, so every renderer leaves it as it is. */
 export const ANSWER = 'Restart the VPN client, then sign in again with your usual account and password.';
 
-export type BenchedApp = 'channelwise' | 'bare';
+export type { BenchedApp } from './app-host';
 export const APP_NAMES: Readonly<Record<BenchedApp, string>> = { channelwise: 'channelwise', bare: 'bare Bolt' };
 
 export interface ComparisonOptions {
@@ -73,9 +68,9 @@ export interface RoundResult {
   readonly mainBusy: number | undefined;
   /** Share of the wall time it was ready to run but other processes had the CPUs (a loaded machine). */
   readonly mainWaiting: number | undefined;
-  /** The load worker (fakes and simulated users) per mention: when it is the busy one, it limits the rate. */
+  /** The load worker (fakes and simulated users) per mention, in the bench's process. */
   readonly workerCpuMs: number | undefined;
-  /** Everything else on the process per mention: libuv's pool (node-sqlite3 queries), GC helper threads. */
+  /** The app's other threads per mention: libuv's pool (node-sqlite3 queries), GC helper threads. */
   readonly otherThreadsCpuMs: number | undefined;
   /** Mention sent → answer complete at the fake. */
   readonly latencyP50: number;
@@ -243,8 +238,7 @@ export async function benchSlackVsBolt(options: ComparisonOptions = {}): Promise
     if (message.type !== type) throw new Error(`load generator: expected ${type}, got ${message.type}`);
     return message as Extract<FromWorker, { type: T }>;
   };
-  const logs = devNull();
-  const running: Partial<Record<BenchedApp, RunningApp>> = {};
+  const running: Partial<Record<BenchedApp, AppProcess>> = {};
   try {
     const ready = await expect('ready');
     const env = {
@@ -254,36 +248,25 @@ export async function benchSlackVsBolt(options: ComparisonOptions = {}): Promise
       OPENAI_BASE_URL: ready.openaiBaseUrl,
       STORE_URL: storeOption.kind === 'redis' ? storeOption.url : `sqlite://${path.join(dir, 'channelwise.sqlite')}`,
     };
-    const config = loadConfig(env, { configDir: path.resolve(__dirname, '../config') });
-    if (apps.includes('channelwise')) running.channelwise = await startChannelwise({ env, dir, logger: createLogger(config.logLevel, logs.stream) });
-    if (apps.includes('bare')) {
-      running.bare = await startBareBolt({
-        botToken: ready.botToken,
-        signingSecret: SIGNING_SECRET,
-        slackApiUrl: ready.slackApiUrl,
-        openaiBaseUrl: ready.openaiBaseUrl,
-        model: config.models.chat,
-        systemPrompt: config.defaults.persona,
-      });
-    }
+    for (const app of apps) running[app] = await startAppProcess({ app, env, dir });
 
     const rounds: RoundResult[] = [];
     for (let pair = 1; pair <= pairs; pair++) {
       for (const app of apps) {
-        worker.post({ type: 'round', url: running[app]!.eventsUrl, pair, app, warmup, events } satisfies ToWorker);
+        const host = running[app]!;
+        worker.post({ type: 'round', url: host.eventsUrl, pair, app, warmup, events } satisfies ToWorker);
         await expect('warm');
-        const profiler = options.profile ? await startProfiler() : undefined;
-        const mainBefore = threadTimes();
-        const processBefore = processCpuMs();
+        if (options.profile) await host.startProfile();
+        const before = await host.times();
         worker.post({ type: 'go' } satisfies ToWorker);
         const measured = await expect('measured');
-        const mainAfter = threadTimes();
-        const processUsed = processCpuMs() - processBefore;
+        const after = await host.times();
         const verified = await expect('verified');
         if (verified.problems.length) throw new Error(`${APP_NAMES[app]} did not answer every mention exactly once:\n${verified.problems.join('\n')}`);
-        const mainUsed = mainBefore && mainAfter ? mainAfter.onCpuMs - mainBefore.onCpuMs : undefined;
-        const mainWaited = mainBefore && mainAfter ? mainAfter.waitingMs - mainBefore.waitingMs : undefined;
-        if (profiler) await profiler.stop(`${options.profile}-${app}-${pair}.cpuprofile`, { mentions: events, ...(mainUsed !== undefined ? { mainCpuMs: mainUsed } : {}) });
+        const processUsed = after.processMs - before.processMs;
+        const mainUsed = before.main && after.main ? after.main.onCpuMs - before.main.onCpuMs : undefined;
+        const mainWaited = before.main && after.main ? after.main.waitingMs - before.main.waitingMs : undefined;
+        if (options.profile) await host.stopProfile(`${options.profile}-${app}-${pair}.cpuprofile`, { mentions: events, ...(mainUsed !== undefined ? { mainCpuMs: mainUsed } : {}) });
         const latency = summarize(measured.latencies);
         const round: RoundResult = {
           app,
@@ -295,7 +278,7 @@ export async function benchSlackVsBolt(options: ComparisonOptions = {}): Promise
           mainBusy: mainUsed !== undefined ? mainUsed / measured.elapsedMs : undefined,
           mainWaiting: mainWaited !== undefined ? mainWaited / measured.elapsedMs : undefined,
           workerCpuMs: measured.workerCpuMs !== undefined ? measured.workerCpuMs / events : undefined,
-          otherThreadsCpuMs: mainUsed !== undefined && measured.workerCpuMs !== undefined ? (processUsed - mainUsed - measured.workerCpuMs) / events : undefined,
+          otherThreadsCpuMs: mainUsed !== undefined ? (processUsed - mainUsed) / events : undefined,
           latencyP50: latency.p50,
           latencyP99: latency.p99,
         };
@@ -311,28 +294,9 @@ export async function benchSlackVsBolt(options: ComparisonOptions = {}): Promise
     worker.post({ type: 'close' } satisfies ToWorker);
     for (const app of Object.values(running)) await app.stop();
     await worker.terminate();
-    logs.close();
     rmSync(dir, { recursive: true, force: true });
     if (storeOption.kind === 'redis') await deleteRunKeys(storeOption.url, team);
   }
-}
-
-/** The V8 sampling profiler on this thread, from now until `stop`. */
-async function startProfiler(): Promise<{ stop: (file: string, extra: Pick<CpuProfile, 'mentions' | 'mainCpuMs'>) => Promise<void> }> {
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  // 200 µs: fine enough for functions that take tens of µs per mention, light enough not to swamp them.
-  await session.post('Profiler.setSamplingInterval', { interval: 200 });
-  await session.post('Profiler.start');
-  return {
-    stop: async (file, extra) => {
-      const { profile } = await session.post('Profiler.stop');
-      session.disconnect();
-      // The extra fields let the summary speak per mention and in CPU time; DevTools ignores them.
-      writeFileSync(file, JSON.stringify({ ...profile, ...extra }));
-    },
-  };
 }
 
 function range(values: readonly number[], digits: number): string {
@@ -345,7 +309,7 @@ export function describeRound(r: RoundResult): string {
   const cpu = `${r.mainCpuIsProcess ? 'process' : 'main-thread'} CPU ${ms(r.mainCpuMs)}/mention`;
   const percent = (share: number) => `${(share * 100).toFixed(0)}%`;
   const busy = r.mainBusy !== undefined && r.mainWaiting !== undefined ? `, main thread on CPU ${percent(r.mainBusy)} and waiting for one ${percent(r.mainWaiting)}` : '';
-  const elsewhere = r.workerCpuMs !== undefined && r.otherThreadsCpuMs !== undefined ? `; load worker ${ms(r.workerCpuMs)}, other threads ${ms(r.otherThreadsCpuMs)}` : '';
+  const elsewhere = r.workerCpuMs !== undefined && r.otherThreadsCpuMs !== undefined ? `; its other threads ${ms(r.otherThreadsCpuMs)}, load worker ${ms(r.workerCpuMs)}` : '';
   return `pair ${r.pair} ${APP_NAMES[r.app].padEnd(11)} ${r.mentionsPerSecond.toFixed(0)} mentions/s, ${cpu}${busy}${elsewhere}; answered p50 ${ms(r.latencyP50)} p99 ${ms(r.latencyP99)}`;
 }
 
