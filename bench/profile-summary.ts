@@ -61,7 +61,7 @@ const GROUPS: readonly (readonly [string, RegExp])[] = [
 ];
 
 /** The benchmark's own files, whose samples are left out (the baseline app lives in bench/ too: bare-bolt.ts stays). */
-const HARNESS = /^bench\/(slack-vs-bolt|slack|worker|cpu)\.ts/;
+const HARNESS = /^bench\/(slack-vs-bolt|slack|worker|cpu|app-host)\.ts/;
 
 /** Node's fetch (undici, bundled or the package Bolt brings) with its WebAssembly HTTP parser. */
 function isFetch(url: string): boolean {
