@@ -1,7 +1,7 @@
 /**
  * channelwise as `npm start` runs it for Slack over HTTP, for the benchmarks: config from an
  * environment, the store STORE_URL names, the model and embedder when OPENAI_BASE_URL is set, the
- * real SlackAdapter with its metrics. (src/index.ts runs start-up when imported, so the wiring is
+ * real SlackAdapter, the metrics. (src/index.ts runs start-up when imported, so the wiring is
  * repeated here; keep the two alike.)
  */
 import path from 'node:path';
@@ -51,7 +51,7 @@ export async function startChannelwise(options: ChannelwiseBenchOptions): Promis
         logger,
       }
     : undefined;
-  const knowledge = await createKnowledge(config, {
+  const knowledge = await createKnowledge({ ...config.knowledge, documentChars: config.limits.documentChars }, {
     store,
     tokenizer,
     logger,
@@ -59,8 +59,8 @@ export async function startChannelwise(options: ChannelwiseBenchOptions): Promis
     location: { kind: 'sqlite', file: path.join(options.dir, 'knowledge.sqlite') },
     ...(openai && config.knowledge.hybrid ? { embedder: new OpenAIEmbedder({ ...openai, model: config.models.embedding }) } : {}),
   });
-  const app = buildApp(config, { store, tokenizer, knowledge: knowledge.knowledge, ...(openai ? { model: new OpenAIChatModel(openai) } : {}), logger });
   const metrics = new Metrics();
+  const app = buildApp(config, { telemetry: metrics, store, tokenizer, knowledge: knowledge.knowledge, ...(openai ? { model: new OpenAIChatModel(openai) } : {}), logger });
   const adapter = await SlackAdapter.create({
     app,
     botToken: slack.botToken,
@@ -68,7 +68,6 @@ export async function startChannelwise(options: ChannelwiseBenchOptions): Promis
     ...(slack.apiUrl ? { apiUrl: slack.apiUrl } : {}),
     port: 0,
     customRoutes: healthRoutes(app, metrics),
-    metrics,
     logger,
     editIntervalMs: config.streaming.editIntervalMs,
     ...(options.nativeStreaming !== undefined ? { nativeStreaming: options.nativeStreaming } : {}),
