@@ -70,6 +70,7 @@ export async function startChannelwise(options: ChannelwiseBenchOptions): Promis
     customRoutes: healthRoutes(app, metrics),
     logger,
     editIntervalMs: config.streaming.editIntervalMs,
+    shortAnswerMs: config.streaming.shortAnswerMs,
     ...(options.nativeStreaming !== undefined ? { nativeStreaming: options.nativeStreaming } : {}),
     // No retries: against the fakes a refused call is a bug to see at once, not to wait out.
     retryConfig: { retries: 0 },

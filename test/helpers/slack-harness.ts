@@ -34,6 +34,8 @@ export interface HarnessOptions {
   readonly app?: TestApp;
   readonly slack?: FakeSlack;
   readonly editIntervalMs?: number;
+  /** Default 0 (always stream), so tests see the streaming path unless they ask for this. */
+  readonly shortAnswerMs?: number;
   readonly nativeStreaming?: boolean;
   readonly logger?: Logger;
   readonly adminUserIds?: readonly string[];
@@ -71,6 +73,7 @@ export class SlackHarness {
       port: 0,
       logger: options.logger ?? silentLogger,
       editIntervalMs: options.editIntervalMs ?? 1000,
+      shortAnswerMs: options.shortAnswerMs ?? 0,
       nativeStreaming: options.nativeStreaming ?? true,
       retryConfig: { retries: 0 },
     });

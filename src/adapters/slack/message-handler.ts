@@ -7,6 +7,7 @@ import type { webApi } from '@slack/bolt';
 
 type WebClient = webApi.WebClient;
 import type { MessagePipeline, Replier } from '../../core/conversation/pipeline';
+import { lazyChild } from '../../core/lazy-logger';
 import type { Logger } from '../../core/ports';
 import { messageFiles, slackAttachments, type FileDownloadOptions } from './files';
 import { isThreadReply, replyThread, toInboundMessage, type BotIdentity, type SlackMessageEvent } from './inbound';
@@ -22,6 +23,7 @@ export interface MessageHandlerOptions {
   readonly pipeline: MessagePipeline;
   readonly logger: Logger;
   readonly editIntervalMs: number;
+  readonly shortAnswerMs: number;
   readonly partLimit?: number;
   /** Native streaming in threads (SPEC §2); off: always the placeholder path. */
   readonly nativeStreaming: boolean;
@@ -47,7 +49,7 @@ export class MessageHandler {
   }
 
   private replier(event: SlackMessageEvent, team: string, client: WebClient): Replier {
-    const log = this.options.logger.child({ team, channel: event.channel, ts: event.ts });
+    const log = lazyChild(this.options.logger, { team, channel: event.channel, ts: event.ts });
     const threadTs = replyThread(event);
     const user = event.user ?? '';
     return {
@@ -60,6 +62,7 @@ export class MessageHandler {
             client,
             logger: log,
             editIntervalMs: this.options.editIntervalMs,
+            shortAnswerMs: this.options.shortAnswerMs,
             ...(this.options.partLimit ? { partLimit: this.options.partLimit } : {}),
             nativeStreaming: this.options.nativeStreaming && refusedUntil <= Date.now(),
             onStreamingRefused: (err) => {

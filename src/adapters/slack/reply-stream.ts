@@ -43,11 +43,20 @@ export interface ReplyStreamOptions {
   readonly onStreamingRefused?: (error: unknown) => void;
   /** Called with the ts of the first message posted for this reply. */
   readonly onFirstMessage?: (ts: string) => void;
+  /**
+   * Native streaming only: an answer complete within this many ms of its start goes out as one
+   * chat.postMessage instead of a stream (start + stop: two calls where one does). 0: always stream.
+   */
+  readonly shortAnswerMs?: number;
 }
+
+/** Held text this long starts the stream at once: a long answer is not kept back. */
+const SHORT_ANSWER_CHARS = 1000;
 
 export interface DeliveryResult {
   readonly reply: FinalReply | undefined;
-  readonly mode: 'stream' | 'update';
+  /** `post`: the whole answer in one go (no stream, no placeholder). */
+  readonly mode: 'stream' | 'update' | 'post';
 }
 
 interface Sink {
@@ -136,6 +145,11 @@ class UpdateSink implements Sink {
     private readonly partLimit: number,
   ) {}
 
+  /** Posts nothing yet: for an answer already complete, posted whole by `finish`. */
+  static direct(target: ReplyTarget, options: ReplyStreamOptions, partLimit: number): UpdateSink {
+    return new UpdateSink(target, options, partLimit);
+  }
+
   /** Posts the placeholder at once. */
   static async open(target: ReplyTarget, options: ReplyStreamOptions, partLimit: number): Promise<UpdateSink> {
     const sink = new UpdateSink(target, options, partLimit);
@@ -190,7 +204,7 @@ class UpdateSink implements Sink {
           await this.options.client.chat.update({ channel, ts, ...markdownMessage(next) });
         } catch (err) {
           // A failed edit must not end the reply; the next (or final) edit carries the text again.
-          this.options.logger.warn({ err: err instanceof Error ? err.message : String(err), channel, ts }, 'chat.update failed');
+          this.options.logger.warn({ err, channel, ts }, 'chat.update failed');
         }
       },
     });
@@ -199,35 +213,96 @@ class UpdateSink implements Sink {
   }
 }
 
+/** The events of one answer, read one at a time; a read still pending when a wait gave up is kept. */
+class EventReader {
+  private readonly iterator: AsyncIterator<ReplyEvent>;
+  private pending: Promise<IteratorResult<ReplyEvent>> | undefined;
+
+  constructor(events: AsyncIterable<ReplyEvent>) {
+    this.iterator = events[Symbol.asyncIterator]();
+  }
+
+  next(): Promise<IteratorResult<ReplyEvent>> {
+    const next = this.pending ?? this.iterator.next();
+    this.pending = undefined;
+    return next;
+  }
+
+  /** The next event, or `undefined` when none comes before `deadline` (ms since the epoch). */
+  async nextBefore(deadline: number): Promise<IteratorResult<ReplyEvent> | undefined> {
+    const next = this.next();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now()));
+    });
+    const result = await Promise.race([next, late]);
+    clearTimeout(timer);
+    if (result === undefined) this.pending = next;
+    return result;
+  }
+}
+
+/**
+ * Reads the answer's start for up to `ms`: the whole answer when it is done by then (short and
+ * fast, as most are), else what has arrived (the stream then starts with it).
+ */
+async function holdShortAnswer(reader: EventReader, ms: number): Promise<{ readonly held: string; readonly reply?: FinalReply; readonly complete: boolean }> {
+  const deadline = Date.now() + ms;
+  let held = '';
+  let reply: FinalReply | undefined;
+  while (held.length < SHORT_ANSWER_CHARS) {
+    const result = await reader.nextBefore(deadline);
+    if (result === undefined) return { held, complete: false };
+    if (result.done) return { held, ...(reply ? { reply } : {}), complete: true };
+    if (result.value.type === 'done') reply = result.value.reply;
+    else held += result.value.text;
+  }
+  return { held, complete: false };
+}
+
 export async function deliverReply(events: AsyncIterable<ReplyEvent>, target: ReplyTarget, options: ReplyStreamOptions): Promise<DeliveryResult> {
   const partLimit = options.partLimit ?? SLACK_PART_LIMIT;
   const threadTs = target.threadTs;
-  let sink: Sink = options.nativeStreaming && threadTs ? new NativeStreamSink({ ...target, threadTs }, options, partLimit) : await UpdateSink.open(target, options, partLimit);
-  let mode: DeliveryResult['mode'] = sink instanceof NativeStreamSink ? 'stream' : 'update';
+  const reader = new EventReader(events);
+  const native = options.nativeStreaming && threadTs !== undefined;
   let raw = '';
   let reply: FinalReply | undefined;
 
+  let held: Awaited<ReturnType<typeof holdShortAnswer>> | undefined;
+  if (native && (options.shortAnswerMs ?? 0) > 0) {
+    held = await holdShortAnswer(reader, options.shortAnswerMs ?? 0);
+    if (held.complete) {
+      await UpdateSink.direct(target, options, partLimit).finish(held.reply?.text ?? held.held);
+      return { reply: held.reply, mode: 'post' };
+    }
+  }
+
+  let sink: Sink = native ? new NativeStreamSink({ ...target, threadTs }, options, partLimit) : await UpdateSink.open(target, options, partLimit);
+  let mode: DeliveryResult['mode'] = sink instanceof NativeStreamSink ? 'stream' : 'update';
+
   /** Native streaming failed: the placeholder path takes over with everything so far. */
   const fallBack = async (failure: StreamFailure): Promise<void> => {
-    if (failure.visible) options.logger.warn({ err: String(failure.reason) }, 'native stream broke off; posting the answer as messages');
+    if (failure.visible) options.logger.warn({ err: failure.reason }, 'native stream broke off; posting the answer as messages');
     else options.onStreamingRefused?.(failure.reason);
     sink = await UpdateSink.open(target, options, partLimit);
     mode = 'update';
     if (raw) await sink.push(raw);
   };
-
-  for await (const event of events) {
-    if (event.type === 'done') {
-      reply = event.reply;
-      continue;
-    }
-    raw += event.text;
+  const push = async (text: string): Promise<void> => {
+    raw += text;
     try {
-      await sink.push(event.text);
+      await sink.push(text);
     } catch (err) {
       if (!(err instanceof StreamFailure)) throw err;
       await fallBack(err);
     }
+  };
+
+  if (held?.held) await push(held.held);
+  for (let result = await reader.next(); !result.done; result = await reader.next()) {
+    const event = result.value;
+    if (event.type === 'done') reply = event.reply;
+    else await push(event.text);
   }
 
   const finalText = reply?.text ?? raw;

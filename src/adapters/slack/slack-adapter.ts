@@ -40,6 +40,8 @@ export interface SlackAdapterOptions {
   readonly customRoutes?: readonly HttpRoute[];
   readonly logger: Logger;
   readonly editIntervalMs: number;
+  /** Answers complete this soon are posted whole instead of streamed (default 0: always stream). */
+  readonly shortAnswerMs?: number;
   readonly nativeStreaming?: boolean;
   /** Web API retries (tests: none, so a refused call shows at once). */
   readonly retryConfig?: webApi.RetryOptions;
@@ -152,6 +154,7 @@ export class SlackAdapter {
       pipeline: app.messages(commands),
       logger: log,
       editIntervalMs: this.options.editIntervalMs,
+      shortAnswerMs: this.options.shortAnswerMs ?? 0,
       nativeStreaming: this.options.nativeStreaming ?? true,
       files,
     });

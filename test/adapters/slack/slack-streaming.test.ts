@@ -35,6 +35,52 @@ describe('Slack replies', () => {
     expect(ctx.h.slack.botTexts(CHANNEL, ts)).toEqual(['The answer is **42**.']); // Markdown: Slack renders it
   });
 
+  describe('an answer complete before streaming would begin (shortAnswerMs)', () => {
+    it('is posted whole in one chat.postMessage: no stream, no placeholder', async () => {
+      await ctx.restart({ shortAnswerMs: 300 });
+      ctx.openai.enqueue('chat', { deltas: ['The ', 'answer ', 'is ', '**42**.'] });
+      const { ts } = await ctx.h.mention('What is the answer?');
+      await ctx.h.idle();
+      expect(ctx.h.slack.callsTo('chat.startStream')).toHaveLength(0);
+      expect(ctx.h.slack.callsTo('chat.update')).toHaveLength(0);
+      const posts = ctx.h.slack.callsTo('chat.postMessage');
+      expect(posts).toHaveLength(1);
+      expect(posts[0]?.params).toMatchObject({ channel: CHANNEL, thread_ts: ts, text: 'The answer is 42.', blocks: [{ type: 'markdown', text: 'The answer is **42**.' }] });
+      expect(ctx.h.slack.botTexts(CHANNEL, ts)).toEqual(['The answer is **42**.']);
+    });
+
+    it('streams an answer still coming when the time is up, starting with what has arrived', async () => {
+      await ctx.restart({ shortAnswerMs: 300 });
+      ctx.openai.enqueue('chat', { deltas: ['One ', 'word ', 'at ', 'a ', 'time.'], tokenDelayMs: 150 });
+      const { ts } = await ctx.h.mention('Slowly, please.');
+      await ctx.h.idle();
+      expect(ctx.h.slack.callsTo('chat.postMessage')).toHaveLength(0);
+      const starts = ctx.h.slack.callsTo('chat.startStream');
+      expect(starts).toHaveLength(1);
+      expect(ctx.h.slack.callsTo('chat.stopStream')).toHaveLength(1);
+      expect(ctx.h.slack.botTexts(CHANNEL, ts)).toEqual(['One word at a time.']);
+    });
+
+    it('streams a long answer at once, however fast it came', async () => {
+      await ctx.restart({ shortAnswerMs: 5000 });
+      ctx.openai.enqueue('chat', { text: longAnswer() });
+      const { ts } = await ctx.h.mention('Write a lot.');
+      await ctx.h.idle();
+      expect(ctx.h.slack.callsTo('chat.startStream').length).toBeGreaterThanOrEqual(2);
+      expect(ctx.h.slack.callsTo('chat.postMessage')).toHaveLength(0);
+      expect(ctx.h.slack.botTexts(CHANNEL, ts).join('\n')).toContain('Paragraph 9:');
+    });
+
+    it('keeps the placeholder path for DMs answered in place', async () => {
+      await ctx.restart({ shortAnswerMs: 300 });
+      ctx.openai.enqueue('chat', { deltas: ['Hello ', 'there.'] });
+      await ctx.h.message({ channel: DM_CHANNEL, text: 'hi', channel_type: 'im' }).send();
+      await ctx.h.idle();
+      const posts = ctx.h.slack.callsTo('chat.postMessage');
+      expect(posts[0]?.params).toMatchObject({ channel: DM_CHANNEL, text: '_Thinking…_' });
+    });
+  });
+
   it('answers on the RAG route with numbered citations and a sources list, in Slack formatting', async () => {
     expect((await ctx.h.run('/route', 'rag')).told).toMatch(/^Route set to rag\./);
     expect((await ctx.h.run('/kb', 'add Opening hours\n\nThe library opens at nine and closes at six.')).told).toMatch(/^Added "Opening hours" as d1/);
