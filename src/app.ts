@@ -82,7 +82,7 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
     usage,
   });
   const deduper = new EventDeduper(providers.store);
-  const threads = new BotThreads(providers.store);
+  const threads = new BotThreads(providers.store, deduper);
   const telemetry = providers.telemetry ?? noTelemetry;
   return {
     config,
