@@ -4,7 +4,6 @@
  */
 import { NOT_ADMIN_SENTENCE } from '../../../src/core/commands/permissions';
 import { slackScope } from '../../../src/adapters/slack/inbound';
-import { FakeOpenAI } from '../../helpers/fake-openai';
 import { FakeSlack, shownText } from '../../helpers/fake-slack';
 import { ADMIN, CHANNEL, DM_CHANNEL, MEMBER, SlackHarness, useSlackHarness } from '../../helpers/slack-harness';
 import { envelope, messageEvent, postEvent, signedPost } from '../../helpers/slack-requests';

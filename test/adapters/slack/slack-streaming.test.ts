@@ -2,9 +2,9 @@
  * How answers reach Slack: native streams in threads, the chat.update fallback and its rate, long
  * answers in parts, neutralised mentions, model failures, and the ack that never waits for the model.
  */
-import { FakeOpenAI, fakeErrors } from '../../helpers/fake-openai';
+import { fakeErrors } from '../../helpers/fake-openai';
 import { shownText } from '../../helpers/fake-slack';
-import { CHANNEL, DM_CHANNEL, SlackHarness, useSlackHarness } from '../../helpers/slack-harness';
+import { CHANNEL, DM_CHANNEL, useSlackHarness } from '../../helpers/slack-harness';
 
 function openFences(text: string): number {
   return text.split('\n').filter((line) => /^\s*```/.test(line)).length % 2;
