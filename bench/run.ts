@@ -3,6 +3,7 @@ import os from 'node:os';
 import { benchCoreOverhead } from './core-overhead';
 import { benchDiscord, describeDiscordBench } from './discord';
 import { benchSlack, describeSlackBench } from './slack';
+import { benchSlackVsBolt, comparisonArgs, describeComparison, describeRound } from './slack-vs-bolt';
 import { ms } from './stats';
 
 async function main(): Promise<void> {
@@ -13,14 +14,15 @@ async function main(): Promise<void> {
   const uncached = await benchCoreOverhead(3000, 0);
   console.log(`  same, profile cache off (every message reads SQLite): p50 ${ms(uncached.p50)}, p99 ${ms(uncached.p99)}`);
 
-  // Slack: Bolt over HTTP, fake Slack Web API in a worker thread, model excluded (offline).
-  const redisUrl = process.argv.find((arg) => arg.startsWith('redis://'));
-  const store = redisUrl ? ({ kind: 'redis', url: redisUrl } as const) : ({ kind: 'sqlite' } as const);
-  const storeName = redisUrl ? 'Redis' : 'SQLite';
-  const loaded = await benchSlack({ store, concurrency: 16 });
-  console.log(`slack path, ${storeName} store, under load: ${describeSlackBench(loaded)} — target ≥ 200 events/s`);
-  const single = await benchSlack({ store, concurrency: 1, events: 1000 });
-  console.log(`slack path, ${storeName} store, one event at a time: ${describeSlackBench(single)} — target p99 < 25 ms`);
+  // Slack: channelwise and a bare Bolt app in turns, on the same fakes (worker thread), model answering.
+  const options = comparisonArgs(process.argv.slice(2));
+  const storeName = options.store?.kind === 'redis' ? 'Redis' : 'SQLite';
+  console.log(`slack path, ${storeName} store, 16 mentions in flight, channelwise (model on, native streaming) vs bare Bolt (openai SDK + one chat.postMessage):`);
+  const comparison = await benchSlackVsBolt({ ...options, onRound: (r) => console.log(`  ${describeRound(r)}`) });
+  for (const line of describeComparison(comparison)) console.log(`  ${line}`);
+  // One at a time, offline with the placeholder path: what the adapter adds before the first message.
+  const single = await benchSlack({ ...(options.store ? { store: options.store } : {}), concurrency: 1, events: 1000 });
+  console.log(`slack path, ${storeName} store, one event at a time (offline, placeholder): ${describeSlackBench(single)} — target p99 < 25 ms`);
 
   // Discord: discord.js over the fake gateway and REST in a worker thread, model excluded (offline).
   const discord = await benchDiscord({ concurrency: 16 });

@@ -12,14 +12,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { createClient } from '@redis/client';
-import { SlackAdapter } from '../src/adapters/slack/slack-adapter';
+import { isMainThread, workerData } from 'node:worker_threads';
 import { FakeSlack } from '../test/helpers/fake-slack';
 import { silentLogger } from '../test/helpers/logger';
 import { SIGNING_SECRET, appMentionEvent, envelope, postEvent } from '../test/helpers/slack-requests';
+import { startChannelwise } from './channelwise-app';
+import { deleteRunKeys } from './redis-cleanup';
 import { ms, summarize } from './stats';
-import { closedLoop, offlineBenchApp, startBenchWorker } from './worker';
+import { fromMain, startBenchWorker, toMain } from './worker';
 
 export interface SlackBenchResult {
   readonly events: number;
@@ -45,7 +45,6 @@ type FromWorker =
 /** Worker side: the fake Slack and the simulated users. */
 async function loadGenerator(): Promise<void> {
   const { events, concurrency, team, run } = workerData as { events: number; concurrency: number; team: string; run: string };
-  const port = parentPort!;
   const slack = await FakeSlack.start({ team });
   const now = () => Number(process.hrtime.bigint()) / 1e6;
   // thread ts → resolvers waiting for that mention's answer
@@ -61,8 +60,8 @@ async function loadGenerator(): Promise<void> {
       if (thread) done.get(thread)?.();
     }
   };
-  port.postMessage({ type: 'ready', apiUrl: slack.apiUrl, botToken: slack.botToken } satisfies FromWorker);
-  const url = await new Promise<string>((resolve) => port.once('message', (m: { url: string }) => resolve(m.url)));
+  toMain({ type: 'ready', apiUrl: slack.apiUrl, botToken: slack.botToken } satisfies FromWorker);
+  const { url } = await fromMain<{ url: string }>();
 
   let counter = 0;
   const one = async (): Promise<number> => {
@@ -87,7 +86,16 @@ async function loadGenerator(): Promise<void> {
     done.delete(ts);
     return postedAt - sentAt;
   };
-  const batch = (count: number) => closedLoop(count, concurrency, one);
+  const batch = async (count: number) => {
+    const latencies: number[] = [];
+    let left = count;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (left-- > 0) latencies.push(await one());
+      }),
+    );
+    return latencies;
+  };
   try {
     await batch(300); // warm-up: JIT, connections, store pages
     slack.reset();
@@ -95,9 +103,9 @@ async function loadGenerator(): Promise<void> {
     const latencies = await batch(events);
     const elapsedMs = now() - started;
     slack.assertNoViolations();
-    port.postMessage({ type: 'done', elapsedMs, latencies } satisfies FromWorker);
+    toMain({ type: 'done', elapsedMs, latencies } satisfies FromWorker);
   } catch (err) {
-    port.postMessage({ type: 'error', message: err instanceof Error ? err.message : String(err) } satisfies FromWorker);
+    toMain({ type: 'error', message: err instanceof Error ? err.message : String(err) } satisfies FromWorker);
   }
   await slack.close();
 }
@@ -113,42 +121,27 @@ export async function benchSlack(options: SlackBenchOptions = {}): Promise<Slack
   const ready = await worker.next();
   if (ready.type !== 'ready') throw new Error(`load generator: ${ready.type === 'error' ? ready.message : 'unexpected message'}`);
   const storeOption = options.store ?? { kind: 'sqlite' };
-  const { app, config, close } = await offlineBenchApp(dir, storeOption.kind === 'redis' ? storeOption : { kind: 'sqlite', path: path.join(dir, 'bench.sqlite') });
-  const adapter = await SlackAdapter.create({
-    app,
-    botToken: ready.botToken,
-    signingSecret: SIGNING_SECRET,
-    apiUrl: ready.apiUrl,
-    port: 0,
+  const app = await startChannelwise({
+    // No OPENAI_* variables: offline mode, the model excluded.
+    env: {
+      SLACK_BOT_TOKEN: ready.botToken,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: ready.apiUrl,
+      STORE_URL: storeOption.kind === 'redis' ? storeOption.url : `sqlite://${path.join(dir, 'bench.sqlite')}`,
+    },
+    dir,
     logger: silentLogger,
-    editIntervalMs: config.streaming.editIntervalMs,
     nativeStreaming: false, // the placeholder is the first message: its latency is the adapter's overhead
-    retryConfig: { retries: 0 },
   });
-  const { port } = await adapter.start();
-  worker.post({ url: `http://127.0.0.1:${port}/slack/events` });
+  worker.post({ url: app.eventsUrl });
   const result = await worker.next();
-  await adapter.stop();
+  await app.stop();
   await worker.terminate();
-  await close();
   rmSync(dir, { recursive: true, force: true });
   if (storeOption.kind === 'redis') await deleteRunKeys(storeOption.url, team);
   if (result.type !== 'done') throw new Error(`load generator: ${result.type === 'error' ? result.message : 'unexpected message'}`);
   const stats = summarize(result.latencies);
   return { events, concurrency, eventsPerSecond: (events / result.elapsedMs) * 1000, p50: stats.p50, p99: stats.p99, max: stats.max };
-}
-
-/** A Redis shared with others keeps nothing of a benchmark run (claims and thread memory have long TTLs). */
-async function deleteRunKeys(url: string, team: string): Promise<void> {
-  const client = createClient({ url });
-  await client.connect();
-  try {
-    const keys: string[] = [];
-    for await (const batch of client.scanIterator({ MATCH: `*${team}*`, COUNT: 1000 })) keys.push(...batch);
-    for (let i = 0; i < keys.length; i += 500) await client.del(keys.slice(i, i + 500));
-  } finally {
-    await client.quit();
-  }
 }
 
 export function describeSlackBench(r: SlackBenchResult): string {

@@ -1,10 +1,9 @@
 /**
- * What the platform benchmarks share: the load generator in a worker thread (so it does not share
- * the bot's event loop), started on a TypeScript file through tsx as the main thread runs; the
- * closed loop of simulated users; the real core in offline mode.
+ * The load side of a benchmark runs in a worker thread, so the fakes and the simulated users do not
+ * share the measured app's event loop (or its main-thread CPU figures).
  */
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { Worker, parentPort } from 'node:worker_threads';
 import { buildApp, type App } from '../src/app';
 import { loadConfig, type AppConfig, type StoreConfig } from '../src/config';
 import { systemClock } from '../src/core/ports';
@@ -13,29 +12,55 @@ import { createStore } from '../src/providers/store/create-store';
 import { TiktokenTokenizer } from '../src/providers/tokenizer';
 import { silentLogger } from '../test/helpers/logger';
 
-export interface BenchWorker<M> {
-  /** The next message from the worker (queued if it came before it was asked for). */
-  next(): Promise<M>;
+export interface BenchWorker<FromWorker> {
+  /** The worker's next message, in order; rejects if the worker died instead. */
+  next(): Promise<FromWorker>;
   post(message: unknown): void;
-  terminate(): Promise<number>;
+  terminate(): Promise<void>;
 }
 
-export function startBenchWorker<M>(file: string, workerData: unknown): BenchWorker<M> {
-  // A CommonJS bootstrap: the worker loads the TypeScript file through tsx.
+/** Starts `file` (a TypeScript module) in a worker; it sees `workerData` and talks through `parentPort`. */
+export function startBenchWorker<FromWorker>(file: string, workerData: unknown): BenchWorker<FromWorker> {
+  // A CommonJS bootstrap: the worker loads the TypeScript file through tsx, as the main thread does.
   const bootstrap = `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(file)});`;
   const worker = new Worker(bootstrap, { eval: true, workerData });
-  const queue: M[] = [];
-  const waiters: ((m: M) => void)[] = [];
-  worker.on('message', (m: M) => {
+  const messages: FromWorker[] = [];
+  const waiters: { resolve: (m: FromWorker) => void; reject: (err: Error) => void }[] = [];
+  let failure: Error | undefined;
+  worker.on('message', (m: FromWorker) => {
     const waiter = waiters.shift();
-    if (waiter) waiter(m);
-    else queue.push(m);
+    if (waiter) waiter.resolve(m);
+    else messages.push(m);
   });
-  return {
-    next: () => new Promise<M>((resolve) => (queue.length ? resolve(queue.shift()!) : waiters.push(resolve))),
-    post: (message) => worker.postMessage(message),
-    terminate: () => worker.terminate(),
+  const fail = (err: Error) => {
+    failure ??= err;
+    for (const waiter of waiters.splice(0)) waiter.reject(failure);
   };
+  worker.on('error', fail);
+  worker.on('exit', (code) => fail(new Error(`the benchmark's worker exited (code ${code})`)));
+  return {
+    next: () =>
+      new Promise<FromWorker>((resolve, reject) => {
+        const queued = messages.shift();
+        if (queued !== undefined) resolve(queued);
+        else if (failure) reject(failure);
+        else waiters.push({ resolve, reject });
+      }),
+    post: (message) => worker.postMessage(message),
+    terminate: async () => {
+      await worker.terminate();
+    },
+  };
+}
+
+/** Worker side: the next message from the main thread. */
+export function fromMain<T>(): Promise<T> {
+  return new Promise<T>((resolve) => parentPort!.once('message', (m: T) => resolve(m)));
+}
+
+/** Worker side: a message to the main thread. */
+export function toMain(message: unknown): void {
+  parentPort!.postMessage(message);
 }
 
 /** Closed loop: `concurrency` simulated users each run `one` until `count` have run; the values in finishing order. */

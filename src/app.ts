@@ -36,8 +36,6 @@ export interface App {
   readonly logger: Logger;
   readonly offline: boolean;
   readonly usage: UsageLog;
-  /** Claims platform event ids so each is answered once. */
-  readonly deduper: EventDeduper;
   readonly telemetry: Telemetry;
   /** A command runner whose admin rule is the platform's plus ADMIN_USER_IDS. */
   commands(platformPermissions: Permissions): CommandRunner;
@@ -82,7 +80,7 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
     usage,
   });
   const deduper = new EventDeduper(providers.store);
-  const threads = new BotThreads(providers.store);
+  const threads = new BotThreads(providers.store, deduper);
   const telemetry = providers.telemetry ?? noTelemetry;
   return {
     config,
@@ -93,7 +91,6 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
     logger: providers.logger,
     offline: !providers.model,
     usage,
-    deduper,
     telemetry,
     messages: (commands) =>
       new MessagePipeline({ assistant, profiles, deduper, threads, commands, telemetry, logger: providers.logger }),

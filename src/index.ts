@@ -69,6 +69,7 @@ async function runPlatforms(config: AppConfig, app: App, metrics: Metrics, logge
         customRoutes: routes,
         logger,
         editIntervalMs: config.streaming.editIntervalMs,
+        shortAnswerMs: config.streaming.shortAnswerMs,
       });
       await adapter.start();
       stops.push(() => adapter.stop());

@@ -4,12 +4,13 @@
  * answered, and only once, is the `MessagePipeline`'s decision (conversation/pipeline.ts).
  */
 import { ErrorCode, UserError, asCodedError, userMessage } from './errors';
+import { lazyChild } from './lazy-logger';
 import type { ChatModel, Clock, Logger, Passage } from './ports';
 import { estimateCost, formatUsd, type PriceTable } from './prompt/cost';
 import type { ProfileService } from './profiles/profile-service';
 import type { Responders, RoutePlan } from './routes';
 import type { UsageLog } from './usage/usage-log';
-import type { Question, Route, TokenUsage } from './types';
+import { channelKey, type Question, type Route, type TokenUsage } from './types';
 
 export interface FinalReply {
   /** The whole answer as Markdown, sources list included. */
@@ -93,7 +94,7 @@ export class Assistant {
   private async *answer(message: Question): AsyncGenerator<ReplyEvent> {
     const started = this.deps.clock.now().getTime();
     const elapsed = () => this.deps.clock.now().getTime() - started;
-    const log = this.deps.logger.child({ scope: `${message.scope.platform}:${message.scope.workspace}:${message.scope.channel}`, messageId: message.messageId });
+    const log = lazyChild(this.deps.logger, { scope: channelKey(message.scope), messageId: message.messageId });
 
     let plan: RoutePlan;
     try {
@@ -146,7 +147,7 @@ export class Assistant {
       text = 'The model returned an empty answer; please try rephrasing.';
     }
     const costUsd = usage ? estimateCost(this.deps.prices, plan.model, usage) : undefined;
-    log.info({ route: plan.route, model: plan.model, usage, latencyMs: elapsed() }, 'answered');
+    this.deps.logger.info({ scope: channelKey(message.scope), messageId: message.messageId, route: plan.route, model: plan.model, usage, latencyMs: elapsed() }, 'answered');
     yield {
       type: 'done',
       reply: {
@@ -166,7 +167,7 @@ export class Assistant {
   private failure(err: unknown, log: Logger, latencyMs: number, partial: string): FinalReply {
     const coded = asCodedError(err);
     const sentence = userMessage(err);
-    if (err instanceof UserError) log.warn({ code: coded.code, context: err.context }, err.message);
+    if (err instanceof UserError) log.warn({ err, code: coded.code, context: err.context }, err.message);
     else log.error({ err: coded, code: coded.code }, 'answer failed');
     const text = partial.trim() ? `${partial}\n\n_(The answer was cut short: ${sentence})_` : sentence;
     return { text, offline: !this.deps.model, sources: [], latencyMs, error: { code: coded.code, message: sentence } };

@@ -8,7 +8,7 @@ import type { App } from '../../app';
 import type { DayUsage, RouteUsage } from '../../core/usage/usage-log';
 import { firstLine } from '../../core/commands/describe';
 import { slackScope } from './inbound';
-import { escapeMrkdwn, neutraliseMentions } from './mrkdwn';
+import { escapeMrkdwn, neutraliseMentions } from './slack-text';
 
 export interface ChannelSummary {
   readonly channel: string;
