@@ -3,7 +3,7 @@
  * whose credentials are present (the local console when none are), and shut down cleanly.
  */
 import { config as loadDotenv } from 'dotenv';
-import { buildApp, type App } from './app';
+import { buildApp, createUsageLog, type App } from './app';
 import { ConfigError, loadConfig, type AppConfig } from './config';
 import { ConsoleAdapter, consolePermissions } from './adapters/console/console-adapter';
 import { SlackAdapter } from './adapters/slack/slack-adapter';
@@ -17,6 +17,8 @@ import { createLogger } from './providers/logger';
 import { OpenAIChatModel } from './providers/openai/chat-model';
 import { createStore } from './providers/store/create-store';
 import { TiktokenTokenizer } from './providers/tokenizer';
+import { VegaChartRenderer } from './providers/charts/usage-chart';
+import { embeddingUsageSink } from './core/usage/embedding-usage';
 
 function createModel(config: AppConfig, logger: Logger): ChatModel | undefined {
   if (!config.openai) return undefined;
@@ -25,6 +27,7 @@ function createModel(config: AppConfig, logger: Logger): ChatModel | undefined {
     ...(config.openai.baseUrl ? { baseUrl: config.openai.baseUrl } : {}),
     timeoutMs: config.models.timeoutMs,
     maxRetries: config.models.maxRetries,
+    promptCacheKey: config.models.promptCacheKey,
     logger,
   });
 }
@@ -74,6 +77,9 @@ async function main(): Promise<number> {
 
   const store = await createStore(config.store, logger);
   const tokenizer = new TiktokenTokenizer(config.tokens.encoding);
+  // Built before the knowledge index, whose embedder reports its usage into it.
+  const usage = createUsageLog(config, store);
+  const charts = new VegaChartRenderer(logger);
   const knowledge = await createKnowledge({ ...config.knowledge, documentChars: config.limits.documentChars }, {
     store,
     tokenizer,
@@ -89,6 +95,7 @@ async function main(): Promise<number> {
             timeoutMs: config.models.timeoutMs,
             maxRetries: config.models.maxRetries,
             logger,
+            usage: { sink: embeddingUsageSink(usage, config.prices, logger), tokenizer },
           }),
         }
       : {}),
@@ -96,6 +103,9 @@ async function main(): Promise<number> {
   const metrics = new Metrics();
   const app = buildApp(config, {
     telemetry: metrics,
+    usage,
+    // The console prints the chart as text; only chat platforms get the PNG.
+    ...(platforms.length > 0 ? { charts } : {}),
     store,
     tokenizer,
     knowledge: knowledge.knowledge,
@@ -127,6 +137,7 @@ async function main(): Promise<number> {
       await adapter.run();
     }
   } finally {
+    await charts.close();
     await knowledge.close();
     await store.close();
   }

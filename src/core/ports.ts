@@ -48,6 +48,11 @@ export interface ChatRequest {
   readonly temperature?: number;
   readonly maxTokens?: number;
   readonly signal?: AbortSignal;
+  /**
+   * Groups requests that share a prompt prefix so the provider's prompt cache finds it (OpenAI's
+   * `prompt_cache_key`); sent only where config allows it.
+   */
+  readonly cacheKey?: string;
 }
 
 export type ChatStreamEvent =

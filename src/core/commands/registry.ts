@@ -4,11 +4,14 @@
  * `CommandReply`.
  */
 import { ErrorCode, UserError, asCodedError, userMessage } from '../errors';
-import type { KnowledgeIndex, Logger, Permissions, Telemetry } from '../ports';
+import type { Clock, KnowledgeIndex, Logger, Permissions, Telemetry } from '../ports';
+import type { Budgets } from '../usage/budget';
+import { forChannel } from '../usage/attribution';
+import type { UsageLog } from '../usage/usage-log';
 import type { ProfileService } from '../profiles/profile-service';
 import type { RetrievalSettings } from '../routes/rag-route';
 import type { Attachment, ChannelScope, InboundCommand, UserRef } from '../types';
-import type { CommandContext, Executor } from './context';
+import type { AdviceDeps, ChartRenderer, CommandContext, Executor } from './context';
 import { parseCommand } from './grammar';
 import { NOT_ADMIN_SENTENCE } from './permissions';
 import { reply, type CommandReply, type FormSubmission } from './reply';
@@ -29,6 +32,11 @@ export interface CommandRunnerDeps {
   readonly fileBytes: number;
   readonly logger: Logger;
   readonly telemetry: Telemetry;
+  readonly usage: UsageLog;
+  readonly budgets: Budgets;
+  readonly advice: AdviceDeps;
+  readonly charts?: ChartRenderer;
+  readonly clock: Clock;
 }
 
 export class CommandRunner {
@@ -43,6 +51,11 @@ export class CommandRunner {
       retrieval: this.deps.retrieval,
       attachments,
       fileBytes: this.deps.fileBytes,
+      usage: this.deps.usage,
+      budgets: this.deps.budgets,
+      advice: this.deps.advice,
+      ...(this.deps.charts ? { charts: this.deps.charts } : {}),
+      clock: this.deps.clock,
     };
   }
 
@@ -80,7 +93,8 @@ export class CommandRunner {
         log.info({}, 'refused: not an admin');
         throw new UserError(ErrorCode.NotAdmin, NOT_ADMIN_SENTENCE);
       }
-      const result = await execute();
+      // Embeddings a command causes (indexing a document, /kb search) are counted for its channel.
+      const result = await forChannel(scope, execute);
       if (mutating) log.info({}, 'command applied');
       this.count(scope, what, 'ok');
       return result;
