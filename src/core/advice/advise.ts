@@ -17,7 +17,12 @@
  *      `fine-tune`, with the one-time training cost and the break-even figure;
  *    - and the model cannot be fine-tuned (not in the table, or past its shutdown date): `keep`,
  *      saying why, and that `/fewshot mode auto <k>` trims the prefix;
+ *    - with fewer than `MIN_TRAINING_EXAMPLES` in the training set: `keep`, until there are;
  *    - below the break-even volume: `keep` (the prefix costs less than a fine-tune would).
+ *    The break-even volume is the requests per month at which what a fine-tuned model with a short
+ *    prompt saves per request (at the measured cache hit rate, history and completion length)
+ *    repays the one-time training cost (training-set tokens × epochs × training price) within
+ *    `PAYBACK_MONTHS`.
  * 5. 👎 with examples already: `few-shot` (better or more examples), else `keep`.
  *
  * Feedback votes come with issue 11 and evaluation scores with /eval: both inputs are optional, and
@@ -99,6 +104,8 @@ export const FEEDBACK_DOWN_SHARE = 0.25;
 export const LONG_PREFIX_TOKENS = 1000;
 /** Months a fine-tune's one-time training cost is spread over in the break-even. */
 export const PAYBACK_MONTHS = 3;
+/** The smallest training set OpenAI's fine-tuning accepts. */
+export const MIN_TRAINING_EXAMPLES = 10;
 
 const n = (value: number, digits = 0) => value.toLocaleString('en-US', { maximumFractionDigits: digits });
 const pct = (share: number) => `${n(share * 100, 1)}%`;
@@ -147,7 +154,14 @@ export function advise(input: AdviceInput): Advice {
   const shutDown = input.fineTuning.shutdownDate !== undefined && input.fineTuning.shutdownDate <= input.today;
   const canFineTune = input.fineTuning.fineTunable && !shutDown && input.pricing.training !== undefined;
   let breakEvenPerMonth: number | undefined;
-  if (canFineTune && input.pricing.training !== undefined) {
+  const setTooSmall = input.trainingSet.examples < MIN_TRAINING_EXAMPLES;
+  if (canFineTune && setTooSmall) {
+    figures.push({
+      label: 'training set',
+      value: `${n(input.trainingSet.examples)} examples (fine-tuning needs at least ${MIN_TRAINING_EXAMPLES})`,
+      basis: 'measured',
+    });
+  } else if (canFineTune && input.pricing.training !== undefined) {
     const trainingCost = (input.trainingSet.tokens * settings.epochs * input.pricing.training) / 1_000_000;
     const ft = input.pricing.fineTuned ?? input.pricing.current;
     const nowPerRequest = promptCost(prefix + restPrompt, hitRate, input.pricing.current) + (completion * input.pricing.current.output) / 1_000_000;
@@ -223,6 +237,12 @@ export function advise(input: AdviceInput): Advice {
       return done('keep', [
         `The prefix is long (${n(prefix)} tokens per request, ${formatUsd(prefixMonthly)} a month) but ${why}, so fine-tuning is not an option.`,
         `Keep the current setup; to pay less, let the cache work (hit rate ${pct(hitRate)}) and send only the most relevant examples with /fewshot mode auto <k>.`,
+      ]);
+    }
+    if (setTooSmall) {
+      return done('keep', [
+        `The prefix is long (${n(prefix)} tokens per request, ${formatUsd(prefixMonthly)} a month), but the training set has ${n(input.trainingSet.examples)} examples and a fine-tune needs at least ${MIN_TRAINING_EXAMPLES}.`,
+        'Keep the current setup and collect good exchanges as examples; /advise will work out the fine-tune once there are enough.',
       ]);
     }
     if (breakEvenPerMonth !== undefined && perMonth >= breakEvenPerMonth) {

@@ -232,6 +232,13 @@ export const levelKey = (budget: BudgetLevel): string => `${budget.usd}:${budget
 
 /** The one sentence a channel at its cap gets instead of an answer. */
 export function budgetReachedSentence(budget: BudgetLevel, spentUsd: number): string {
+  if (spentUsd < budget.usd) {
+    // Below the cap, but the answers already being written could reach it.
+    return (
+      `The answers in progress could take this channel to its monthly budget of ${formatUsd(budget.usd)} (${formatUsd(spentUsd)} spent so far), ` +
+      'so I will not call the model for this one; please ask again in a moment.'
+    );
+  }
   return (
     `This channel has reached its monthly budget of ${formatUsd(budget.usd)} (${formatUsd(spentUsd)} spent this month), ` +
     'so I will not call the model until next month or until an admin raises the cap with /budget set.'

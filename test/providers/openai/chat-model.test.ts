@@ -8,7 +8,7 @@ import { silentLogger } from '../../helpers/logger';
 let fake: FakeOpenAI;
 
 beforeAll(async () => {
-  fake = await FakeOpenAI.start({ cacheMinTokens: 0 });
+  fake = await FakeOpenAI.start({ cacheMinTokens: 0, cacheStepTokens: 1 });
 });
 afterEach(() => {
   fake.assertNoViolations();
