@@ -9,7 +9,7 @@ import { CommandRunner } from './core/commands/registry';
 import { BotThreads } from './core/conversation/bot-threads';
 import { EventDeduper } from './core/conversation/dedupe';
 import { MessagePipeline, type MessageCommands } from './core/conversation/pipeline';
-import type { ChartRenderer } from './core/commands/context';
+import type { ChartRenderer, ModelCatalog } from './core/commands/context';
 import type { ChatModel, Clock, DocumentStore, KnowledgeIndex, Logger, Permissions, Telemetry, Tokenizer } from './core/ports';
 import { noTelemetry, systemClock } from './core/ports';
 import { ProfileService } from './core/profiles/profile-service';
@@ -35,6 +35,8 @@ export interface AppProviders {
   readonly usage?: UsageLog;
   /** Draws the /usage chart; absent: /usage answers with text only. */
   readonly charts?: ChartRenderer;
+  /** The model server's shutdown dates (GET /models), for /advise; absent: config/models.json alone. */
+  readonly modelCatalog?: ModelCatalog;
 }
 
 /** The usage log as config says (retention); built before the app when the embedder needs it. */
@@ -149,6 +151,7 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
           settings: config.advice,
           prices: config.prices,
           models: config.modelInfo,
+          ...(providers.modelCatalog ? { catalog: providers.modelCatalog } : {}),
           tokenizer: providers.tokenizer,
           offline: !providers.model,
         },

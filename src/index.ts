@@ -18,6 +18,7 @@ import { OpenAIChatModel } from './providers/openai/chat-model';
 import { createStore } from './providers/store/create-store';
 import { TiktokenTokenizer } from './providers/tokenizer';
 import { VegaChartRenderer } from './providers/charts/usage-chart';
+import { OpenAIModelCatalog } from './providers/openai/model-catalog';
 import { embeddingUsageSink } from './core/usage/embedding-usage';
 
 function createModel(config: AppConfig, logger: Logger): ChatModel | undefined {
@@ -106,6 +107,17 @@ async function main(): Promise<number> {
     usage,
     // The console prints the chart as text; only chat platforms get the PNG.
     ...(platforms.length > 0 ? { charts } : {}),
+    ...(config.openai
+      ? {
+          modelCatalog: new OpenAIModelCatalog({
+            ...(config.openai.apiKey ? { apiKey: config.openai.apiKey } : {}),
+            ...(config.openai.baseUrl ? { baseUrl: config.openai.baseUrl } : {}),
+            timeoutMs: config.models.timeoutMs,
+            maxRetries: config.models.maxRetries,
+            logger,
+          }),
+        }
+      : {}),
     store,
     tokenizer,
     knowledge: knowledge.knowledge,

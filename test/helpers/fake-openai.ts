@@ -99,6 +99,8 @@ export interface FakeOpenAIOptions {
   readonly embeddingDimensions?: number;
   /** When set, a request for any other model gets the real API's 404 `model_not_found`. */
   readonly knownModels?: readonly string[];
+  /** `shutdown_date` of models in `GET /models` (OpenAI reports it); models not named here leave it out. */
+  readonly shutdownDates?: Readonly<Record<string, string | null>>;
   /** When set, requests must carry `Authorization: Bearer <apiKey>` or get a 401. */
   readonly apiKey?: string;
   /**
@@ -370,7 +372,13 @@ export class FakeOpenAI {
       case 'models':
         sendJson(res, 200, {
           object: 'list',
-          data: (this.options.knownModels ?? DEFAULT_MODELS).map((id) => ({ id, object: 'model', created: 1700000000, owned_by: 'system' })),
+          data: (this.options.knownModels ?? DEFAULT_MODELS).map((id) => ({
+            id,
+            object: 'model',
+            created: 1700000000,
+            owned_by: 'system',
+            ...(this.options.shutdownDates && id in this.options.shutdownDates ? { shutdown_date: this.options.shutdownDates[id] } : {}),
+          })),
         });
         return;
     }

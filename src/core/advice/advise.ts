@@ -158,7 +158,7 @@ export function advise(input: AdviceInput): Advice {
   if (canFineTune && setTooSmall) {
     figures.push({
       label: 'training set',
-      value: `${n(input.trainingSet.examples)} examples (fine-tuning needs at least ${MIN_TRAINING_EXAMPLES})`,
+      value: `${n(input.trainingSet.examples)} example${input.trainingSet.examples === 1 ? '' : 's'} (fine-tuning needs at least ${MIN_TRAINING_EXAMPLES})`,
       basis: 'measured',
     });
   } else if (canFineTune && input.pricing.training !== undefined) {

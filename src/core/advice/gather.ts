@@ -53,6 +53,8 @@ export async function gatherAdvice(
   const documents = (await Promise.all(profile.knowledgeBases.value.map((kb) => knowledge.list(kb)))).flat();
   const model = profile.model.value;
   const facts = factsOf(deps, model);
+  const reported = await deps.catalog?.shutdownDate(model);
+  const shutdownDate = typeof reported === 'string' ? reported : reported === null ? undefined : facts?.shutdownDate;
   return {
     measured: {
       days,
@@ -75,8 +77,8 @@ export async function gatherAdvice(
     },
     fineTuning: {
       fineTunable: facts?.fineTunable ?? false,
-      ...(facts?.shutdownDate ? { shutdownDate: facts.shutdownDate } : {}),
-      source: facts ? 'config/models.json' : 'config/models.json, which does not list it',
+      ...(shutdownDate ? { shutdownDate } : {}),
+      source: typeof reported === 'string' ? 'GET /models' : facts ? 'config/models.json' : 'config/models.json, which does not list it',
     },
     today,
     settings: deps.settings,

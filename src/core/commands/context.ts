@@ -22,11 +22,19 @@ export interface ModelFacts {
   readonly fineTuned?: ModelPrice;
 }
 
+/** What the model server says about its models (OpenAI: `GET /models`), where it says it. */
+export interface ModelCatalog {
+  /** The model's shutdown date (YYYY-MM-DD), null when none is announced, undefined when the server does not say. */
+  shutdownDate(model: string): Promise<string | null | undefined>;
+}
+
 /** What /advise needs beyond the measurements. */
 export interface AdviceDeps {
   readonly settings: AdviceSettings;
   readonly prices: PriceTable;
   readonly models: Readonly<Record<string, ModelFacts>>;
+  /** Overrides config's shutdown dates where the server reports them. */
+  readonly catalog?: ModelCatalog;
   readonly tokenizer: Tokenizer;
   /** Offline mode: the figures are what answers would have cost. */
   readonly offline: boolean;

@@ -8,6 +8,8 @@ import { formatUsd } from '../prompt/cost';
 import { percentileMs, USAGE_LINES, type LineTotals, type UsageLine, type UsageReport } from './usage-log';
 
 const n = (value: number) => value.toLocaleString('en-US');
+/** `1 request is`, `3 requests are`. */
+const requestsAre = (count: number) => (count === 1 ? '1 request is' : `${n(count)} requests are`);
 
 export function usageFigures(name: string, t: LineTotals): string {
   return (
@@ -39,12 +41,12 @@ export function renderUsage(report: UsageReport, offline: boolean): string {
     `cache hit rate ${hitRate(report.total)} (cached tokens / prompt tokens)`,
     `latency: ${latencies} (measured to within 20%)`,
   ];
-  if (report.total.errors) notes.push(`${n(report.total.errors)} of the requests failed.`);
+  if (report.total.errors) notes.push(`${n(report.total.errors)} of the ${n(report.total.requests)} requests failed.`);
   if (report.total.estimated) {
     notes.push(
       offline
-        ? `${n(report.total.estimated)} requests are offline answers: their tokens and cost are estimated, what they would have cost (nothing was sent).`
-        : `${n(report.total.estimated)} requests are estimated: the server reported no usage for them, so the tokenizer counted.`,
+        ? `${requestsAre(report.total.estimated)} offline: the tokens and cost are estimated, what the answers would have cost (nothing was sent).`
+        : `${requestsAre(report.total.estimated)} estimated: the server reported no usage, so the tokenizer counted.`,
     );
   }
   return [header, ...lines, usageFigures('total', report.total), ...notes].join('\n');

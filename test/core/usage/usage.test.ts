@@ -5,6 +5,7 @@
  * figures marked, offline answers counted as estimates, and the chart a real PNG of the period.
  */
 import { estimateCost } from '../../../src/core/prompt/cost';
+import { createResponders } from '../../../src/core/routes';
 import type { ChannelScope } from '../../../src/core/types';
 import type { EmbeddingUsageSink } from '../../../src/core/usage/embedding-usage';
 import { OpenAIChatModel } from '../../../src/providers/openai/chat-model';
@@ -133,7 +134,7 @@ describe('/usage equals what the server reported', () => {
       expect(total?.requests).toBe(1);
       expect(total?.completionTokens).toBe(testTokenizer().count('No usage from me.'));
       expect(total?.promptTokens).toBeGreaterThan(0);
-      expect(text).toContain('1 requests are estimated: the server reported no usage for them');
+      expect(text).toContain('1 request is estimated: the server reported no usage, so the tokenizer counted.');
       expect((await command(app, scope, '/advise')).text).toContain('requests per day: 1 (estimated)');
     } finally {
       await app.dispose();
@@ -148,7 +149,7 @@ describe('/usage equals what the server reported', () => {
       const shown = Number(/prompt tokens: (\d+)/.exec(reply.text)?.[1]);
       const text = (await command(app, scope, '/usage')).text;
       expect(parseUsage(text)['total']).toMatchObject({ requests: 1, promptTokens: shown, cachedTokens: 0, completionTokens: 0 });
-      expect(text).toContain('1 requests are offline answers: their tokens and cost are estimated');
+      expect(text).toContain('1 request is offline: the tokens and cost are estimated');
       expect((await command(app, scope, '/budget')).text).toMatch(/^This channel has no monthly cap; \$0 spent this month/);
     } finally {
       await app.dispose();
@@ -257,3 +258,43 @@ function formatted(usd: number): string {
 }
 
 
+
+describe('/advise from what was measured', () => {
+  it('reports the recorded figures, labelled, and points a channel whose questions miss the knowledge base to rag', async () => {
+    const config = testConfig();
+    const app = await makeTestApp({ model: chatModel(fake), config: { ...config, advice: { ...config.advice, minRequests: 6 } } });
+    try {
+      const scope = newScope();
+      await command(app, scope, '/persona set You answer questions about the museum.');
+      await command(app, scope, '/fewshot add Where is the cafe? => On the ground floor, next to the shop.');
+      await command(app, scope, '/kb add Tickets\n\nTickets cost twelve euros; children enter free.');
+      await command(app, scope, '/route auto');
+      const profile = await app.profiles.resolve(scope);
+      // The prefix each answer sent, planned the way the assistant plans it.
+      const responders = createResponders({ tokenizer: testTokenizer(), promptBudget: config.tokens.promptBudget, knowledge: app.knowledge, retrieval: config.retrieval });
+      const prefixes: number[] = [];
+      for (const question of ['What are the opening hours?', 'Where can I park?', 'Is there a cloakroom?', 'How much do tickets cost?', 'thanks!', 'Who built the museum?']) {
+        prefixes.push((await responders.auto.plan({ profile, message: question, history: [] })).prompt.prefixTokens);
+        await ask(app, scope, question);
+      }
+      const prefix = prefixes.reduce((a, b) => a + b, 0) / prefixes.length;
+      const text = (await command(app, scope, '/advise')).text;
+      const chat = fake.reportedUsage.filter((u) => u.endpoint === 'chat');
+      const n = chat.length;
+      expect(n).toBe(6);
+      const completion = chat.reduce((s, u) => s + u.completionTokens, 0) / n;
+      expect(new Set(prefixes).size).toBe(2); // the RAG answer's system message carries the RAG rules
+      expect(text).toContain(`• prefix tokens per request (persona + examples): ${prefix.toLocaleString('en-US', { maximumFractionDigits: 0 })} (measured)`);
+      expect(text).toContain(`• completion tokens per request: ${completion.toLocaleString('en-US', { maximumFractionDigits: 0 })} (measured)`);
+      expect(text).toContain('• requests per day: 6 (measured)');
+      // Four of the five questions found nothing in the knowledge base, so auto answered them with the prompt route.
+      expect(text).toContain('• knowledge questions answered with no source: 4 of 5 (measured)');
+      expect(text).toContain('• auto falling back to prompt on questions: 4 (measured)');
+      expect(text).toMatch(/• monthly prefix cost: \$[\d.]+ \(estimated\)/);
+      expect(text).toContain('Recommendation: rag');
+      expect(text).not.toContain('Recommendation: fine-tune');
+    } finally {
+      await app.dispose();
+    }
+  });
+});
