@@ -17,7 +17,7 @@ import { createClient } from '@redis/client';
 import { buildApp } from '../src/app';
 import { SlackAdapter } from '../src/adapters/slack/slack-adapter';
 import { loadConfig } from '../src/config';
-import { systemClock } from '../src/core/ports';
+import { systemClock, type ChatModel } from '../src/core/ports';
 import { createKnowledge } from '../src/providers/knowledge/create-knowledge';
 import { createStore } from '../src/providers/store/create-store';
 import { TiktokenTokenizer } from '../src/providers/tokenizer';
@@ -40,7 +40,19 @@ export interface SlackBenchOptions {
   readonly concurrency?: number;
   /** Where claims, thread memory and profiles live: an embedded SQLite file, or a Redis URL. */
   readonly store?: { kind: 'sqlite' } | { kind: 'redis'; url: string };
+  /** Answer with a model that replies at once (with usage) instead of offline: budget check and usage count included. */
+  readonly instantModel?: boolean;
+  /** A monthly cap (USD) on every channel, from config's workspace default: each answer is checked and held. */
+  readonly budgetUsd?: number;
 }
+
+/** A model that answers at once, reporting usage as a server would: what remains is the bot's own work. */
+const instantModel: ChatModel = {
+  async *stream() {
+    yield { type: 'delta', text: 'The gateway is vpn.example.' };
+    yield { type: 'done', usage: { promptTokens: 900, cachedTokens: 768, completionTokens: 8 }, finishReason: 'stop' };
+  },
+};
 
 type FromWorker =
   | { type: 'ready'; apiUrl: string; botToken: string }
@@ -139,10 +151,11 @@ export async function benchSlack(options: SlackBenchOptions = {}): Promise<Slack
   if (ready.type !== 'ready') throw new Error(`load generator: ${ready.type === 'error' ? ready.message : 'unexpected message'}`);
   const storeOption = options.store ?? { kind: 'sqlite' };
   const store = await createStore(storeOption.kind === 'redis' ? storeOption : { kind: 'sqlite', path: path.join(dir, 'bench.sqlite') }, silentLogger);
-  const config = loadConfig({}, { configDir: path.resolve(__dirname, '../config') });
+  const loaded = loadConfig({}, { configDir: path.resolve(__dirname, '../config') });
+  const config = options.budgetUsd !== undefined ? { ...loaded, budgets: { ...loaded.budgets, defaultUsd: options.budgetUsd } } : loaded;
   const tokenizer = new TiktokenTokenizer(config.tokens.encoding);
   const knowledge = await createKnowledge({ ...config.knowledge, documentChars: config.limits.documentChars }, { store, tokenizer, logger: silentLogger, clock: systemClock, location: { kind: 'sqlite', file: path.join(dir, 'knowledge.sqlite') } });
-  const app = buildApp(config, { store, tokenizer, knowledge: knowledge.knowledge, logger: silentLogger });
+  const app = buildApp(config, { store, tokenizer, knowledge: knowledge.knowledge, logger: silentLogger, ...(options.instantModel ? { model: instantModel } : {}) });
   const adapter = await SlackAdapter.create({
     app,
     botToken: ready.botToken,
