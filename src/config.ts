@@ -18,6 +18,26 @@ const priceSchema = z
   .object({ input: z.number().min(0), cachedInput: z.number().min(0), output: z.number().min(0) })
   .strict();
 
+/**
+ * A JSON file of model id → entry (prices.json, models.json): keys starting with `_` are comments;
+ * each entry is checked on its own, so the message names the model whose entry is wrong.
+ */
+function tableFileSchema<T>(entry: z.ZodType<T>) {
+  return z.record(z.string(), z.unknown()).transform((raw, ctx) => {
+    const table: Record<string, T> = {};
+    for (const [model, value] of Object.entries(raw)) {
+      if (model.startsWith('_')) continue; // comments
+      const parsed = entry.safeParse(value);
+      if (!parsed.success) {
+        ctx.addIssue({ code: 'custom', path: [model], message: describeIssues(parsed.error) });
+        continue;
+      }
+      table[model] = parsed.data;
+    }
+    return table;
+  });
+}
+
 export const defaultsFileSchema = z
   .object({
     defaults: z
@@ -118,35 +138,12 @@ const modelInfoSchema = z
   .strict()
   .refine((m) => !m.fineTunable || m.training !== undefined, { message: 'a fine-tunable model needs its training price', path: ['training'] });
 
-const modelsFileSchema = z.record(z.string(), z.unknown()).transform((raw, ctx) => {
-  const models: Record<string, z.infer<typeof modelInfoSchema>> = {};
-  for (const [model, value] of Object.entries(raw)) {
-    if (model.startsWith('_')) continue; // comments
-    const parsed = modelInfoSchema.safeParse(value);
-    if (!parsed.success) {
-      ctx.addIssue({ code: 'custom', path: [model], message: describeIssues(parsed.error) });
-      continue;
-    }
-    models[model] = parsed.data;
-  }
-  return models;
-});
+const modelsFileSchema = tableFileSchema(modelInfoSchema);
 
 export type ModelInfo = z.infer<typeof modelInfoSchema>;
 
-const pricesFileSchema = z.record(z.string(), z.unknown()).transform((raw, ctx) => {
-  const prices: Record<string, z.infer<typeof priceSchema>> = {};
-  for (const [model, value] of Object.entries(raw)) {
-    if (model.startsWith('_')) continue; // comments
-    const parsed = priceSchema.safeParse(value);
-    if (!parsed.success) {
-      ctx.addIssue({ code: 'custom', path: [model], message: describeIssues(parsed.error) });
-      continue;
-    }
-    prices[model] = parsed.data;
-  }
+const pricesFileSchema = tableFileSchema(priceSchema).superRefine((prices, ctx) => {
   if (!prices['default']) ctx.addIssue({ code: 'custom', path: ['default'], message: 'a "default" price is required' });
-  return prices;
 });
 
 const presetsFileSchema = z.record(z.string().regex(/^[\w-]{1,64}$/), z.string().min(1));

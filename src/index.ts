@@ -81,21 +81,24 @@ async function main(): Promise<number> {
   // Built before the knowledge index, whose embedder reports its usage into it.
   const usage = createUsageLog(config, store);
   const charts = new VegaChartRenderer(logger);
+  const openaiClient = config.openai && {
+    ...(config.openai.apiKey ? { apiKey: config.openai.apiKey } : {}),
+    ...(config.openai.baseUrl ? { baseUrl: config.openai.baseUrl } : {}),
+    timeoutMs: config.models.timeoutMs,
+    maxRetries: config.models.maxRetries,
+    logger,
+  };
   const knowledge = await createKnowledge({ ...config.knowledge, documentChars: config.limits.documentChars }, {
     store,
     tokenizer,
     logger,
     clock: systemClock,
     location: knowledgeIndexLocation(config.store, process.cwd()),
-    ...(config.openai && config.knowledge.hybrid
+    ...(openaiClient && config.knowledge.hybrid
       ? {
           embedder: new OpenAIEmbedder({
-            ...(config.openai.apiKey ? { apiKey: config.openai.apiKey } : {}),
-            ...(config.openai.baseUrl ? { baseUrl: config.openai.baseUrl } : {}),
+            ...openaiClient,
             model: config.models.embedding,
-            timeoutMs: config.models.timeoutMs,
-            maxRetries: config.models.maxRetries,
-            logger,
             usage: { sink: embeddingUsageSink(usage, config.prices, logger), tokenizer },
           }),
         }
@@ -107,17 +110,7 @@ async function main(): Promise<number> {
     usage,
     // The console prints the chart as text; only chat platforms get the PNG.
     ...(platforms.length > 0 ? { charts } : {}),
-    ...(config.openai
-      ? {
-          modelCatalog: new OpenAIModelCatalog({
-            ...(config.openai.apiKey ? { apiKey: config.openai.apiKey } : {}),
-            ...(config.openai.baseUrl ? { baseUrl: config.openai.baseUrl } : {}),
-            timeoutMs: config.models.timeoutMs,
-            maxRetries: config.models.maxRetries,
-            logger,
-          }),
-        }
-      : {}),
+    ...(openaiClient ? { modelCatalog: new OpenAIModelCatalog(openaiClient) } : {}),
     store,
     tokenizer,
     knowledge: knowledge.knowledge,

@@ -12,7 +12,6 @@ import type { ProfileService } from './profiles/profile-service';
 import type { EffectiveProfile } from './profiles/resolve';
 import { isKnowledgeQuestion } from './routes/auto-route';
 import type { Responders, RoutePlan } from './routes';
-import { forChannel } from './usage/attribution';
 import type { MeteredEvent, MeteredModel } from './usage/metered-model';
 import type { AnswerSignals, RecordResult, UsageLog } from './usage/usage-log';
 import { channelKey, type Question, type Route, type TokenUsage } from './types';
@@ -138,8 +137,7 @@ export class Assistant {
       const resolved = await this.deps.profiles.resolve(message.scope);
       profile = resolved;
       const responder = this.deps.responders[resolved.route.value];
-      // Retrieval may embed the query: counted for this channel.
-      plan = await forChannel(message.scope, () => responder.plan({ profile: resolved, message: message.text, history: message.history }));
+      plan = await responder.plan({ profile: resolved, message: message.text, history: message.history });
     } catch (err) {
       yield { type: 'done', reply: this.failure(err, log, elapsed(), '') };
       return;

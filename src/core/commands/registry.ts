@@ -6,7 +6,6 @@
 import { ErrorCode, UserError, asCodedError, userMessage } from '../errors';
 import type { Clock, KnowledgeIndex, Logger, Permissions, Telemetry } from '../ports';
 import type { Budgets } from '../usage/budget';
-import { forChannel } from '../usage/attribution';
 import type { UsageLog } from '../usage/usage-log';
 import type { ProfileService } from '../profiles/profile-service';
 import type { RetrievalSettings } from '../routes/rag-route';
@@ -93,8 +92,7 @@ export class CommandRunner {
         log.info({}, 'refused: not an admin');
         throw new UserError(ErrorCode.NotAdmin, NOT_ADMIN_SENTENCE);
       }
-      // Embeddings a command causes (indexing a document, /kb search) are counted for its channel.
-      const result = await forChannel(scope, execute);
+      const result = await execute();
       if (mutating) log.info({}, 'command applied');
       this.count(scope, what, 'ok');
       return result;

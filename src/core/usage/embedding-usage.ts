@@ -1,10 +1,11 @@
 /**
- * Embedding calls counted as usage (kind `embedding`), for the channel whose knowledge base or
- * query caused them (see attribution.ts). The embedder reports each request here.
+ * Embedding calls counted as usage (kind `embedding`), for the channel whose document or question
+ * caused them: the knowledge index hands its caller down to the embedder (`KnowledgeIndex.add` /
+ * `search`), which reports each request here.
  */
 import type { Logger } from '../ports';
 import { estimateCost, type PriceTable } from '../prompt/cost';
-import { currentChannel } from './attribution';
+import type { ChannelScope } from '../types';
 import type { UsageLog } from './usage-log';
 
 export interface EmbeddingUsage {
@@ -14,13 +15,15 @@ export interface EmbeddingUsage {
   readonly estimated: boolean;
   readonly latencyMs: number;
   readonly error: boolean;
+  /** The channel the call is for; absent (no channel behind it): logged, not counted. */
+  readonly caller?: ChannelScope;
 }
 
 export type EmbeddingUsageSink = (usage: EmbeddingUsage) => Promise<void>;
 
 export function embeddingUsageSink(usage: UsageLog, prices: PriceTable, logger: Logger): EmbeddingUsageSink {
   return async (call) => {
-    const scope = currentChannel();
+    const scope = call.caller;
     if (!scope) {
       logger.warn({ model: call.model, promptTokens: call.promptTokens }, 'embedding call outside any channel; not counted');
       return;

@@ -5,6 +5,7 @@
 import type OpenAI from 'openai';
 import { InternalError, ErrorCode } from '../../core/errors';
 import type { Embedder, Logger, Tokenizer } from '../../core/ports';
+import type { ChannelScope } from '../../core/types';
 import type { EmbeddingUsageSink } from '../../core/usage/embedding-usage';
 import { createOpenAIClient, type OpenAIClientOptions } from './client';
 import { toModelError, type ModelCallContext } from './errors';
@@ -63,11 +64,11 @@ export class OpenAIEmbedder implements Embedder {
     this.usage = options.usage;
   }
 
-  async embed(texts: readonly string[]): Promise<number[][]> {
+  async embed(texts: readonly string[], caller?: ChannelScope): Promise<number[][]> {
     const vectors: number[][] = [];
     // One batch at a time: parallel batches would only meet the rate limit sooner.
     for (const batch of batchTexts(texts, this.batchSize, this.batchChars)) {
-      vectors.push(...(await this.embedBatch(batch)));
+      vectors.push(...(await this.embedBatch(batch, caller)));
     }
     const size = vectors[0]?.length;
     if (vectors.some((vector) => vector.length !== size)) {
@@ -76,7 +77,7 @@ export class OpenAIEmbedder implements Embedder {
     return vectors;
   }
 
-  private async embedBatch(batch: readonly string[]): Promise<number[][]> {
+  private async embedBatch(batch: readonly string[], caller: ChannelScope | undefined): Promise<number[][]> {
     const call: ModelCallContext = { operation: 'embeddings', model: this.model };
     let response: OpenAI.CreateEmbeddingResponse;
     const started = Date.now();
@@ -91,7 +92,7 @@ export class OpenAIEmbedder implements Embedder {
     } catch (err) {
       const translated = toModelError(err, call);
       this.logger.debug({ code: translated.code, ...translated.context }, 'embedding request failed');
-      await this.usage?.sink({ model: this.model, promptTokens: 0, estimated: false, latencyMs: Date.now() - started, error: true });
+      await this.usage?.sink({ model: this.model, promptTokens: 0, estimated: false, latencyMs: Date.now() - started, error: true, ...(caller ? { caller } : {}) });
       throw translated;
     }
     if (this.usage) {
@@ -104,6 +105,7 @@ export class OpenAIEmbedder implements Embedder {
         estimated: reported === undefined,
         latencyMs: Date.now() - started,
         error: false,
+        ...(caller ? { caller } : {}),
       });
     }
     const data = [...response.data].sort((a, b) => a.index - b.index);
