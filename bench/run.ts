@@ -2,6 +2,7 @@
 import os from 'node:os';
 import { benchCoreOverhead, benchUsageOverhead } from './core-overhead';
 import { benchSlack, describeSlackBench } from './slack';
+import { benchSlackVsBolt, comparisonArgs, describeComparison, describeRound } from './slack-vs-bolt';
 import { ms } from './stats';
 
 async function main(): Promise<void> {
@@ -23,18 +24,15 @@ async function main(): Promise<void> {
     }
   }
 
-  // Slack: Bolt over HTTP, fake Slack Web API in a worker thread, model excluded (offline).
-  const store = redisUrl ? ({ kind: 'redis', url: redisUrl } as const) : ({ kind: 'sqlite' } as const);
-  const storeName = redisUrl ? 'Redis' : 'SQLite';
-  const loaded = await benchSlack({ store, concurrency: 16 });
-  console.log(`slack path, ${storeName} store, under load: ${describeSlackBench(loaded)} — target ≥ 200 events/s`);
-  const single = await benchSlack({ store, concurrency: 1, events: 1000 });
-  console.log(`slack path, ${storeName} store, one event at a time: ${describeSlackBench(single)} — target p99 < 25 ms`);
-  // The same with an instant in-process model and a channel cap: every answer passes the budget check and is counted.
-  const metered = await benchSlack({ store, concurrency: 1, events: 1000, instantModel: true, budgetUsd: 1_000_000 });
-  console.log(`slack path, ${storeName} store, one at a time, instant model + budget check + usage count: ${describeSlackBench(metered)} — target p99 < 25 ms`);
-  const meteredLoad = await benchSlack({ store, concurrency: 16, instantModel: true, budgetUsd: 1_000_000 });
-  console.log(`slack path, ${storeName} store, under load, instant model + budget check + usage count: ${describeSlackBench(meteredLoad)}`);
+  // Slack: channelwise and a bare Bolt app in turns, on the same fakes (worker thread), model answering.
+  const options = comparisonArgs(process.argv.slice(2));
+  const storeName = options.store?.kind === 'redis' ? 'Redis' : 'SQLite';
+  console.log(`slack path, ${storeName} store, 16 mentions in flight, channelwise (model on, native streaming) vs bare Bolt (openai SDK + one chat.postMessage):`);
+  const comparison = await benchSlackVsBolt({ ...options, onRound: (r) => console.log(`  ${describeRound(r)}`) });
+  for (const line of describeComparison(comparison)) console.log(`  ${line}`);
+  // One at a time, offline with the placeholder path: what the adapter adds before the first message.
+  const single = await benchSlack({ ...(options.store ? { store: options.store } : {}), concurrency: 1, events: 1000 });
+  console.log(`slack path, ${storeName} store, one event at a time (offline, placeholder): ${describeSlackBench(single)} — target p99 < 25 ms`);
 }
 
 main().catch((err: unknown) => {

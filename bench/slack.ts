@@ -12,19 +12,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { createClient } from '@redis/client';
-import { buildApp } from '../src/app';
-import { SlackAdapter } from '../src/adapters/slack/slack-adapter';
-import { loadConfig } from '../src/config';
-import { systemClock, type ChatModel } from '../src/core/ports';
-import { createKnowledge } from '../src/providers/knowledge/create-knowledge';
-import { createStore } from '../src/providers/store/create-store';
-import { TiktokenTokenizer } from '../src/providers/tokenizer';
+import { isMainThread, workerData } from 'node:worker_threads';
 import { FakeSlack } from '../test/helpers/fake-slack';
 import { silentLogger } from '../test/helpers/logger';
 import { SIGNING_SECRET, appMentionEvent, envelope, postEvent } from '../test/helpers/slack-requests';
+import { startChannelwise } from './channelwise-app';
+import { deleteRunKeys } from './redis-cleanup';
 import { ms, summarize } from './stats';
+import { fromMain, startBenchWorker, toMain } from './worker';
 
 export interface SlackBenchResult {
   readonly events: number;
@@ -40,19 +35,7 @@ export interface SlackBenchOptions {
   readonly concurrency?: number;
   /** Where claims, thread memory and profiles live: an embedded SQLite file, or a Redis URL. */
   readonly store?: { kind: 'sqlite' } | { kind: 'redis'; url: string };
-  /** Answer with a model that replies at once (with usage) instead of offline: budget check and usage count included. */
-  readonly instantModel?: boolean;
-  /** A monthly cap (USD) on every channel, from config's workspace default: each answer is checked and held. */
-  readonly budgetUsd?: number;
 }
-
-/** A model that answers at once, reporting usage as a server would: what remains is the bot's own work. */
-const instantModel: ChatModel = {
-  async *stream() {
-    yield { type: 'delta', text: 'The gateway is vpn.example.' };
-    yield { type: 'done', usage: { promptTokens: 900, cachedTokens: 768, completionTokens: 8 }, finishReason: 'stop' };
-  },
-};
 
 type FromWorker =
   | { type: 'ready'; apiUrl: string; botToken: string }
@@ -62,7 +45,6 @@ type FromWorker =
 /** Worker side: the fake Slack and the simulated users. */
 async function loadGenerator(): Promise<void> {
   const { events, concurrency, team, run } = workerData as { events: number; concurrency: number; team: string; run: string };
-  const port = parentPort!;
   const slack = await FakeSlack.start({ team });
   const now = () => Number(process.hrtime.bigint()) / 1e6;
   // thread ts → resolvers waiting for that mention's answer
@@ -78,8 +60,8 @@ async function loadGenerator(): Promise<void> {
       if (thread) done.get(thread)?.();
     }
   };
-  port.postMessage({ type: 'ready', apiUrl: slack.apiUrl, botToken: slack.botToken } satisfies FromWorker);
-  const url = await new Promise<string>((resolve) => port.once('message', (m: { url: string }) => resolve(m.url)));
+  toMain({ type: 'ready', apiUrl: slack.apiUrl, botToken: slack.botToken } satisfies FromWorker);
+  const { url } = await fromMain<{ url: string }>();
 
   let counter = 0;
   const one = async (): Promise<number> => {
@@ -121,9 +103,9 @@ async function loadGenerator(): Promise<void> {
     const latencies = await batch(events);
     const elapsedMs = now() - started;
     slack.assertNoViolations();
-    port.postMessage({ type: 'done', elapsedMs, latencies } satisfies FromWorker);
+    toMain({ type: 'done', elapsedMs, latencies } satisfies FromWorker);
   } catch (err) {
-    port.postMessage({ type: 'error', message: err instanceof Error ? err.message : String(err) } satisfies FromWorker);
+    toMain({ type: 'error', message: err instanceof Error ? err.message : String(err) } satisfies FromWorker);
   }
   await slack.close();
 }
@@ -135,63 +117,31 @@ export async function benchSlack(options: SlackBenchOptions = {}): Promise<Slack
   // A fresh team and event ids each run, so a shared Redis never holds this run's keys already.
   const run = randomBytes(4).toString('hex').toUpperCase();
   const team = `TBENCH${run}`;
-  // A CommonJS bootstrap: the worker loads this TypeScript file through tsx, as the main thread does.
-  const bootstrap = `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(__filename)});`;
-  const worker = new Worker(bootstrap, { eval: true, workerData: { events, concurrency, team, run } });
-  const messages: FromWorker[] = [];
-  const waiters: ((m: FromWorker) => void)[] = [];
-  worker.on('message', (m: FromWorker) => {
-    const waiter = waiters.shift();
-    if (waiter) waiter(m);
-    else messages.push(m);
-  });
-  const next = () => new Promise<FromWorker>((resolve) => (messages.length ? resolve(messages.shift()!) : waiters.push(resolve)));
-
-  const ready = await next();
+  const worker = startBenchWorker<FromWorker>(__filename, { events, concurrency, team, run });
+  const ready = await worker.next();
   if (ready.type !== 'ready') throw new Error(`load generator: ${ready.type === 'error' ? ready.message : 'unexpected message'}`);
   const storeOption = options.store ?? { kind: 'sqlite' };
-  const store = await createStore(storeOption.kind === 'redis' ? storeOption : { kind: 'sqlite', path: path.join(dir, 'bench.sqlite') }, silentLogger);
-  const loaded = loadConfig({}, { configDir: path.resolve(__dirname, '../config') });
-  const config = options.budgetUsd !== undefined ? { ...loaded, budgets: { ...loaded.budgets, defaultUsd: options.budgetUsd } } : loaded;
-  const tokenizer = new TiktokenTokenizer(config.tokens.encoding);
-  const knowledge = await createKnowledge({ ...config.knowledge, documentChars: config.limits.documentChars }, { store, tokenizer, logger: silentLogger, clock: systemClock, location: { kind: 'sqlite', file: path.join(dir, 'knowledge.sqlite') } });
-  const app = buildApp(config, { store, tokenizer, knowledge: knowledge.knowledge, logger: silentLogger, ...(options.instantModel ? { model: instantModel } : {}) });
-  const adapter = await SlackAdapter.create({
-    app,
-    botToken: ready.botToken,
-    signingSecret: SIGNING_SECRET,
-    apiUrl: ready.apiUrl,
-    port: 0,
+  const app = await startChannelwise({
+    // No OPENAI_* variables: offline mode, the model excluded.
+    env: {
+      SLACK_BOT_TOKEN: ready.botToken,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: ready.apiUrl,
+      STORE_URL: storeOption.kind === 'redis' ? storeOption.url : `sqlite://${path.join(dir, 'bench.sqlite')}`,
+    },
+    dir,
     logger: silentLogger,
-    editIntervalMs: config.streaming.editIntervalMs,
     nativeStreaming: false, // the placeholder is the first message: its latency is the adapter's overhead
-    retryConfig: { retries: 0 },
   });
-  const { port } = await adapter.start();
-  worker.postMessage({ url: `http://127.0.0.1:${port}/slack/events` });
-  const result = await next();
-  await adapter.stop();
+  worker.post({ url: app.eventsUrl });
+  const result = await worker.next();
+  await app.stop();
   await worker.terminate();
-  await knowledge.close();
-  await store.close();
   rmSync(dir, { recursive: true, force: true });
   if (storeOption.kind === 'redis') await deleteRunKeys(storeOption.url, team);
   if (result.type !== 'done') throw new Error(`load generator: ${result.type === 'error' ? result.message : 'unexpected message'}`);
   const stats = summarize(result.latencies);
   return { events, concurrency, eventsPerSecond: (events / result.elapsedMs) * 1000, p50: stats.p50, p99: stats.p99, max: stats.max };
-}
-
-/** A Redis shared with others keeps nothing of a benchmark run (claims and thread memory have long TTLs). */
-async function deleteRunKeys(url: string, team: string): Promise<void> {
-  const client = createClient({ url });
-  await client.connect();
-  try {
-    const keys: string[] = [];
-    for await (const batch of client.scanIterator({ MATCH: `*${team}*`, COUNT: 1000 })) keys.push(...batch);
-    for (let i = 0; i < keys.length; i += 500) await client.del(keys.slice(i, i + 500));
-  } finally {
-    await client.quit();
-  }
 }
 
 export function describeSlackBench(r: SlackBenchResult): string {

@@ -54,8 +54,6 @@ export interface App {
   readonly offline: boolean;
   readonly usage: UsageLog;
   readonly budgets: Budgets;
-  /** Claims platform event ids so each is answered once. */
-  readonly deduper: EventDeduper;
   readonly telemetry: Telemetry;
   /** A command runner whose admin rule is the platform's plus ADMIN_USER_IDS. */
   commands(platformPermissions: Permissions): CommandRunner;
@@ -119,7 +117,7 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
     usage,
   });
   const deduper = new EventDeduper(providers.store);
-  const threads = new BotThreads(providers.store);
+  const threads = new BotThreads(providers.store, deduper);
   const telemetry = providers.telemetry ?? noTelemetry;
   return {
     config,
@@ -131,7 +129,6 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
     offline: !providers.model,
     usage,
     budgets,
-    deduper,
     telemetry,
     messages: (commands) =>
       new MessagePipeline({ assistant, profiles, deduper, threads, commands, telemetry, logger: providers.logger }),

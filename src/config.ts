@@ -99,7 +99,13 @@ export const defaultsFileSchema = z
       .refine((k) => k.chunkOverlapTokens < k.chunkTokens, { message: 'chunkOverlapTokens must be below chunkTokens', path: ['chunkOverlapTokens'] }),
     finetune: z.object({ pollSeconds: z.number().int().min(1) }).strict(),
     profiles: z.object({ cacheMs: z.number().int().min(0).max(60_000) }).strict(),
-    streaming: z.object({ editIntervalMs: z.number().int().min(1000) }).strict(),
+    streaming: z
+      .object({
+        editIntervalMs: z.number().int().min(1000),
+        /** An answer complete this soon after it starts is posted whole rather than streamed (0: always stream). */
+        shortAnswerMs: z.number().int().min(0).max(5000),
+      })
+      .strict(),
     usage: z.object({ retentionDays: z.number().int().min(31).max(3660) }).strict(),
     budgets: z
       .object({

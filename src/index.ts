@@ -46,6 +46,7 @@ async function runSlack(config: AppConfig, app: App, metrics: Metrics, logger: L
     customRoutes: healthRoutes(app, metrics),
     logger,
     editIntervalMs: config.streaming.editIntervalMs,
+    shortAnswerMs: config.streaming.shortAnswerMs,
   });
   await adapter.start();
   logger.info({ mode: slack.appToken ? 'socket' : 'http', port: config.port, bot: adapter.identity.userId }, 'Slack connected');

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ErrorCode, UserError, asCodedError, userMessage } from './errors';
+import { lazyChild } from './lazy-logger';
 import type { Clock, Logger, Passage, Tokenizer } from './ports';
 import { messageTokens } from './prompt/assemble';
 import { estimateCost, formatUsd, type PriceTable } from './prompt/cost';
@@ -123,7 +124,7 @@ export class Assistant {
   private async *answer(message: Question): AsyncGenerator<ReplyEvent> {
     const started = this.deps.clock.now().getTime();
     const elapsed = () => this.deps.clock.now().getTime() - started;
-    const log = this.deps.logger.child({ scope: `${message.scope.platform}:${message.scope.workspace}:${message.scope.channel}`, messageId: message.messageId });
+    const log = lazyChild(this.deps.logger, { scope: channelKey(message.scope), messageId: message.messageId });
 
     let plan: RoutePlan;
     let profile: EffectiveProfile;
@@ -171,7 +172,7 @@ export class Assistant {
         scope: message.scope,
         kind: 'chat',
         route: plan.route,
-        promptTokens: plan.prompt.tokens,
+        promptTokens: () => plan.prompt.tokens,
         prefix,
         request: {
           model: plan.model,
@@ -196,7 +197,7 @@ export class Assistant {
       log.warn({ model: plan.model }, 'model returned an empty answer');
       text = 'The model returned an empty answer; please try rephrasing.';
     }
-    log.info({ route: plan.route, model: plan.model, usage: done?.usage, latencyMs: elapsed() }, 'answered');
+    this.deps.logger.info({ scope: channelKey(message.scope), messageId: message.messageId, route: plan.route, model: plan.model, usage: done?.usage, latencyMs: elapsed() }, 'answered');
     const notice = done?.warning ? `\n\n${budgetWarning(done.warning)}` : '';
     yield {
       type: 'done',
@@ -224,7 +225,7 @@ export class Assistant {
   private failure(err: unknown, log: Logger, latencyMs: number, partial: string): FinalReply {
     const coded = asCodedError(err);
     const sentence = userMessage(err);
-    if (err instanceof UserError) log.warn({ code: coded.code, context: err.context }, err.message);
+    if (err instanceof UserError) log.warn({ err, code: coded.code, context: err.context }, err.message);
     else log.error({ err: coded, code: coded.code }, 'answer failed');
     const text = partial.trim() ? `${partial}\n\n_(The answer was cut short: ${sentence})_` : sentence;
     return { text, offline: !this.deps.model, sources: [], latencyMs, error: { code: coded.code, message: sentence } };

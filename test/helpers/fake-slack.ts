@@ -20,6 +20,13 @@
  *   and the upload URL the first hands out (`/upload/v1/<file id>`) takes the bytes by POST, raw or
  *   multipart-encoded, as that reference describes; the completed upload must match the declared
  *   `length`, and only files that were uploaded can be completed.
+ * - `blocks` and `view` are JSON the spec file does not describe: they are checked strictly by the
+ *   Block Kit rules below (`checkBlocks`): every block a type the fake knows with its required
+ *   fields, within Slack's limits, and no field Slack's block reference does not list. The
+ *   `markdown` block is newer than the spec file: its rules are written out by hand from Slack's
+ *   block reference (docs.slack.dev/reference/block-kit/blocks/markdown-block: `type`, `text` of
+ *   at most 12,000 characters, at most 12,000 markdown characters per payload, `block_id` ignored).
+ *   A stored message's `blocks` are what the bot sent; `shownText` is what a user reads.
  * - apps.connections.open (Socket Mode) is not in the spec file either; it takes no arguments and
  *   only an app-level token (`xapp-…`), per docs.slack.dev/reference/methods/apps.connections.open.
  *   A bot token there, or an app-level token anywhere else, gets `not_allowed_token_type` and is a
@@ -179,6 +186,8 @@ export interface StoredMessage {
   team: string;
   thread_ts?: string;
   subtype?: string;
+  /** The blocks the message was posted (or last updated) with. */
+  blocks?: Record<string, unknown>[];
   /** Native stream state of a message the bot is streaming. */
   streaming?: 'in_progress' | 'completed';
 }
@@ -337,6 +346,11 @@ export class FakeSlack {
     );
   }
 
+  /** What a user reads in the bot's messages in a channel (optionally one thread), as they read now. */
+  botTexts(channel: string, threadTs?: string): string[] {
+    return this.botMessages(channel, threadTs).map(shownText);
+  }
+
   takeViolations(): Violation[] {
     return this.violations.splice(0, this.violations.length);
   }
@@ -476,6 +490,7 @@ export class FakeSlack {
       problems.push('response_type: must be ephemeral or in_channel');
     }
     if (typeof body['text'] !== 'string' && body['blocks'] === undefined) problems.push('text or blocks required');
+    if (body['blocks'] !== undefined) problems.push(...checkBlocks(body['blocks'], 'message', 'blocks'));
     if (typeof body['text'] === 'string' && body['text'].length > 40_000) problems.push('text: msg_too_long');
     this.responses.push({ id, body, at });
     if (problems.length > 0) {
@@ -573,6 +588,8 @@ export class FakeSlack {
       case 'chat.postEphemeral': {
         const text = String(p['text'] ?? '');
         if (!text && p['blocks'] === undefined) return { ok: false, error: 'no_text', violation: 'chat.postEphemeral without text or blocks' };
+        const blockProblems = checkMessageBlocks(p);
+        if (blockProblems) return blockProblems;
         if (!this.users.has(String(p['user']))) return { ok: false, error: 'user_not_in_channel' };
         return { ok: true, message_ts: this.nextTs() };
       }
@@ -646,9 +663,12 @@ export class FakeSlack {
     const text = typeof p['text'] === 'string' ? p['text'] : '';
     if (!text && p['blocks'] === undefined) return { ok: false, error: 'no_text', violation: 'chat.postMessage without text or blocks' };
     if (text.length > 40_000) return { ok: false, error: 'msg_too_long', violation: 'text longer than 40,000 characters' };
+    const blockProblems = checkMessageBlocks(p);
+    if (blockProblems) return blockProblems;
     const stored = this.addMessage(channel, {
       ts: this.nextTs(),
       text,
+      ...(p['blocks'] !== undefined ? { blocks: p['blocks'] as Record<string, unknown>[] } : {}),
       user: this.botUserId,
       bot_id: this.botId,
       app_id: this.appId,
@@ -664,7 +684,11 @@ export class FakeSlack {
     if (message.user !== this.botUserId) return { ok: false, error: 'cant_update_message', violation: 'chat.update of a message the bot did not post' };
     const text = typeof p['text'] === 'string' ? p['text'] : message.text;
     if (text.length > 40_000) return { ok: false, error: 'msg_too_long', violation: 'text longer than 40,000 characters' };
+    const blockProblems = checkMessageBlocks(p);
+    if (blockProblems) return blockProblems;
     message.text = text;
+    // Blocks sent replace the message's blocks; without `blocks` the old ones stay.
+    if (p['blocks'] !== undefined) message.blocks = p['blocks'] as Record<string, unknown>[];
     return { ok: true, channel, ts: message.ts, text, message: publicMessage(message) };
   }
 
@@ -705,6 +729,8 @@ export class FakeSlack {
     if (message.streaming !== 'in_progress') return { ok: false, error: 'message_not_in_streaming_state', violation: `${method} after the stream stopped` };
     const text = streamText(p);
     if (text.problem) return { ok: false, error: 'invalid_arguments', violation: text.problem };
+    const blockProblems = checkMessageBlocks(p);
+    if (blockProblems) return blockProblems;
     message.text += text.value;
     if (method === 'chat.stopStream') {
       message.streaming = 'completed';
@@ -732,48 +758,146 @@ function streamText(p: Record<string, unknown>): { value: string; problem?: stri
   return { value };
 }
 
-/** The Block Kit rules Slack enforces on views that matter to this bot's views. */
-function checkView(view: Record<string, unknown> | undefined, type: 'modal' | 'home'): string[] {
+/** What a user reads in a message: its `markdown` blocks' text when it has any, else its `text`. */
+export function shownText(message: { readonly text?: unknown; readonly blocks?: unknown }): string {
+  const blocks = Array.isArray(message.blocks) ? (message.blocks as { type?: unknown; text?: unknown }[]) : [];
+  const markdown = blocks.filter((b) => b.type === 'markdown').map((b) => String(b.text));
+  return markdown.length ? markdown.join('\n') : String(message.text ?? '');
+}
+
+/** Slack's answer to a message call whose `blocks` break the rules, or undefined when they are fine. */
+function checkMessageBlocks(p: Record<string, unknown>): (Record<string, unknown> & { violation?: string }) | undefined {
+  if (p['blocks'] === undefined) return undefined;
+  const problems = checkBlocks(p['blocks'], 'message', 'blocks');
+  return problems.length ? { ok: false, error: 'invalid_blocks', violation: problems.join('; ') } : undefined;
+}
+
+type Surface = 'message' | 'modal' | 'home';
+type Fields = Readonly<Record<string, unknown>>;
+
+/** Fields of `value` that `allowed` does not list (Slack refuses unknown fields in Block Kit). */
+function unknownFields(value: Fields, allowed: readonly string[], where: string): string[] {
+  return Object.keys(value)
+    .filter((key) => !allowed.includes(key))
+    .map((key) => `${where}.${key}: not a field of ${String(value['type'] ?? 'this object')}`);
+}
+
+function isObject(value: unknown): value is Fields {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A text object: plain_text (`emoji`) or, where allowed, mrkdwn (`verbatim`), of 1 to `max` characters. */
+function checkTextObject(value: unknown, where: string, max: number, kinds: readonly ('plain_text' | 'mrkdwn')[]): string[] {
+  if (!isObject(value)) return [`${where}: a text object is required`];
+  const kind = value['type'];
+  if (kind !== 'plain_text' && kind !== 'mrkdwn') return [`${where}.type: must be ${kinds.join(' or ')}`];
+  if (!kinds.includes(kind)) return [`${where}.type: must be ${kinds.join(' or ')}, not ${kind}`];
+  const problems = unknownFields(value, kind === 'plain_text' ? ['type', 'text', 'emoji'] : ['type', 'text', 'verbatim'], where);
+  const text = value['text'];
+  if (typeof text !== 'string' || text.length < 1 || text.length > max) problems.push(`${where}.text: a string of 1 to ${max.toLocaleString('en-US')} characters`);
+  return problems;
+}
+
+function checkBlockId(block: Fields, where: string): string[] {
+  const id = block['block_id'];
+  return id === undefined || (typeof id === 'string' && id.length >= 1 && id.length <= 255) ? [] : [`${where}.block_id: a string of 1 to 255 characters`];
+}
+
+/**
+ * Block Kit as Slack enforces it, for the block types this bot sends (docs.slack.dev/reference/block-kit/blocks):
+ * messages take `markdown`, `section`, `header` and `divider` blocks (at most 50), views those and
+ * `input` (modals; at most 100). A type or element the fake does not know is a violation too, so
+ * a new kind of block gets its rules here before the bot may send it.
+ */
+function checkBlocks(blocks: unknown, surface: Surface, where: string): string[] {
+  if (!Array.isArray(blocks)) return [`${where}: must be an array`];
+  const max = surface === 'message' ? 50 : 100;
   const problems: string[] = [];
-  if (!view) return ['view: missing'];
-  if (view['type'] !== type) problems.push(`view.type: expected ${type}`);
-  const blocks = view['blocks'];
-  if (!Array.isArray(blocks)) return [...problems, 'view.blocks: must be an array'];
-  if (blocks.length > 100) problems.push('view.blocks: at most 100');
-  if (type === 'modal') {
-    const title = view['title'] as { type?: string; text?: string } | undefined;
-    if (title?.type !== 'plain_text' || !title.text || title.text.length > 24) problems.push('view.title: plain_text of at most 24 characters');
-    const meta = view['private_metadata'];
-    if (typeof meta === 'string' && meta.length > 3000) problems.push('view.private_metadata: at most 3,000 characters');
-    const hasInput = blocks.some((b: { type?: string }) => b.type === 'input');
-    if (hasInput && !view['submit']) problems.push('view.submit: required when the view has inputs');
-  }
-  for (const [index, block] of (blocks as Record<string, unknown>[]).entries()) {
-    const where = `view.blocks[${index}]`;
-    if (block['type'] === 'input') {
-      const element = block['element'] as Record<string, unknown> | undefined;
-      const label = block['label'] as { type?: string; text?: string } | undefined;
-      if (label?.type !== 'plain_text' || !label.text || label.text.length > 2000) problems.push(`${where}.label: plain_text of at most 2,000 characters`);
-      if (element?.['type'] === 'plain_text_input') {
-        const max = element['max_length'];
-        const initial = element['initial_value'];
-        if (typeof max === 'number' && (max < 1 || max > 3000)) problems.push(`${where}.element.max_length: 1 to 3,000`);
-        if (typeof initial === 'string' && typeof max === 'number' && initial.length > max) problems.push(`${where}.element.initial_value: longer than max_length`);
-      } else {
-        problems.push(`${where}.element: the fake only knows plain_text_input`);
+  if (blocks.length > max) problems.push(`${where}: at most ${max} blocks`);
+  let markdownChars = 0;
+  for (const [index, block] of (blocks as unknown[]).entries()) {
+    const at = `${where}[${index}]`;
+    if (!isObject(block)) {
+      problems.push(`${at}: a block must be an object`);
+      continue;
+    }
+    problems.push(...checkBlockId(block, at));
+    switch (block['type']) {
+      case 'markdown': {
+        problems.push(...unknownFields(block, ['type', 'text', 'block_id'], at));
+        const text = block['text'];
+        if (typeof text !== 'string' || text.length < 1 || text.length > 12_000) problems.push(`${at}.text: a string of 1 to 12,000 characters`);
+        else markdownChars += text.length;
+        if (surface !== 'message') problems.push(`${at}: markdown blocks are for messages`);
+        break;
       }
-    } else if (block['type'] === 'section') {
-      const text = block['text'] as { type?: string; text?: string } | undefined;
-      if (!text || !['mrkdwn', 'plain_text'].includes(text.type ?? '') || !text.text || text.text.length > 3000) {
-        problems.push(`${where}.text: mrkdwn or plain_text of 1 to 3,000 characters`);
-      }
-    } else if (block['type'] === 'header') {
-      const text = block['text'] as { type?: string; text?: string } | undefined;
-      if (text?.type !== 'plain_text' || !text.text || text.text.length > 150) problems.push(`${where}.text: plain_text of at most 150 characters`);
-    } else if (block['type'] !== 'divider' && block['type'] !== 'context') {
-      problems.push(`${where}.type: the fake does not know ${String(block['type'])}`);
+      case 'section':
+        problems.push(...unknownFields(block, ['type', 'text', 'block_id'], at), ...checkTextObject(block['text'], `${at}.text`, 3000, ['mrkdwn', 'plain_text']));
+        break;
+      case 'header':
+        problems.push(...unknownFields(block, ['type', 'text', 'block_id'], at), ...checkTextObject(block['text'], `${at}.text`, 150, ['plain_text']));
+        break;
+      case 'divider':
+        problems.push(...unknownFields(block, ['type', 'block_id'], at));
+        break;
+      case 'input':
+        if (surface !== 'modal') problems.push(`${at}: input blocks are for modals here`);
+        problems.push(
+          ...unknownFields(block, ['type', 'label', 'element', 'block_id', 'hint', 'optional', 'dispatch_action'], at),
+          ...checkTextObject(block['label'], `${at}.label`, 2000, ['plain_text']),
+          ...checkInputElement(block['element'], `${at}.element`),
+        );
+        if (block['hint'] !== undefined) problems.push(...checkTextObject(block['hint'], `${at}.hint`, 2000, ['plain_text']));
+        for (const flag of ['optional', 'dispatch_action']) {
+          if (block[flag] !== undefined && typeof block[flag] !== 'boolean') problems.push(`${at}.${flag}: a boolean`);
+        }
+        break;
+      default:
+        problems.push(`${at}.type: the fake does not know ${String(block['type'])} blocks`);
     }
   }
+  if (markdownChars > 12_000) problems.push(`${where}: markdown blocks hold at most 12,000 characters in all, got ${markdownChars.toLocaleString('en-US')}`);
+  return problems;
+}
+
+function checkInputElement(element: unknown, where: string): string[] {
+  if (!isObject(element) || element['type'] !== 'plain_text_input') return [`${where}: the fake only knows plain_text_input`];
+  const problems = unknownFields(
+    element,
+    ['type', 'action_id', 'initial_value', 'multiline', 'min_length', 'max_length', 'placeholder', 'dispatch_action_config', 'focus_on_load'],
+    where,
+  );
+  const action = element['action_id'];
+  if (action !== undefined && (typeof action !== 'string' || action.length < 1 || action.length > 255)) problems.push(`${where}.action_id: a string of 1 to 255 characters`);
+  const maxLength = element['max_length'];
+  const initial = element['initial_value'];
+  if (maxLength !== undefined && (typeof maxLength !== 'number' || maxLength < 1 || maxLength > 3000)) problems.push(`${where}.max_length: 1 to 3,000`);
+  if (initial !== undefined && typeof initial !== 'string') problems.push(`${where}.initial_value: a string`);
+  if (typeof initial === 'string' && typeof maxLength === 'number' && initial.length > maxLength) problems.push(`${where}.initial_value: longer than max_length`);
+  for (const flag of ['multiline', 'focus_on_load']) if (element[flag] !== undefined && typeof element[flag] !== 'boolean') problems.push(`${where}.${flag}: a boolean`);
+  if (element['placeholder'] !== undefined) problems.push(...checkTextObject(element['placeholder'], `${where}.placeholder`, 150, ['plain_text']));
+  return problems;
+}
+
+/** The Block Kit rules Slack enforces on views (modals and the App Home), fields included. */
+function checkView(view: Record<string, unknown> | undefined, type: 'modal' | 'home'): string[] {
+  if (!view) return ['view: missing'];
+  const problems: string[] = [];
+  if (view['type'] !== type) problems.push(`view.type: expected ${type}`);
+  const common = ['type', 'blocks', 'private_metadata', 'callback_id', 'external_id'];
+  problems.push(...unknownFields(view, type === 'modal' ? [...common, 'title', 'close', 'submit', 'clear_on_close', 'notify_on_close', 'submit_disabled'] : common, 'view'));
+  const meta = view['private_metadata'];
+  if (meta !== undefined && (typeof meta !== 'string' || meta.length > 3000)) problems.push('view.private_metadata: a string of at most 3,000 characters');
+  const callback = view['callback_id'];
+  if (callback !== undefined && (typeof callback !== 'string' || callback.length > 255)) problems.push('view.callback_id: a string of at most 255 characters');
+  if (type === 'modal') {
+    problems.push(...checkTextObject(view['title'], 'view.title', 24, ['plain_text']));
+    for (const button of ['close', 'submit']) if (view[button] !== undefined) problems.push(...checkTextObject(view[button], `view.${button}`, 24, ['plain_text']));
+    const blocks = view['blocks'];
+    const hasInput = Array.isArray(blocks) && blocks.some((b: unknown) => isObject(b) && b['type'] === 'input');
+    if (hasInput && !view['submit']) problems.push('view.submit: required when the view has inputs');
+  }
+  problems.push(...checkBlocks(view['blocks'], type, 'view.blocks'));
   return problems;
 }
 

@@ -8,7 +8,7 @@ import type { Logger } from '../../src/core/ports';
 import { OpenAIChatModel } from '../../src/providers/openai/chat-model';
 import { makeTestApp, testConfig, type TestApp } from './app';
 import { FakeOpenAI } from './fake-openai';
-import { FakeSlack } from './fake-slack';
+import { FakeSlack, shownText } from './fake-slack';
 import { silentLogger } from './logger';
 import {
   SIGNING_SECRET,
@@ -34,6 +34,8 @@ export interface HarnessOptions {
   readonly app?: TestApp;
   readonly slack?: FakeSlack;
   readonly editIntervalMs?: number;
+  /** Default 0 (always stream), so tests see the streaming path unless they ask for this. */
+  readonly shortAnswerMs?: number;
   readonly nativeStreaming?: boolean;
   readonly logger?: Logger;
   readonly adminUserIds?: readonly string[];
@@ -71,6 +73,7 @@ export class SlackHarness {
       port: 0,
       logger: options.logger ?? silentLogger,
       editIntervalMs: options.editIntervalMs ?? 1000,
+      shortAnswerMs: options.shortAnswerMs ?? 0,
       nativeStreaming: options.nativeStreaming ?? true,
       retryConfig: { retries: 0 },
     });
@@ -134,14 +137,14 @@ export class SlackHarness {
     };
   }
 
-  /** Run a slash command and return what the caller was told (all response_url texts, joined). */
+  /** Run a slash command and return what the caller was told (all response_url messages as a user reads them, joined). */
   async run(command: string, text: string, user: { id: string; name: string } = ADMIN, channel = CHANNEL): Promise<{ status: number; told: string }> {
     const { responseId, result } = this.command(command, text, user, channel);
     const { status } = await result;
     await this.idle();
     const told = this.slack.responses
       .filter((r) => r.id === responseId)
-      .map((r) => String(r.body['text'] ?? ''))
+      .map((r) => shownText(r.body))
       .join('\n');
     return { status, told };
   }

@@ -9,7 +9,7 @@ import { firstLine } from '../../core/commands/describe';
 import { hitRate, usageFigures } from '../../core/usage/report';
 import type { LineTotals } from '../../core/usage/usage-log';
 import { slackScope } from './inbound';
-import { escapeMrkdwn, neutraliseMentions } from './mrkdwn';
+import { escapeMrkdwn, neutraliseMentions } from './slack-text';
 
 export interface ChannelSummary {
   readonly channel: string;

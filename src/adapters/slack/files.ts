@@ -66,9 +66,10 @@ export function messageFiles(files: unknown): SlackFile[] {
 export function slackAttachments(files: readonly SlackFile[], options: FileDownloadOptions): Attachment[] {
   return files.map((file) => {
     const name = fileName(file);
+    const contentType = text(file.mimetype);
     return {
       name,
-      ...(text(file.mimetype) ? { contentType: text(file.mimetype) } : {}),
+      ...(contentType ? { contentType } : {}),
       ...(typeof file.size === 'number' && Number.isFinite(file.size) ? { size: file.size } : {}),
       download: () => downloadFile(file, name, options),
     };

@@ -8,15 +8,14 @@ import type { webApi } from '@slack/bolt';
 
 type WebClient = webApi.WebClient;
 import type { CommandReply, ReplyImage } from '../../core/commands/reply';
+import { fenceAround } from '../../core/markdown';
 import type { CommandRunner } from '../../core/commands/registry';
 import type { Logger } from '../../core/ports';
 import type { ChannelScope, UserRef } from '../../core/types';
-import { splitMessage } from '../shared/split-message';
 import { messageFiles, slackAttachments, type FileDownloadOptions } from './files';
 import { isFromPerson, slackScope, stripBotMention, toInboundCommand, type BotIdentity, type SlackHistoryMessage, type SlackSlashCommand } from './inbound';
 import { buildModal, parseSubmission, type ModalLimits, type SubmittedView } from './modals';
-import { renderForSlack } from './mrkdwn';
-import { SLACK_PART_LIMIT } from './reply-stream';
+import { markdownMessages, type MarkdownMessage } from './slack-text';
 
 export interface InteractionOptions {
   readonly commands: CommandRunner;
@@ -40,11 +39,17 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** What the bot says: Markdown parts as `markdown` blocks, or a fixed sentence as plain text. */
+type Said = MarkdownMessage | { readonly text: string };
+
 /** The caller-only text of a reply, in parts Slack accepts; a file's content follows as a code block. */
-function callerParts(reply: CommandReply): string[] {
+function callerParts(reply: CommandReply): MarkdownMessage[] {
   let text = reply.text;
-  if (reply.file) text += `\n\n${reply.file.name}:\n\`\`\`\n${reply.file.content}\n\`\`\``;
-  return splitMessage(renderForSlack(text), SLACK_PART_LIMIT);
+  if (reply.file) {
+    const fence = fenceAround(reply.file.content); // a persona holding ``` lines stays inside the block
+    text += `\n\n${reply.file.name}:\n${fence}\n${reply.file.content}\n${fence}`;
+  }
+  return markdownMessages(text);
 }
 
 export class Interactions {
@@ -68,7 +73,7 @@ export class Interactions {
       }
       return;
     }
-    for (const part of callerParts(reply)) await respond({ response_type: 'ephemeral', text: part });
+    for (const part of callerParts(reply)) await respond({ response_type: 'ephemeral', ...part });
     await this.announce(client, inbound.scope.channel, reply);
     if (reply.image) await this.uploadImage(client, inbound.scope.channel, reply.image, `/${inbound.name} ${inbound.text}`.trim(), respond);
   }
@@ -126,8 +131,8 @@ export class Interactions {
       await respond({ response_type: 'ephemeral', text: 'I could not find the question this reply answered, so nothing was added.' });
       return;
     }
-    const reply = await this.options.commands.submitForm(scope, user, { kind: 'fewshot-add', input: question, output: fromMrkdwn(message.text ?? '') });
-    for (const part of callerParts(reply)) await respond({ response_type: 'ephemeral', text: part });
+    const reply = await this.options.commands.submitForm(scope, user, { kind: 'fewshot-add', input: question, output: replyMarkdown(message) });
+    for (const part of callerParts(reply)) await respond({ response_type: 'ephemeral', ...part });
     await this.announce(client, scope.channel, reply);
   }
 
@@ -144,7 +149,7 @@ export class Interactions {
     const { scope, user } = shortcutCaller(payload);
     const files = messageFiles(payload.message.files);
     if (files.length === 0) {
-      await this.tellCaller(client, scope, user, respond, NO_FILES_SENTENCE);
+      await this.tellCaller(client, scope, user, respond, { text: NO_FILES_SENTENCE });
       return;
     }
     const reply = await this.options.commands.run({ scope, user, name: 'kb', text: 'add', attachments: slackAttachments(files, this.options.files) });
@@ -153,12 +158,12 @@ export class Interactions {
   }
 
   /** Ephemeral in the channel; where the bot may not post (not a member), through response_url. */
-  private async tellCaller(client: WebClient, scope: ChannelScope, user: UserRef, respond: RespondFn, text: string): Promise<void> {
+  private async tellCaller(client: WebClient, scope: ChannelScope, user: UserRef, respond: RespondFn, said: Said): Promise<void> {
     try {
-      await client.chat.postEphemeral({ channel: scope.channel, user: user.id, text });
+      await client.chat.postEphemeral({ channel: scope.channel, user: user.id, ...said });
     } catch (err) {
       this.options.logger.warn({ err: errorText(err), channel: scope.channel }, 'chat.postEphemeral failed; answering through response_url');
-      await respond({ response_type: 'ephemeral', text });
+      await respond({ response_type: 'ephemeral', ...said });
     }
   }
 
@@ -176,7 +181,7 @@ export class Interactions {
   private async tellPrivately(client: WebClient, scope: ChannelScope, user: UserRef, reply: CommandReply): Promise<void> {
     for (const part of callerParts(reply)) {
       try {
-        await client.chat.postEphemeral({ channel: scope.channel, user: user.id, text: part });
+        await client.chat.postEphemeral({ channel: scope.channel, user: user.id, ...part });
       } catch (err) {
         this.options.logger.warn({ err: errorText(err), channel: scope.channel }, 'could not tell the user the result of a form');
       }
@@ -186,7 +191,7 @@ export class Interactions {
   private async announce(client: WebClient, channel: string, reply: CommandReply): Promise<void> {
     if (!reply.announce) return;
     try {
-      await client.chat.postMessage({ channel, text: renderForSlack(reply.announce) });
+      for (const part of markdownMessages(reply.announce)) await client.chat.postMessage({ channel, ...part });
     } catch (err) {
       // e.g. not_in_channel: the change stands; only the announcement is missing.
       this.options.logger.warn({ err: errorText(err), channel }, 'could not announce a change in the channel');
@@ -204,4 +209,14 @@ function shortcutCaller(payload: MessageShortcutPayload<unknown>): { scope: Chan
 /** A bot message as Slack stores it → the Markdown-ish text worth keeping as an example output. */
 export function fromMrkdwn(text: string): string {
   return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').trim();
+}
+
+/**
+ * The Markdown of one of the bot's replies: its `markdown` block where the message still carries
+ * one (Slack may store it translated into other blocks), else its text.
+ */
+function replyMarkdown(message: SlackHistoryMessage & { readonly blocks?: unknown }): string {
+  const blocks = Array.isArray(message.blocks) ? (message.blocks as { type?: unknown; text?: unknown }[]) : [];
+  const markdown = blocks.filter((b) => b.type === 'markdown' && typeof b.text === 'string').map((b) => String(b.text));
+  return markdown.length ? markdown.join('\n').trim() : fromMrkdwn(message.text ?? '');
 }

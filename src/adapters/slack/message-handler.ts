@@ -7,10 +7,11 @@ import type { webApi } from '@slack/bolt';
 
 type WebClient = webApi.WebClient;
 import type { MessagePipeline, Replier } from '../../core/conversation/pipeline';
+import { lazyChild } from '../../core/lazy-logger';
 import type { Logger } from '../../core/ports';
 import { messageFiles, slackAttachments, type FileDownloadOptions } from './files';
 import { isThreadReply, replyThread, toInboundMessage, type BotIdentity, type SlackMessageEvent } from './inbound';
-import { renderForSlack } from './mrkdwn';
+import { markdownMessage, neutraliseMentions } from './slack-text';
 import { PLACEHOLDER, SLACK_PART_LIMIT, deliverReply } from './reply-stream';
 import { splitMessage } from '../shared/split-message';
 import { threadHistory } from './threads';
@@ -22,6 +23,7 @@ export interface MessageHandlerOptions {
   readonly pipeline: MessagePipeline;
   readonly logger: Logger;
   readonly editIntervalMs: number;
+  readonly shortAnswerMs: number;
   readonly partLimit?: number;
   /** Native streaming in threads (SPEC §2); off: always the placeholder path. */
   readonly nativeStreaming: boolean;
@@ -47,7 +49,7 @@ export class MessageHandler {
   }
 
   private replier(event: SlackMessageEvent, team: string, client: WebClient): Replier {
-    const log = this.options.logger.child({ team, channel: event.channel, ts: event.ts });
+    const log = lazyChild(this.options.logger, { team, channel: event.channel, ts: event.ts });
     const threadTs = replyThread(event);
     const user = event.user ?? '';
     return {
@@ -60,6 +62,7 @@ export class MessageHandler {
             client,
             logger: log,
             editIntervalMs: this.options.editIntervalMs,
+            shortAnswerMs: this.options.shortAnswerMs,
             ...(this.options.partLimit ? { partLimit: this.options.partLimit } : {}),
             nativeStreaming: this.options.nativeStreaming && refusedUntil <= Date.now(),
             onStreamingRefused: (err) => {
@@ -71,9 +74,9 @@ export class MessageHandler {
       },
       // Told to the sender only, in the thread the message was written in.
       tellSender: async (reply) => {
-        for (const part of splitMessage(renderForSlack(reply.text), SLACK_PART_LIMIT)) {
+        for (const part of splitMessage(neutraliseMentions(reply.text), SLACK_PART_LIMIT)) {
           try {
-            await client.chat.postEphemeral({ channel: event.channel, user, text: part, ...(event.thread_ts ? { thread_ts: event.thread_ts } : {}) });
+            await client.chat.postEphemeral({ channel: event.channel, user, ...markdownMessage(part), ...(event.thread_ts ? { thread_ts: event.thread_ts } : {}) });
           } catch (err) {
             log.warn({ err }, 'could not tell the user the result of their command');
           }

@@ -5,7 +5,8 @@
  *   part, the first text flushed as soon as the model produces it;
  * - where streaming is refused (or outside threads, e.g. DMs answered in place): a placeholder
  *   posted at once, edited with chat.update at most once per interval (`ThrottledEditor`), long
- *   answers continued in further messages (`splitMessage`).
+ *   answers continued in further messages (`splitMessage`), each a `markdown` block with a
+ *   plain-text fallback (`markdownMessage`).
  * Mentions the model writes are neutralised on both paths; every part stays within `partLimit`.
  */
 import type { webApi } from '@slack/bolt';
@@ -16,11 +17,10 @@ import type { FinalReply, ReplyEvent } from '../../core/assistant';
 import type { Logger } from '../../core/ports';
 import { splitMessage } from '../shared/split-message';
 import { ThrottledEditor } from '../shared/throttle';
-import { renderForSlack } from './mrkdwn';
+import { SLACK_PART_LIMIT, markdownMessage, neutraliseMentions, type MarkdownMessage } from './slack-text';
 import { MentionGuard, StreamingSplitter, type SplitChunk } from './stream-text';
 
-/** SPEC §7: Slack reply parts are at most 3,900 characters. */
-export const SLACK_PART_LIMIT = 3900;
+export { SLACK_PART_LIMIT };
 export const PLACEHOLDER = '_Thinking…_';
 
 export interface ReplyTarget {
@@ -43,11 +43,20 @@ export interface ReplyStreamOptions {
   readonly onStreamingRefused?: (error: unknown) => void;
   /** Called with the ts of the first message posted for this reply. */
   readonly onFirstMessage?: (ts: string) => void;
+  /**
+   * Native streaming only: an answer complete within this many ms of its start goes out as one
+   * chat.postMessage instead of a stream (start + stop: two calls where one does). 0: always stream.
+   */
+  readonly shortAnswerMs?: number;
 }
+
+/** Held text this long starts the stream at once: a long answer is not kept back. */
+const SHORT_ANSWER_CHARS = 1000;
 
 export interface DeliveryResult {
   readonly reply: FinalReply | undefined;
-  readonly mode: 'stream' | 'update';
+  /** `post`: the whole answer in one go (no stream, no placeholder). */
+  readonly mode: 'stream' | 'update' | 'post';
 }
 
 interface Sink {
@@ -136,21 +145,26 @@ class UpdateSink implements Sink {
     private readonly partLimit: number,
   ) {}
 
+  /** Posts nothing yet: for an answer already complete, posted whole by `finish`. */
+  static direct(target: ReplyTarget, options: ReplyStreamOptions, partLimit: number): UpdateSink {
+    return new UpdateSink(target, options, partLimit);
+  }
+
   /** Posts the placeholder at once. */
   static async open(target: ReplyTarget, options: ReplyStreamOptions, partLimit: number): Promise<UpdateSink> {
     const sink = new UpdateSink(target, options, partLimit);
-    const ts = await sink.post(PLACEHOLDER);
+    const ts = await sink.post(PLACEHOLDER, { text: PLACEHOLDER });
     options.onFirstMessage?.(ts);
     return sink;
   }
 
   async push(delta: string): Promise<void> {
     this.raw += delta;
-    await this.show(splitMessage(renderForSlack(this.raw), this.partLimit), false);
+    await this.show(splitMessage(neutraliseMentions(this.raw), this.partLimit), false);
   }
 
   async finish(finalText: string): Promise<void> {
-    await this.show(splitMessage(renderForSlack(finalText), this.partLimit), true);
+    await this.show(splitMessage(neutraliseMentions(finalText), this.partLimit), true);
   }
 
   /**
@@ -160,9 +174,10 @@ class UpdateSink implements Sink {
   private async show(parts: readonly string[], final: boolean): Promise<void> {
     const finishing: Promise<void>[] = [];
     for (const [index, part] of parts.entries()) {
+      if (!part.trim()) continue; // nothing to show yet; a markdown block needs text
       const message = this.messages[index];
       if (!message) {
-        await this.post(part);
+        await this.post(part, markdownMessage(part));
         continue;
       }
       if (final) {
@@ -177,18 +192,19 @@ class UpdateSink implements Sink {
     await Promise.all(finishing);
   }
 
-  private async post(text: string): Promise<string> {
+  /** Posts `payload`; `text` is the Markdown it shows, which later edits are compared with. */
+  private async post(text: string, payload: { readonly text: string; readonly blocks?: MarkdownMessage['blocks'] }): Promise<string> {
     const { channel, threadTs } = this.target;
-    const result = await this.options.client.chat.postMessage({ channel, text, ...(threadTs ? { thread_ts: threadTs } : {}) });
+    const result = await this.options.client.chat.postMessage({ channel, ...payload, ...(threadTs ? { thread_ts: threadTs } : {}) });
     const ts = result.ts ?? '';
     const editor = new ThrottledEditor({
       intervalMs: this.options.editIntervalMs,
       edit: async (next) => {
         try {
-          await this.options.client.chat.update({ channel, ts, text: next });
+          await this.options.client.chat.update({ channel, ts, ...markdownMessage(next) });
         } catch (err) {
           // A failed edit must not end the reply; the next (or final) edit carries the text again.
-          this.options.logger.warn({ err: err instanceof Error ? err.message : String(err), channel, ts }, 'chat.update failed');
+          this.options.logger.warn({ err, channel, ts }, 'chat.update failed');
         }
       },
     });
@@ -197,35 +213,96 @@ class UpdateSink implements Sink {
   }
 }
 
+/** The events of one answer, read one at a time; a read still pending when a wait gave up is kept. */
+class EventReader {
+  private readonly iterator: AsyncIterator<ReplyEvent>;
+  private pending: Promise<IteratorResult<ReplyEvent>> | undefined;
+
+  constructor(events: AsyncIterable<ReplyEvent>) {
+    this.iterator = events[Symbol.asyncIterator]();
+  }
+
+  next(): Promise<IteratorResult<ReplyEvent>> {
+    const next = this.pending ?? this.iterator.next();
+    this.pending = undefined;
+    return next;
+  }
+
+  /** The next event, or `undefined` when none comes before `deadline` (ms since the epoch). */
+  async nextBefore(deadline: number): Promise<IteratorResult<ReplyEvent> | undefined> {
+    const next = this.next();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now()));
+    });
+    const result = await Promise.race([next, late]);
+    clearTimeout(timer);
+    if (result === undefined) this.pending = next;
+    return result;
+  }
+}
+
+/**
+ * Reads the answer's start for up to `ms`: the whole answer when it is done by then (short and
+ * fast, as most are), else what has arrived (the stream then starts with it).
+ */
+async function holdShortAnswer(reader: EventReader, ms: number): Promise<{ readonly held: string; readonly reply?: FinalReply; readonly complete: boolean }> {
+  const deadline = Date.now() + ms;
+  let held = '';
+  let reply: FinalReply | undefined;
+  while (held.length < SHORT_ANSWER_CHARS) {
+    const result = await reader.nextBefore(deadline);
+    if (result === undefined) return { held, complete: false };
+    if (result.done) return { held, ...(reply ? { reply } : {}), complete: true };
+    if (result.value.type === 'done') reply = result.value.reply;
+    else held += result.value.text;
+  }
+  return { held, complete: false };
+}
+
 export async function deliverReply(events: AsyncIterable<ReplyEvent>, target: ReplyTarget, options: ReplyStreamOptions): Promise<DeliveryResult> {
   const partLimit = options.partLimit ?? SLACK_PART_LIMIT;
   const threadTs = target.threadTs;
-  let sink: Sink = options.nativeStreaming && threadTs ? new NativeStreamSink({ ...target, threadTs }, options, partLimit) : await UpdateSink.open(target, options, partLimit);
-  let mode: DeliveryResult['mode'] = sink instanceof NativeStreamSink ? 'stream' : 'update';
+  const reader = new EventReader(events);
+  const native = options.nativeStreaming && threadTs !== undefined;
   let raw = '';
   let reply: FinalReply | undefined;
 
+  let held: Awaited<ReturnType<typeof holdShortAnswer>> | undefined;
+  if (native && (options.shortAnswerMs ?? 0) > 0) {
+    held = await holdShortAnswer(reader, options.shortAnswerMs ?? 0);
+    if (held.complete) {
+      await UpdateSink.direct(target, options, partLimit).finish(held.reply?.text ?? held.held);
+      return { reply: held.reply, mode: 'post' };
+    }
+  }
+
+  let sink: Sink = native ? new NativeStreamSink({ ...target, threadTs }, options, partLimit) : await UpdateSink.open(target, options, partLimit);
+  let mode: DeliveryResult['mode'] = sink instanceof NativeStreamSink ? 'stream' : 'update';
+
   /** Native streaming failed: the placeholder path takes over with everything so far. */
   const fallBack = async (failure: StreamFailure): Promise<void> => {
-    if (failure.visible) options.logger.warn({ err: String(failure.reason) }, 'native stream broke off; posting the answer as messages');
+    if (failure.visible) options.logger.warn({ err: failure.reason }, 'native stream broke off; posting the answer as messages');
     else options.onStreamingRefused?.(failure.reason);
     sink = await UpdateSink.open(target, options, partLimit);
     mode = 'update';
     if (raw) await sink.push(raw);
   };
-
-  for await (const event of events) {
-    if (event.type === 'done') {
-      reply = event.reply;
-      continue;
-    }
-    raw += event.text;
+  const push = async (text: string): Promise<void> => {
+    raw += text;
     try {
-      await sink.push(event.text);
+      await sink.push(text);
     } catch (err) {
       if (!(err instanceof StreamFailure)) throw err;
       await fallBack(err);
     }
+  };
+
+  if (held?.held) await push(held.held);
+  for (let result = await reader.next(); !result.done; result = await reader.next()) {
+    const event = result.value;
+    if (event.type === 'done') reply = event.reply;
+    else await push(event.text);
   }
 
   const finalText = reply?.text ?? raw;

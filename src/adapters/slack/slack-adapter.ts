@@ -40,6 +40,8 @@ export interface SlackAdapterOptions {
   readonly customRoutes?: readonly HttpRoute[];
   readonly logger: Logger;
   readonly editIntervalMs: number;
+  /** Answers complete this soon are posted whole instead of streamed (default 0: always stream). */
+  readonly shortAnswerMs?: number;
   readonly nativeStreaming?: boolean;
   /** Web API retries (tests: none, so a refused call shows at once). */
   readonly retryConfig?: webApi.RetryOptions;
@@ -152,6 +154,7 @@ export class SlackAdapter {
       pipeline: app.messages(commands),
       logger: log,
       editIntervalMs: this.options.editIntervalMs,
+      shortAnswerMs: this.options.shortAnswerMs ?? 0,
       nativeStreaming: this.options.nativeStreaming ?? true,
       files,
     });
@@ -168,19 +171,8 @@ export class SlackAdapter {
       await this.track(next());
     });
 
-    // Slack redelivers events it thinks were not received (x-slack-retry-num): each event_id is
-    // handled once, across restarts and processes sharing the store. Chat messages are claimed by
-    // the message itself instead (team, channel, ts), which also covers a redelivery and the
-    // app_mention + message pair, so they skip this store write.
-    this.bolt.use(async ({ body, next }) => {
-      const { event_id: eventId, event } = body as { event_id?: unknown; event?: { type?: unknown } };
-      const isChat = event?.type === 'message' || event?.type === 'app_mention';
-      if (typeof eventId === 'string' && !isChat && !(await app.deduper.claim(`slack:event:${eventId}`))) {
-        log.debug({ eventId }, 'event already handled; redelivery ignored');
-        return;
-      }
-      await next();
-    });
+    // Redeliveries (x-slack-retry-num) need nothing here: chat messages are claimed once by the
+    // core's pipeline, and the other events (App Home) only republish what is already true.
 
     // The pipeline catches and logs its own failures: a message never takes a listener down.
     const onMessage = (event: SlackMessageEvent, team: string | undefined, client: webApi.WebClient) => messages.handle(event, team ?? bot.team ?? '', bot, client);

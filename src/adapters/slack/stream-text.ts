@@ -6,9 +6,10 @@
  * - `StreamingSplitter` decides where one reply part ends and the next begins while the text is
  *   still arriving: parts stay within the limit, end on line boundaries, and a code block open at
  *   a cut is closed there and reopened at the start of the next part (SPEC §7 "Lengths"), the same
- *   guarantees `splitMessage` gives for text that is complete.
+ *   guarantees `splitMessage` gives for text that is complete, by the same fence rules (src/core/markdown.ts).
  */
-import { neutraliseMentions } from './mrkdwn';
+import { closingFenceFor, fenceAfter, type Fence } from '../../core/markdown';
+import { neutraliseMentions } from './slack-text';
 
 /** Longest control sequence worth waiting for; beyond this a `<` is just a character. */
 const MAX_HELD = 200;
@@ -38,7 +39,6 @@ export class MentionGuard {
 
 export type SplitChunk = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'break' };
 
-const FENCE = /^\s*(```+|~~~+)(.*)$/;
 /** Near the limit, partial lines wait for their end so the cut can fall on a line boundary. */
 const PARTIAL_LINE_MARGIN = 400;
 
@@ -47,7 +47,7 @@ export class StreamingSplitter {
   /** The current line: `sent` characters of it already emitted, the rest pending. */
   private line = '';
   private sent = 0;
-  private openFence: string | undefined;
+  private openFence: Fence | undefined;
   private lastChar = '';
 
   constructor(private readonly limit: number) {
@@ -73,6 +73,8 @@ export class StreamingSplitter {
   end(): SplitChunk[] {
     const out: SplitChunk[] = [];
     if (this.line.length > this.sent) this.emitLine(out, this.line.slice(this.sent));
+    // The last line may be the closing fence itself (no newline after it).
+    this.openFence = fenceAfter(this.openFence, this.line);
     this.line = '';
     this.sent = 0;
     if (this.openFence) this.emit(out, `${this.lastChar === '\n' ? '' : '\n'}${this.fenceMarker()}`);
@@ -80,7 +82,7 @@ export class StreamingSplitter {
   }
 
   private fenceMarker(): string {
-    return FENCE.exec(this.openFence ?? '')?.[1] ?? '```';
+    return this.openFence ? closingFenceFor(this.openFence) : '';
   }
 
   /** Characters a closing fence would need at a cut. */
@@ -92,11 +94,7 @@ export class StreamingSplitter {
     const line = this.line;
     this.emitLine(out, `${line.slice(this.sent)}\n`);
     // Fence state changes only once the whole line is known.
-    const match = FENCE.exec(line);
-    if (match) {
-      if (!this.openFence) this.openFence = line.trim();
-      else if (line.trim().startsWith(this.fenceMarker()) && match[2]!.trim() === '') this.openFence = undefined;
-    }
+    this.openFence = fenceAfter(this.openFence, line);
     this.line = '';
     this.sent = 0;
   }
@@ -125,14 +123,14 @@ export class StreamingSplitter {
   }
 
   private reopenLength(): number {
-    return this.openFence ? this.openFence.length + 1 : 0;
+    return this.openFence ? this.openFence.line.length + 1 : 0;
   }
 
   private cut(out: SplitChunk[]): void {
     if (this.openFence) this.emit(out, this.fenceMarker());
     out.push({ kind: 'break' });
     this.partLength = 0;
-    if (this.openFence) this.emit(out, `${this.openFence}\n`);
+    if (this.openFence) this.emit(out, `${this.openFence.line}\n`);
   }
 
   private emit(out: SplitChunk[], text: string): void {

@@ -17,9 +17,10 @@ export interface ChartRenderer {
 /** A model's entry of config/models.json, as /advise reads it. */
 export interface ModelFacts {
   readonly fineTunable: boolean;
-  readonly shutdownDate?: string;
-  readonly training?: number;
-  readonly fineTuned?: ModelPrice;
+  // `| undefined`: zod's optional keys (config.ts) type them so.
+  readonly shutdownDate?: string | undefined;
+  readonly training?: number | undefined;
+  readonly fineTuned?: ModelPrice | undefined;
 }
 
 /** What the model server says about its models (OpenAI: `GET /models`), where it says it. */

@@ -4,14 +4,21 @@
  * after a restart and by any process sharing the store.
  */
 import type { DocumentStore } from '../ports';
-import type { ChannelScope } from '../types';
+import { channelKey, type ChannelScope } from '../types';
+import type { EventDeduper } from './dedupe';
 
 /** Long enough for any conversation people come back to; short enough not to keep every thread forever. */
 export const THREAD_MEMORY_MS = 30 * 24 * 60 * 60 * 1000;
 
+/**
+ * A thread the bot starts under a message it answers has that message's id, so the message's
+ * claim, kept as long as thread memory, stands for the thread: the commonest answer (a mention in a
+ * channel) costs one store write, not two. Threads the bot joins further down are remembered here.
+ */
 export class BotThreads {
   constructor(
     private readonly store: DocumentStore,
+    private readonly claims: EventDeduper,
     private readonly ttlMs = THREAD_MEMORY_MS,
   ) {}
 
@@ -25,6 +32,12 @@ export class BotThreads {
   }
 
   async has(scope: ChannelScope, threadId: string): Promise<boolean> {
-    return (await this.store.get<number>(this.key(scope, threadId))) !== undefined;
+    if ((await this.store.get<number>(this.key(scope, threadId))) !== undefined) return true;
+    return this.claims.isClaimed(claimId(scope, threadId));
   }
+}
+
+/** The id under which a message is answered once: `platform:workspace:channel:messageId`. */
+export function claimId(scope: ChannelScope, messageId: string): string {
+  return `${channelKey(scope)}:${messageId}`;
 }

@@ -13,8 +13,12 @@ export class EventDeduper {
     private readonly ttlMs = DEDUPE_TTL_MS,
   ) {}
 
-  /** True the first time `id` is claimed; false for every later claim. */
-  async claim(id: string): Promise<boolean> {
-    return this.store.setIfAbsent(`seen:${id}`, 1, this.ttlMs);
+  /** True the first time `id` is claimed; false for every later claim (kept `ttlMs`, default a day). */
+  async claim(id: string, ttlMs = this.ttlMs): Promise<boolean> {
+    return this.store.setIfAbsent(`seen:${id}`, 1, ttlMs);
+  }
+
+  async isClaimed(id: string): Promise<boolean> {
+    return (await this.store.get<number>(`seen:${id}`)) !== undefined;
   }
 }

@@ -8,11 +8,12 @@
 import type { Assistant, FinalReply, ReplyEvent } from '../assistant';
 import type { CommandReply } from '../commands/reply';
 import { asCodedError } from '../errors';
+import { lazyChild } from '../lazy-logger';
 import type { Logger, MessageOutcome, Telemetry } from '../ports';
 import type { ProfileService } from '../profiles/profile-service';
 import type { EffectiveProfile } from '../profiles/resolve';
 import { channelKey, type ChatMessage, type InboundCommand, type InboundMessage } from '../types';
-import type { BotThreads } from './bot-threads';
+import { THREAD_MEMORY_MS, claimId, type BotThreads } from './bot-threads';
 import type { EventDeduper } from './dedupe';
 
 /** Where the answer to one message goes; the adapter renders it in the platform's own way. */
@@ -97,7 +98,8 @@ export class MessagePipeline {
 
     const kbAdd = this.filesCommand(message);
     if (kbAdd !== undefined) {
-      if (!(await this.claim(message))) return { outcome: 'duplicate' };
+      // Claimed apart from answers: a command is no thread the bot answers in.
+      if (!(await this.deps.deduper.claim(`command:${claimId(message.scope, message.messageId)}`))) return { outcome: 'duplicate' };
       const reply = await this.deps.commands.run({
         scope: message.scope,
         user: message.user,
@@ -111,9 +113,12 @@ export class MessagePipeline {
 
     if (!(await this.wanted(message))) return { outcome: 'ignored' };
     // A platform may deliver one message twice (Slack: `app_mention` and `message`, redeliveries);
-    // whichever copy claims it first, in any process, answers.
-    if (!(await this.claim(message))) return { outcome: 'duplicate' };
-    if (message.replyThreadId && !message.isDirect) await this.deps.threads.remember(message.scope, message.replyThreadId);
+    // whichever copy claims it first, in any process, answers. A message that starts the bot's
+    // thread is claimed as long as threads are remembered: its claim stands for the thread.
+    const threaded = message.replyThreadId !== undefined && !message.isDirect;
+    const startsThread = threaded && message.replyThreadId === message.messageId;
+    if (!(await this.claim(message, startsThread ? THREAD_MEMORY_MS : undefined))) return { outcome: 'duplicate' };
+    if (threaded && !startsThread && message.replyThreadId) await this.deps.threads.remember(message.scope, message.replyThreadId);
 
     const history = await this.history(message);
     let reply: FinalReply | undefined;
@@ -138,8 +143,8 @@ export class MessagePipeline {
     return shouldAnswer(facts, await this.deps.profiles.resolve(message.scope));
   }
 
-  private claim(message: InboundMessage): Promise<boolean> {
-    return this.deps.deduper.claim(`${channelKey(message.scope)}:${message.messageId}`);
+  private claim(message: InboundMessage, ttlMs?: number): Promise<boolean> {
+    return this.deps.deduper.claim(claimId(message.scope, message.messageId), ttlMs);
   }
 
   /** `kb add …` when a mention shares files; undefined for every other message. */
@@ -160,6 +165,6 @@ export class MessagePipeline {
   }
 
   private log(message: InboundMessage): Logger {
-    return this.deps.logger.child({ scope: channelKey(message.scope), messageId: message.messageId });
+    return lazyChild(this.deps.logger, { scope: channelKey(message.scope), messageId: message.messageId });
   }
 }

@@ -40,6 +40,22 @@ export function messageTokens(tokenizer: Tokenizer, message: ChatMessage): numbe
   return TOKENS_PER_MESSAGE + tokenizer.count(message.content);
 }
 
+/**
+ * An upper bound on the prompt's tokens that costs no tokenizing: a BPE token is at least one byte
+ * of UTF-8, so a prompt of n bytes has at most n tokens (plus the per-message overhead).
+ */
+function tokenBound(messages: readonly ChatMessage[]): number {
+  let bound = REPLY_PRIMING_TOKENS;
+  for (const m of messages) bound += TOKENS_PER_MESSAGE + Buffer.byteLength(m.content, 'utf8');
+  return bound;
+}
+
+function countTokens(tokenizer: Tokenizer, messages: readonly ChatMessage[]): number {
+  let tokens = REPLY_PRIMING_TOKENS;
+  for (const m of messages) tokens += messageTokens(tokenizer, m);
+  return tokens;
+}
+
 export function assemblePrompt(parts: PromptParts, tokenizer: Tokenizer, budget: number): AssembledPrompt {
   const prefix: ChatMessage[] = [{ role: 'system', content: parts.system }];
   for (const example of parts.examples) {
@@ -47,6 +63,26 @@ export function assemblePrompt(parts: PromptParts, tokenizer: Tokenizer, budget:
   }
   const context: ChatMessage[] = parts.context ? [{ role: 'user', content: parts.context }] : [];
   const message: ChatMessage = { role: 'user', content: parts.message };
+
+  // Most prompts fit by far: then nothing is trimmed, and the exact counts are made only if asked for
+  // (offline answers, usage estimates), not on every message's way to the model.
+  const whole = [...prefix, ...context, ...parts.history, message];
+  if (tokenBound(whole) <= budget) {
+    let tokens: number | undefined;
+    let prefixTokens: number | undefined;
+    return {
+      messages: whole,
+      get tokens() {
+        return (tokens ??= countTokens(tokenizer, whole));
+      },
+      prefixMessages: prefix.length,
+      get prefixTokens() {
+        return (prefixTokens ??= countTokens(tokenizer, prefix) - REPLY_PRIMING_TOKENS);
+      },
+      historyKept: parts.history.length,
+      historyDropped: 0,
+    };
+  }
 
   let prefixTokens = 0;
   for (const m of prefix) prefixTokens += messageTokens(tokenizer, m);

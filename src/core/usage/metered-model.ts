@@ -16,8 +16,11 @@ export interface MeteredCall {
   readonly kind: Exclude<CallKind, 'embedding'>;
   readonly route?: AnswerRoute;
   readonly request: ChatRequest;
-  /** The prompt's tokens by the tokenizer: the estimate when the server reports none, and the budget's hold. */
-  readonly promptTokens: number;
+  /**
+   * The prompt's tokens by the tokenizer: the estimate when the server reports none, and the
+   * budget's hold. Asked for only then, so a call with neither tokenizes nothing more.
+   */
+  readonly promptTokens: () => number;
   readonly prefix?: ModelCall['prefix'];
 }
 
@@ -59,7 +62,7 @@ export class MeteredModel {
     if (budget && reservation) {
       // The most this call can cost: its whole prompt uncached and a reply of the full length.
       const price = priceOf(this.deps.prices, request.model);
-      const holdUsd = (call.promptTokens * price.input + (request.maxTokens ?? 0) * price.output) / 1_000_000;
+      const holdUsd = (call.promptTokens() * price.input + (request.maxTokens ?? 0) * price.output) / 1_000_000;
       await this.deps.usage.reserve(scope, reservation, holdUsd, budget, this.deps.holdMs);
     }
     const started = this.deps.clock.now().getTime();
@@ -84,7 +87,7 @@ export class MeteredModel {
       throw err;
     }
     const usage: TokenUsage = reported ?? {
-      promptTokens: call.promptTokens,
+      promptTokens: call.promptTokens(),
       cachedTokens: 0,
       completionTokens: this.deps.tokenizer.count(text),
       estimated: true,

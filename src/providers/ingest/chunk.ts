@@ -3,8 +3,10 @@
  * whole paragraphs while they fit the token bound, splits an oversized paragraph at sentence (or,
  * for code, line) boundaries, and repeats the last paragraphs of a chunk at the start of the next
  * (overlap) so an answer that straddles the cut is still found. Each chunk starts with its heading
- * path, which both the ranking and the model benefit from.
+ * path, which both the ranking and the model benefit from. A code block split across chunks is
+ * fenced again in each, so no chunk leaves a code block open.
  */
+import { closingFenceFor, isClosingFence, openingFence } from '../../core/markdown';
 import type { Tokenizer } from '../../core/ports';
 import type { Block, ExtractedDocument } from './document';
 
@@ -22,6 +24,8 @@ export interface Chunk {
 interface Unit {
   readonly text: string;
   readonly tokens: number;
+  /** A fenced code block (or a piece of one, fenced again): carried whole or not at all. */
+  readonly code?: boolean;
 }
 
 function sectionKey(block: Block): string {
@@ -68,6 +72,25 @@ function splitLong(text: string, preformatted: boolean, max: number, tokenizer: 
   return units;
 }
 
+/**
+ * A fenced code block too long for one chunk: its lines split as any code, each piece fenced as the
+ * block was (opening line, and its own closing fence or the one an unclosed block lacked).
+ */
+function splitFenced(text: string, max: number, tokenizer: Tokenizer): Unit[] {
+  const lines = text.split('\n');
+  const open = openingFence(lines[0] ?? '');
+  if (!open) return splitLong(text, true, max, tokenizer);
+  const closed = lines.length > 1 && isClosingFence(open, lines.at(-1)!);
+  const closing = closed ? lines.at(-1)! : closingFenceFor(open);
+  const wrap = (code: string) => `${lines[0]}\n${code}\n${closing}`;
+  // A little slack: tokens may merge differently across the added newlines.
+  const room = Math.max(1, max - tokenizer.count(wrap('')) - 2);
+  return splitLong(lines.slice(1, closed ? -1 : undefined).join('\n'), true, room, tokenizer).map((unit) => {
+    const fenced = wrap(unit.text);
+    return { text: fenced, tokens: tokenizer.count(fenced), code: true };
+  });
+}
+
 /** The longest run of closing sentences of `text` that fits in `max` tokens. */
 function tailSentences(text: string, max: number, tokenizer: Tokenizer): Unit | undefined {
   if (max <= 0) return undefined;
@@ -97,7 +120,8 @@ export function chunkDocument(doc: ExtractedDocument, tokenizer: Tokenizer, opti
       const text = block.text.replace(/\u0000/g, '');
       if (!text.trim()) return [];
       const tokens = tokenizer.count(text);
-      return tokens <= budget ? [{ text, tokens }] : splitLong(text, Boolean(block.preformatted), budget, tokenizer);
+      if (tokens <= budget) return [{ text, tokens, ...(block.preformatted ? { code: true } : {}) }];
+      return block.preformatted ? splitFenced(text, budget, tokenizer) : splitLong(text, false, budget, tokenizer);
     });
 
     let packed: Unit[] = [];
@@ -117,9 +141,11 @@ export function chunkDocument(doc: ExtractedDocument, tokenizer: Tokenizer, opti
           carried.unshift(u);
           carriedTokens += u.tokens + 1;
         }
-        if (carried.length === 0 && options.overlapTokens > 0) {
-          // The last paragraph is longer than the overlap: carry its closing sentences instead.
-          const tail = tailSentences(packed[packed.length - 1]!.text, Math.min(options.overlapTokens, budget - unit.tokens - 1), tokenizer);
+        const last = packed[packed.length - 1]!;
+        if (carried.length === 0 && options.overlapTokens > 0 && !last.code) {
+          // The last paragraph is longer than the overlap: carry its closing sentences instead
+          // (not of code: a tail of a code block would leave its closing fence without an opening).
+          const tail = tailSentences(last.text, Math.min(options.overlapTokens, budget - unit.tokens - 1), tokenizer);
           if (tail) {
             carried.push(tail);
             carriedTokens = tail.tokens + 1;

@@ -1,14 +1,15 @@
 /**
  * Plain text and Markdown: blank-line paragraphs; in Markdown, ATX headings (`#`…`######`) set the
- * heading path and fenced code blocks stay whole.
+ * heading path and fenced code blocks stay whole (fences read by CommonMark's rules, src/core/markdown.ts).
  */
+import { isClosingFence, openingFence, type Fence } from '../../core/markdown';
 import { normaliseText, type Block, type ExtractedDocument } from './document';
 
 export function extractMarkdown(source: string, fallbackTitle: string, markdown = true): ExtractedDocument {
   const blocks: Block[] = [];
   const headings: string[] = [];
   let paragraph: string[] = [];
-  let fence: string | undefined;
+  let fence: Fence | undefined;
   let code: string[] = [];
   let title: string | undefined;
 
@@ -20,7 +21,7 @@ export function extractMarkdown(source: string, fallbackTitle: string, markdown 
 
   for (const line of source.replace(/\r\n?/g, '\n').split('\n')) {
     if (markdown && fence !== undefined) {
-      if (line.trim().startsWith(fence)) {
+      if (isClosingFence(fence, line)) {
         blocks.push({ text: [...code, line.trim()].join('\n'), headings: [...headings], preformatted: true });
         fence = undefined;
         code = [];
@@ -29,10 +30,10 @@ export function extractMarkdown(source: string, fallbackTitle: string, markdown 
       }
       continue;
     }
-    const fenceMatch = markdown ? /^\s*(```+|~~~+)/.exec(line) : null;
-    if (fenceMatch) {
+    const opened = markdown ? openingFence(line) : undefined;
+    if (opened) {
       flush();
-      fence = fenceMatch[1]!;
+      fence = opened;
       code = [line.trim()];
       continue;
     }

@@ -91,17 +91,27 @@ export class OpenAIChatModel implements ChatModel {
       throw this.fail(err, call);
     }
 
+    // One timer for the whole stream, not one per chunk: it checks, when it fires, how long ago the
+    // last chunk came, and waits out the rest of the allowance.
+    // Time spent by whoever consumes the deltas is not the server's silence.
+    let lastChunkAt = Date.now();
+    let consuming = false;
     let idleTimer: NodeJS.Timeout | undefined;
-    const armIdleTimer = () => {
-      idleTimer = setTimeout(() => idle.abort(), this.idleTimeoutMs);
+    const watch = (ms: number) => {
+      idleTimer = setTimeout(() => {
+        const quiet = Date.now() - lastChunkAt;
+        if (consuming) watch(this.idleTimeoutMs);
+        else if (quiet >= this.idleTimeoutMs) idle.abort();
+        else watch(this.idleTimeoutMs - quiet);
+      }, ms);
     };
     let finishReason: string | undefined;
     let usage: TokenUsage | undefined;
     try {
-      armIdleTimer();
+      watch(this.idleTimeoutMs);
       // The SDK ends the iteration quietly on abort, so the flags after the loop tell why it ended.
       for await (const chunk of stream) {
-        clearTimeout(idleTimer);
+        consuming = true;
         usage = toUsage(chunk.usage) ?? usage;
         // Some compatible servers leave out `choices` or `delta` on usage-only chunks.
         for (const choice of chunk.choices ?? []) {
@@ -111,7 +121,8 @@ export class OpenAIChatModel implements ChatModel {
           const text = choice.delta?.content ?? choice.delta?.refusal ?? '';
           if (text) yield { type: 'delta', text };
         }
-        armIdleTimer();
+        consuming = false;
+        lastChunkAt = Date.now();
       }
     } catch (err) {
       if (signal?.aborted) throw abortReason(signal);

@@ -19,7 +19,7 @@ import {
 } from './vector-index';
 import { VectorMemory } from './algorithms/vector-memory';
 import { StoreMirror } from './store-mirror';
-import type { StoredVector, VectorInput, VectorStore } from './vector-store';
+import type { VectorInput, VectorStore } from './vector-store';
 
 export interface VectorIndexOptions {
   /** As in `LexicalIndexOptions`: how stale a shared store's view may get before `search` refreshes. */

@@ -8,7 +8,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { Logger } from '../../core/ports';
 import { KeyedMutex } from '../shared/keyed-mutex';
 import type { KeyLock } from './keyv-document-store';
-import { storeError } from './store-error';
+import { inProcessTurn, storeError } from './store-error';
 
 /** SQLSTATE lock_not_available: raised when `lock_timeout` runs out. */
 const LOCK_NOT_AVAILABLE = '55P03';
@@ -34,7 +34,7 @@ export class PostgresLock implements KeyLock {
   ) {}
 
   withLock<T>(key: string, task: () => Promise<T>): Promise<T> {
-    return this.local.run(key, () => this.holdingAdvisoryLock(key, task));
+    return inProcessTurn(this.local, key, key, this.options.waitMs, () => this.holdingAdvisoryLock(key, task));
   }
 
   private async holdingAdvisoryLock<T>(key: string, task: () => Promise<T>): Promise<T> {

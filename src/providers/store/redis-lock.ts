@@ -8,7 +8,7 @@ import type { Logger } from '../../core/ports';
 import { KeyedMutex } from '../shared/keyed-mutex';
 import type { KeyLock } from './keyv-document-store';
 import type { RedisConnection } from './redis-connection';
-import { sleep, storeError } from './store-error';
+import { inProcessTurn, sleep, storeError } from './store-error';
 
 const RELEASE_IF_OURS = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 const EXTEND_IF_OURS = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
@@ -32,7 +32,7 @@ export class RedisLock implements KeyLock {
   ) {}
 
   withLock<T>(key: string, task: () => Promise<T>): Promise<T> {
-    return this.local.run(key, () => this.holdingRedisLock(key, task));
+    return inProcessTurn(this.local, key, key, this.options.waitMs, () => this.holdingRedisLock(key, task));
   }
 
   private async holdingRedisLock<T>(key: string, task: () => Promise<T>): Promise<T> {

@@ -10,7 +10,7 @@ import type { DocumentStore, Logger } from '../../core/ports';
 import { KeyedMutex } from '../shared/keyed-mutex';
 import { ClaimingAdapter } from './claiming-adapter';
 import { KeyvDocumentStore } from './keyv-document-store';
-import { storeError } from './store-error';
+import { inProcessTurn, storeError } from './store-error';
 
 export const SQLITE_TABLE = 'channelwise_store';
 const KEY_PREFIX = 'channelwise:';
@@ -81,7 +81,14 @@ class SqliteAdapter extends ClaimingAdapter {
   }
 }
 
-export async function createSqliteStore(file: string, logger: Logger): Promise<DocumentStore> {
+export interface SqliteStoreOptions {
+  /** How long an update waits for the updates of its key before it in this process (default 15 s). */
+  readonly lockWaitMs?: number;
+}
+
+const LOCK_WAIT_MS = 15_000;
+
+export async function createSqliteStore(file: string, logger: Logger, options: SqliteStoreOptions = {}): Promise<DocumentStore> {
   const resolved = path.resolve(file);
   try {
     mkdirSync(path.dirname(resolved), { recursive: true });
@@ -109,7 +116,7 @@ export async function createSqliteStore(file: string, logger: Logger): Promise<D
     kind: 'sqlite',
     adapter,
     logger,
-    lock: { withLock: (key, task) => processLocks.run(`${resolved}\n${key}`, task) },
+    lock: { withLock: (key, task) => inProcessTurn(processLocks, `${resolved}\n${key}`, key, options.lockWaitMs ?? LOCK_WAIT_MS, task) },
     close: () => adapter.disconnect(),
   });
 }

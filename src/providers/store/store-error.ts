@@ -1,4 +1,7 @@
 import { ErrorCode, InternalError } from '../../core/errors';
+import { KeyedMutex, LockWaitTimeout } from '../shared/keyed-mutex';
+
+export { withTimeout } from '../shared/timeout';
 
 /** The one error type a store throws for backend failures: the cause keeps the driver's error. */
 export function storeError(message: string, cause?: unknown): InternalError {
@@ -6,17 +9,17 @@ export function storeError(message: string, cause?: unknown): InternalError {
   return new InternalError(ErrorCode.StoreError, `${message}${detail}`, cause === undefined ? undefined : { cause });
 }
 
-/** Rejects with `onTimeout()` when `promise` has not settled within `ms`; always clears its timer. */
-export async function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(onTimeout()), ms);
-  });
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The in-process first stage of every store lock, its wait bounded: an update of a key called from
+ * inside that key's own update waits for itself, and fails with this sentence instead of hanging.
+ */
+export async function inProcessTurn<T>(mutex: KeyedMutex, key: string, label: string, waitMs: number, task: () => Promise<T>): Promise<T> {
   try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
+    return await mutex.run(key, task, waitMs);
+  } catch (err) {
+    if (!(err instanceof LockWaitTimeout) || err.key !== key) throw err;
+    throw storeError(`update of "${label}" waited ${waitMs} ms for the updates before it in this process; an update called from inside its own update waits for itself forever`);
   }
 }
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -10,6 +10,7 @@ import { KB_FILES_SHORTCUT } from '../../../src/adapters/slack/slack-adapter';
 import { NO_FILES_SENTENCE } from '../../../src/adapters/slack/interactions';
 import { NOT_ADMIN_SENTENCE } from '../../../src/core/commands/permissions';
 import { makeTestApp, testConfig } from '../../helpers/app';
+import { shownText } from '../../helpers/fake-slack';
 import { makePdf } from '../../helpers/fixtures';
 import { ADMIN, CHANNEL, MEMBER, useSlackHarness } from '../../helpers/slack-harness';
 import { appMentionEvent, envelope, messageEvent, messageShortcutPayload, postEvent, postInteraction } from '../../helpers/slack-requests';
@@ -116,7 +117,7 @@ describe('Slack: files into the knowledge base', () => {
     await files.close();
   });
 
-  const ephemeral = () => ctx.h.slack.callsTo('chat.postEphemeral').map((c) => ({ user: String(c.params['user']), channel: String(c.params['channel']), text: String(c.params['text']) }));
+  const ephemeral = () => ctx.h.slack.callsTo('chat.postEphemeral').map((c) => ({ user: String(c.params['user']), channel: String(c.params['channel']), text: shownText(c.params) }));
 
   /** A person's message sharing `shared`, as the shortcut payload carries it. */
   function sharedMessage(shared: Record<string, unknown>[], text = 'Here are the docs'): Record<string, unknown> {
@@ -149,6 +150,7 @@ describe('Slack: files into the knowledge base', () => {
       expect(told).toHaveLength(1);
       expect(told[0]).toMatchObject({ user: ADMIN.id, channel: CHANNEL });
       expect(told[0]!.text).toMatch(/^Added "Staff handbook" as d1 .*searchable now\.\nAdded "Parking rules" as d2 .*searchable now\.$/);
+      expect(ctx.h.slack.callsTo('chat.postEphemeral')[0]!.params['blocks']).toEqual([{ type: 'markdown', text: told[0]!.text }]);
 
       expect((await ctx.h.run('/kb', 'search offsite Lisbon')).told).toMatch(/1\. \[[\d.]+\] Staff handbook[\s\S]*Lisbon every April/);
       expect((await ctx.h.run('/kb', 'search zebra garage')).told).toMatch(/1\. \[[\d.]+\] Parking rules[\s\S]*zebra garage/);
@@ -222,6 +224,8 @@ describe('Slack: files into the knowledge base', () => {
     it('adds the files once, answers the admin privately and does not chat', async () => {
       await mentionWithFiles(ADMIN, 'kb add', [markdown()]);
       expect(ephemeral()).toEqual([{ user: ADMIN.id, channel: CHANNEL, text: expect.stringMatching(/^Added "Staff handbook" as d1/) }]);
+      const [sent] = ctx.h.slack.callsTo('chat.postEphemeral');
+      expect(sent!.params).toMatchObject({ text: expect.stringMatching(/^Added "Staff handbook" as d1/), blocks: [{ type: 'markdown', text: ephemeral()[0]!.text }] });
       expect(files.requests).toHaveLength(1);
       expect(ctx.h.slack.botMessages(CHANNEL)).toEqual([]);
       expect(ctx.openai.requests).toEqual([]);

@@ -4,8 +4,7 @@
  */
 import { NOT_ADMIN_SENTENCE } from '../../../src/core/commands/permissions';
 import { slackScope } from '../../../src/adapters/slack/inbound';
-import { FakeOpenAI } from '../../helpers/fake-openai';
-import { FakeSlack } from '../../helpers/fake-slack';
+import { FakeSlack, shownText } from '../../helpers/fake-slack';
 import { ADMIN, CHANNEL, DM_CHANNEL, MEMBER, SlackHarness, useSlackHarness } from '../../helpers/slack-harness';
 import { envelope, messageEvent, postEvent, signedPost } from '../../helpers/slack-requests';
 
@@ -48,6 +47,7 @@ describe('Slack app', () => {
       expect(told).toBe('Persona set (v1).');
       expect(ctx.h.slack.responses.every((r) => r.body['response_type'] === 'ephemeral')).toBe(true);
       expect(ctx.h.slack.callsTo('chat.postMessage').map((c) => c.params['text'])).toEqual(["alice changed this channel's persona (now v1)."]);
+      expect(ctx.h.slack.callsTo('chat.postMessage').map((c) => c.params['blocks'])).toEqual([[{ type: 'markdown', text: "alice changed this channel's persona (now v1)." }]]);
       expect((await ctx.h.app.profiles.resolve(scope(ctx.h))).persona.value).toBe('You are a terse pirate.\nSpeak in short lines.');
     });
 
@@ -68,6 +68,10 @@ describe('Slack app', () => {
       const listed = await ctx.h.run('/fewshot', 'list', MEMBER);
       expect(listed.told).toContain('How do I reset my password?');
       expect(listed.told).toContain('Use the self-service portal.');
+      // Command replies are Markdown in a markdown block, with a plain-text fallback.
+      const reply = ctx.h.slack.responses.at(-1)!.body;
+      expect(reply['blocks']).toEqual([{ type: 'markdown', text: listed.told }]);
+      expect(typeof reply['text'] === 'string' && reply['text'].includes('Use the self-service portal.')).toBe(true);
       expect((await ctx.h.app.profiles.resolve(scope(ctx.h))).fewshot.value).toHaveLength(1);
     });
 
@@ -109,7 +113,7 @@ describe('Slack app', () => {
         { role: 'user', content: 'When do you open?' },
       ]);
       const replies = ctx.h.slack.botMessages(CHANNEL, ts);
-      expect(replies.map((m) => m.text)).toEqual(['We open at nine.']);
+      expect(replies.map(shownText)).toEqual(['We open at nine.']);
     });
 
     it('answers a redelivered event once (x-slack-retry-num)', async () => {
@@ -184,7 +188,7 @@ describe('Slack app', () => {
       await ctx.h.message(fields).send();
       await ctx.h.idle();
       expect(ctx.openai.requestsTo('chat')).toHaveLength(1);
-      expect(ctx.h.slack.botMessages(CHANNEL, fields.ts).map((m) => m.text)).toEqual(['You said: anyone there?']);
+      expect(ctx.h.slack.botTexts(CHANNEL, fields.ts)).toEqual(['You said: anyone there?']);
     });
 
     it('answers a DM in place, not in a thread', async () => {
@@ -194,7 +198,7 @@ describe('Slack app', () => {
       expect(posted).toHaveLength(1);
       expect(posted[0]?.params['thread_ts']).toBeUndefined();
       expect(ctx.h.slack.callsTo('chat.startStream')).toHaveLength(0); // native streams are for threads
-      expect(ctx.h.slack.botMessages(DM_CHANNEL).map((m) => m.text)).toEqual(['You said: hello in private']);
+      expect(ctx.h.slack.botTexts(DM_CHANNEL)).toEqual(['You said: hello in private']);
     });
 
     it('answers a follow-up in its thread without a mention, with the thread history', async () => {

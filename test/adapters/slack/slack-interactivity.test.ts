@@ -4,8 +4,7 @@
 import { FEWSHOT_SHORTCUT } from '../../../src/adapters/slack/slack-adapter';
 import { slackScope } from '../../../src/adapters/slack/inbound';
 import { NOT_ADMIN_SENTENCE } from '../../../src/core/commands/permissions';
-import { FakeOpenAI } from '../../helpers/fake-openai';
-import { ADMIN, CHANNEL, MEMBER, SlackHarness, useSlackHarness } from '../../helpers/slack-harness';
+import { ADMIN, CHANNEL, MEMBER, useSlackHarness } from '../../helpers/slack-harness';
 import {
   appHomeOpenedEvent,
   envelope,

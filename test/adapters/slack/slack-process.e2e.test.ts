@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { FakeSlack } from '../../helpers/fake-slack';
+import { FakeSlack, shownText } from '../../helpers/fake-slack';
 import { SIGNING_SECRET, appMentionEvent, envelope, postCommand, postEvent } from '../../helpers/slack-requests';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -82,9 +82,9 @@ describe('npm start with Slack over HTTP', () => {
     expect(good.status).toBe(200);
     const replies = await waitFor(async () => {
       const messages = slack.botMessages('C0E2E0001', ts).filter((m) => m.streaming !== 'in_progress');
-      return messages.length > 0 && messages.some((m) => m.text.includes('what time is it?')) ? messages : undefined;
+      return messages.length > 0 && messages.some((m) => shownText(m).includes('what time is it?')) ? messages : undefined;
     }, 'the answer in the thread');
-    expect(replies.map((m) => m.text).join('\n')).toContain('Offline mode');
+    expect(replies.map(shownText).join('\n')).toContain('Offline mode');
     slack.assertNoViolations();
   });
 

@@ -10,7 +10,7 @@ import { SlackAdapter } from '../../../src/adapters/slack/slack-adapter';
 import { healthRoutes } from '../../../src/http/endpoints';
 import { Metrics } from '../../../src/http/metrics';
 import { FakeOpenAI } from '../../helpers/fake-openai';
-import { FakeSlack } from '../../helpers/fake-slack';
+import { FakeSlack, shownText } from '../../helpers/fake-slack';
 import type { FakeSlackSocket } from '../../helpers/fake-slack-socket';
 import { recordingLogger, type LogEntry } from '../../helpers/logger';
 import { ADMIN, CHANNEL, MEMBER, SlackHarness } from '../../helpers/slack-harness';
@@ -136,7 +136,7 @@ describe('Slack in Socket Mode', () => {
 
     expect(openai.chatBodies()).toHaveLength(1); // app_mention and message: one answer
     expect(openai.chatBodies()[0]?.messages.at(-1)).toEqual({ role: 'user', content: 'When do you open?' });
-    expect(s.slack.botMessages(CHANNEL, ts).map((m) => m.text)).toEqual(['We open at nine.']);
+    expect(s.slack.botTexts(CHANNEL, ts)).toEqual(['We open at nine.']);
   });
 
   it('runs /persona set for an admin: acknowledged at once, answered privately through response_url, announced', async () => {
@@ -146,9 +146,11 @@ describe('Slack in Socket Mode', () => {
     expect(ack.payload ?? {}).toEqual({});
     await s.adapter.idle();
 
-    expect(told(responseId)).toEqual([{ response_type: 'ephemeral', text: 'Persona set (v1).' }]);
+    expect(told(responseId)).toEqual([{ response_type: 'ephemeral', text: 'Persona set (v1).', blocks: [{ type: 'markdown', text: 'Persona set (v1).' }] }]);
     expect(s.slack.callsTo('users.info').map((c) => c.params['user'])).toEqual([ADMIN.id]);
-    expect(s.slack.callsTo('chat.postMessage').map((c) => c.params['text'])).toEqual(["alice changed this channel's persona (now v1)."]);
+    expect(s.slack.callsTo('chat.postMessage').map((c) => [c.params['text'], shownText(c.params)])).toEqual([
+      ["alice changed this channel's persona (now v1).", "alice changed this channel's persona (now v1)."],
+    ]);
     expect((await s.app.profiles.resolve(slackScope(s.slack.team, CHANNEL))).persona.value).toBe('You are a terse pirate.');
   });
 
@@ -176,7 +178,7 @@ describe('Slack in Socket Mode', () => {
     const ack = await s.socket.deliver('events_api', appMention);
     expect(ack.connection).toBe(1);
     await s.adapter.idle();
-    expect(s.slack.botMessages(CHANNEL, ts).map((m) => m.text)).toEqual(['Still here.']);
+    expect(s.slack.botTexts(CHANNEL, ts)).toEqual(['Still here.']);
   });
 
   it('serves /healthz on PORT alongside the socket, and closes both when stopped', async () => {

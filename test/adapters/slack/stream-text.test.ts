@@ -1,4 +1,5 @@
 import { MentionGuard, StreamingSplitter, type SplitChunk } from '../../../src/adapters/slack/stream-text';
+import { openFenceAtEnd } from '../../../src/core/markdown';
 
 function parts(chunks: readonly SplitChunk[]): string[] {
   const out = [''];
@@ -62,6 +63,28 @@ describe('StreamingSplitter', () => {
       expect(openFences(part)).toBe(0);
     }
     expect(result[1]?.startsWith('```ts\n')).toBe(true);
+  });
+
+  it('a ```` block holding ``` lines survives a part break: closed with ```` and reopened', () => {
+    const inner = Array.from({ length: 20 }, (_, i) => `console.log(${i});`).join('\n');
+    const after = Array.from({ length: 150 }, (_, i) => `outer block line ${i} ${'w'.repeat(20)}`).join('\n');
+    const text = `Example:\n\`\`\`\`md\n\`\`\`js\n${inner}\n\`\`\`\n${after}\n\`\`\`\`\nDone.`;
+    const result = streamAll(text, 3900, 13);
+    expect(result.length).toBeGreaterThan(1);
+    for (const part of result) {
+      expect(part.length).toBeLessThanOrEqual(3900);
+      expect(openFenceAtEnd(part)).toBeUndefined();
+    }
+    expect(result[0]!.endsWith('\n````')).toBe(true);
+    expect(result[1]!.startsWith('````md\n')).toBe(true);
+    expect(result.at(-1)!.endsWith('\n````\nDone.')).toBe(true);
+    const lines = result.join('\n').split('\n').filter((l) => l.startsWith('outer block'));
+    expect(lines).toEqual(after.split('\n'));
+  });
+
+  it('adds no fence to an answer whose last line closes its code block', () => {
+    expect(streamAll('~~~~\ncode\n~~~~~', 3900, 3)).toEqual(['~~~~\ncode\n~~~~~']);
+    expect(streamAll('```\ncode\n```js', 3900, 3)).toEqual(['```\ncode\n```js\n```']);
   });
 
   it('hard-cuts a single line longer than a part', () => {

@@ -109,6 +109,13 @@ describe('MessagePipeline', () => {
     expect(await pipeline().handle(message('a follow-up', { mentioned: false, threadId: 'TH1' }), replier)).toBe('offline');
     // Another channel's thread with the same id is not this one.
     expect(await pipeline().handle(message('elsewhere', { mentioned: false, threadId: 'TH1', scope: { ...scopeA, channel: 'C9' } }), replier)).toBe('ignored');
+    // The same holds for a thread the bot joined further down (its reply went in that thread).
+    await pipeline().handle(message('joining', { threadId: 'TH3', replyThreadId: 'TH3' }), replier);
+    expect(await pipeline().handle(message('after joining', { mentioned: false, threadId: 'TH3' }), replier)).toBe('offline');
+    // A mention that ran a command started no thread of answers.
+    const file: Attachment = { name: 'a.txt', download: async () => new TextEncoder().encode('text') };
+    await pipeline().handle(message('kb add', { messageId: 'CMD1', replyThreadId: 'CMD1', attachments: [file], user: { ...admin, isBot: false } }), replier);
+    expect(await pipeline().handle(message('under the command', { mentioned: false, threadId: 'CMD1' }), replier)).toBe('ignored');
     // DMs are answered anyway; their threads are not remembered.
     await pipeline().handle(message('dm', { isDirect: true, replyThreadId: 'TH2' }), replier);
     expect(await pipeline().handle(message('dm follow-up', { mentioned: false, threadId: 'TH2' }), replier)).toBe('ignored');

@@ -83,4 +83,27 @@ describe('assemblePrompt', () => {
     expect(prefix(a)).toBe(prefix(b));
     expect(a.prefixTokens).toBe(b.prefixTokens);
   });
+
+  it('counts the same tokens whether the prompt fits by far (counted only when asked) or has to be measured', () => {
+    let counts = 0;
+    const counting = { count: (text: string) => (counts++, tokenizer.count(text)) };
+    const shapes = [
+      { system: 'You are terse.', examples, history: history(6), message: 'What now?' },
+      { system: 'Persona ü 🎉 with ünïcödé and 日本語のテキスト', examples: [], history: [], message: 'emoji 🎉🎉 and café' },
+      { system: 'S', examples, context: '<sources>[1] a passage</sources>', history: history(3), message: 'x'.repeat(500) },
+    ];
+    for (const parts of shapes) {
+      counts = 0;
+      const roomy = assemblePrompt(parts, counting, 1_000_000);
+      expect(counts).toBe(0); // nothing tokenized on the way to the model
+      const exact = roomy.tokens;
+      expect(counts).toBeGreaterThan(0);
+      // A budget of exactly that many tokens is too small for the byte bound: the measured path.
+      const tight = assemblePrompt(parts, counting, exact);
+      expect(tight.tokens).toBe(exact);
+      expect(tight.prefixTokens).toBe(roomy.prefixTokens);
+      expect(tight.messages).toEqual(roomy.messages);
+      expect(tight.historyDropped).toBe(0);
+    }
+  });
 });

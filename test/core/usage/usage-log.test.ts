@@ -42,7 +42,8 @@ describe('UsageLog', () => {
       await log.record(scopeA, call());
       now = new Date('2026-03-02T10:00:00Z');
       await log.record(scopeA, call({ route: 'rag', latencyMs: 2000 }));
-      await log.record(scopeA, call({ kind: 'embedding', route: undefined, usage: { promptTokens: 40, cachedTokens: 0, completionTokens: 0 } }));
+      const { route: _chatOnly, ...embedding } = call({ kind: 'embedding', usage: { promptTokens: 40, cachedTokens: 0, completionTokens: 0 } });
+      await log.record(scopeA, embedding);
       const report = await log.report(scopeA, 7);
       expect(report.series.map((d) => d.day)).toEqual(['2026-02-24', '2026-02-25', '2026-02-26', '2026-02-27', '2026-02-28', '2026-03-01', '2026-03-02']);
       expect(report.lines.map((l) => l.line)).toEqual(['prompt', 'rag', 'embedding']);

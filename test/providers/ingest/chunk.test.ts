@@ -1,5 +1,7 @@
 import { chunkDocument } from '../../../src/providers/ingest/chunk';
 import type { ExtractedDocument } from '../../../src/providers/ingest/document';
+import { extractMarkdown } from '../../../src/providers/ingest/markdown';
+import { openFenceAtEnd } from '../../../src/core/markdown';
 import { testTokenizer } from '../../helpers/app';
 
 const tokenizer = testTokenizer();
@@ -67,5 +69,42 @@ describe('chunkDocument', () => {
       { text: 'one', location: 'page 1' },
       { text: 'two', location: 'page 2' },
     ]);
+  });
+
+  describe('fenced code (CommonMark fence rules)', () => {
+    it('a "```js" line inside a ``` block is code, not the end of the block: the code stays together', () => {
+      const md = '# Setup\n\n```\nnpm install\n```js\nconst x = require("x");\n```\n\nThen run it.';
+      const doc = extractMarkdown(md, 'setup.md');
+      expect(doc.blocks).toEqual([
+        { text: '```\nnpm install\n```js\nconst x = require("x");\n```', headings: ['Setup'], preformatted: true },
+        { text: 'Then run it.', headings: ['Setup'] },
+      ]);
+      const chunks = chunkDocument(doc, tokenizer, { maxTokens: 200, overlapTokens: 20 });
+      expect(chunks.map((c) => c.text)).toEqual(['Setup\n```\nnpm install\n```js\nconst x = require("x");\n```\n\nThen run it.']);
+      for (const chunk of chunks) expect(openFenceAtEnd(chunk.text)).toBeUndefined();
+    });
+
+    it('a ```` block holding ``` lines is one block', () => {
+      const doc = extractMarkdown('````md\n```\nnot the end\n```\n````\nAfter.', 'x.md');
+      expect(doc.blocks.map((b) => [b.text, Boolean(b.preformatted)])).toEqual([
+        ['````md\n```\nnot the end\n```\n````', true],
+        ['After.', false],
+      ]);
+    });
+
+    it('a code block longer than a chunk is fenced again in every chunk, no line lost, none left open', () => {
+      const code = Array.from({ length: 60 }, (_, i) => `const value${i} = compute(${i});`).join('\n');
+      const doc = extractMarkdown(`# Code\n\n~~~~ts\n${code}\n~~~~~\n\nThe end.`, 'code.md');
+      const chunks = chunkDocument(doc, tokenizer, { maxTokens: 120, overlapTokens: 30 });
+      expect(chunks.length).toBeGreaterThan(2);
+      for (const chunk of chunks) {
+        expect(tokenizer.count(chunk.text)).toBeLessThanOrEqual(120);
+        expect(openFenceAtEnd(chunk.text)).toBeUndefined();
+      }
+      const codeChunks = chunks.filter((c) => c.text.includes('const value'));
+      for (const chunk of codeChunks) expect(chunk.text).toMatch(/^Code\n~~~~ts\n[\s\S]*\n~~~~~(\n\nThe end\.)?$/);
+      const lines = new Set(codeChunks.flatMap((c) => c.text.split('\n')));
+      for (const line of code.split('\n')) expect(lines.has(line)).toBe(true);
+    });
   });
 });

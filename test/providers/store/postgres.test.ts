@@ -36,6 +36,7 @@ postgres.describe('postgres', () => {
   storeContractSuite('postgres', () => createStore({ kind: 'postgres', url: postgres.url }, silentLogger), {
     probe: postgresProbe,
     withLockWait: (lockWaitMs) => createPostgresStore(postgres.url, silentLogger, { lockWaitMs }),
+    sharedAcrossProcesses: true,
   });
 });
 

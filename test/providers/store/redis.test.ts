@@ -49,6 +49,7 @@ redis.describe('redis', () => {
   storeContractSuite('redis', () => createStore({ kind: 'redis', url: redis.url }, silentLogger), {
     probe: redisProbe,
     withLockWait: (lockWaitMs) => createRedisStore(redis.url, silentLogger, { lockWaitMs }),
+    sharedAcrossProcesses: true,
   });
 });
 

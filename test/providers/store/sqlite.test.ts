@@ -4,7 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ErrorCode } from '../../../src/core/errors';
 import { createStore } from '../../../src/providers/store/create-store';
-import { SQLITE_TABLE } from '../../../src/providers/store/sqlite-store';
+import { SQLITE_TABLE, createSqliteStore } from '../../../src/providers/store/sqlite-store';
 import { silentLogger } from '../../helpers/logger';
 import { type StoreBackendProbe, storeContractSuite } from '../../helpers/store-contract';
 
@@ -42,7 +42,10 @@ async function sqliteProbe(): Promise<StoreBackendProbe> {
   };
 }
 
-storeContractSuite('sqlite', () => createStore({ kind: 'sqlite', path: file }, silentLogger), { probe: sqliteProbe });
+storeContractSuite('sqlite', () => createStore({ kind: 'sqlite', path: file }, silentLogger), {
+  probe: sqliteProbe,
+  withLockWait: (lockWaitMs) => createSqliteStore(file, silentLogger, { lockWaitMs }),
+});
 
 describe('sqlite store: the file', () => {
   it('creates the file, and any missing folders, where the config says', async () => {

@@ -1,0 +1,50 @@
+/**
+ * The baseline: the Slack bot a user would write by hand with Bolt and the openai SDK. Each
+ * mention → one chat completion (not streamed) → one chat.postMessage in the mention's thread. No
+ * store, no de-duplication, no profiles, Bolt's default logger: what channelwise's extra work is
+ * measured against.
+ */
+import type { Server } from 'node:http';
+import { App, HTTPReceiver } from '@slack/bolt';
+import OpenAI from 'openai';
+import type { RunningApp } from './channelwise-app';
+
+export interface BareBoltOptions {
+  readonly botToken: string;
+  readonly signingSecret: string;
+  /** Web API base URL, ending with '/'. */
+  readonly slackApiUrl: string;
+  /** Includes `/v1`. */
+  readonly openaiBaseUrl: string;
+  readonly model: string;
+  readonly systemPrompt: string;
+}
+
+export async function startBareBolt(options: BareBoltOptions): Promise<RunningApp> {
+  const app = new App({
+    token: options.botToken,
+    receiver: new HTTPReceiver({ signingSecret: options.signingSecret }),
+    // No retries, as for channelwise in this benchmark (a refused call should show at once).
+    clientOptions: { slackApiUrl: options.slackApiUrl, retryConfig: { retries: 0 } },
+  });
+  const openai = new OpenAI({ apiKey: 'bench-key', baseURL: options.openaiBaseUrl });
+  app.event('app_mention', async ({ event, client }) => {
+    const completion = await openai.chat.completions.create({
+      model: options.model,
+      messages: [
+        { role: 'system', content: options.systemPrompt },
+        { role: 'user', content: event.text },
+      ],
+    });
+    await client.chat.postMessage({ channel: event.channel, thread_ts: event.thread_ts ?? event.ts, text: completion.choices[0]?.message.content ?? '' });
+  });
+  const server = (await app.start(0)) as Server;
+  const address = server.address();
+  if (typeof address !== 'object' || !address) throw new Error('the bare Bolt app did not report its port');
+  return {
+    eventsUrl: `http://127.0.0.1:${address.port}/slack/events`,
+    stop: async () => {
+      await app.stop();
+    },
+  };
+}

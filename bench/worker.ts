@@ -1,0 +1,56 @@
+/**
+ * The load side of a benchmark runs in a worker thread, so the fakes and the simulated users do not
+ * share the measured app's event loop (or its main-thread CPU figures).
+ */
+import { Worker, parentPort } from 'node:worker_threads';
+
+export interface BenchWorker<FromWorker> {
+  /** The worker's next message, in order; rejects if the worker died instead. */
+  next(): Promise<FromWorker>;
+  post(message: unknown): void;
+  terminate(): Promise<void>;
+}
+
+/** Starts `file` (a TypeScript module) in a worker; it sees `workerData` and talks through `parentPort`. */
+export function startBenchWorker<FromWorker>(file: string, workerData: unknown): BenchWorker<FromWorker> {
+  // A CommonJS bootstrap: the worker loads the TypeScript file through tsx, as the main thread does.
+  const bootstrap = `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(file)});`;
+  const worker = new Worker(bootstrap, { eval: true, workerData });
+  const messages: FromWorker[] = [];
+  const waiters: { resolve: (m: FromWorker) => void; reject: (err: Error) => void }[] = [];
+  let failure: Error | undefined;
+  worker.on('message', (m: FromWorker) => {
+    const waiter = waiters.shift();
+    if (waiter) waiter.resolve(m);
+    else messages.push(m);
+  });
+  const fail = (err: Error) => {
+    failure ??= err;
+    for (const waiter of waiters.splice(0)) waiter.reject(failure);
+  };
+  worker.on('error', fail);
+  worker.on('exit', (code) => fail(new Error(`the benchmark's worker exited (code ${code})`)));
+  return {
+    next: () =>
+      new Promise<FromWorker>((resolve, reject) => {
+        const queued = messages.shift();
+        if (queued !== undefined) resolve(queued);
+        else if (failure) reject(failure);
+        else waiters.push({ resolve, reject });
+      }),
+    post: (message) => worker.postMessage(message),
+    terminate: async () => {
+      await worker.terminate();
+    },
+  };
+}
+
+/** Worker side: the next message from the main thread. */
+export function fromMain<T>(): Promise<T> {
+  return new Promise<T>((resolve) => parentPort!.once('message', (m: T) => resolve(m)));
+}
+
+/** Worker side: a message to the main thread. */
+export function toMain(message: unknown): void {
+  parentPort!.postMessage(message);
+}
