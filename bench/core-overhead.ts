@@ -98,9 +98,9 @@ export async function benchCoreOverhead(iterations = 3000, profileCacheMs?: numb
 /**
  * What usage accounting adds to each answered message, measured alone on a real store: reading
  * the channel's budget, holding the call's maximum cost under the cap (one atomic update), then
- * counting the call and releasing the hold (one more), and counting the RAG signs (one more) —
+ * counting the call with its RAG signs and releasing the hold (one more) —
  * the store work `MeteredModel` and the assistant do around every model call. `budget: false` is
- * a channel without a cap: the budget read, the count and the signs.
+ * a channel without a cap: the budget read and the count (the RAG signs go in the same update).
  */
 export async function benchUsageOverhead(
   storeConfig: { kind: 'sqlite' } | { kind: 'redis'; url: string } | { kind: 'postgres'; url: string },
@@ -121,10 +121,19 @@ export async function benchUsageOverhead(
     if (budget) await usage.reserve(scope, id, 0.001, budget, 60_000);
     await usage.record(
       scope,
-      { kind: 'chat', route: 'prompt', model: 'gpt-4o-mini', usage: usageOf, costUsd: estimateCost(config.prices, 'gpt-4o-mini', usageOf), latencyMs: 800 + (i % 400), error: false, prefix: { tokens: 2100, examplesTokens: 400 } },
+      {
+        kind: 'chat',
+        route: 'prompt',
+        model: 'gpt-4o-mini',
+        usage: usageOf,
+        costUsd: estimateCost(config.prices, 'gpt-4o-mini', usageOf),
+        latencyMs: 800 + (i % 400),
+        error: false,
+        prefix: { tokens: 2100, examplesTokens: 400 },
+        signals: { question: true, unsourced: i % 3 === 0, kbMiss: false, autoFallback: false },
+      },
       { ...(budget ? { reservation: id, budget } : {}) },
     );
-    await usage.signal(scope, { question: true, unsourced: i % 3 === 0, kbMiss: false, autoFallback: false });
   };
   for (let i = 0; i < 200; i++) await onePass(i);
   const samples: number[] = [];

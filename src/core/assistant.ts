@@ -144,7 +144,7 @@ export class Assistant {
       return;
     }
     const usageLog = this.deps.usage;
-    if (usageLog) await this.count(() => usageLog.signal(message.scope, answerSignals(profile, plan, message.text)));
+    const signals = answerSignals(profile, plan, message.text);
     const prefix = this.prefixOf(plan);
 
     if (!this.deps.model) {
@@ -154,13 +154,16 @@ export class Assistant {
         const usage: TokenUsage = { promptTokens: plan.prompt.tokens, cachedTokens: 0, completionTokens: 0, estimated: true };
         const costUsd = estimateCost(this.deps.prices, plan.model, usage);
         await this.count(async () => {
-          await usageLog.record(message.scope, { kind: 'chat', route: plan.route, model: plan.model, usage, costUsd, latencyMs: elapsed(), error: false, offline: true, prefix });
+          await usageLog.record(message.scope, { kind: 'chat', route: plan.route, model: plan.model, usage, costUsd, latencyMs: elapsed(), error: false, offline: true, prefix, signals });
         });
+      } else if (usageLog) {
+        await this.count(() => usageLog.signal(message.scope, signals));
       }
       yield { type: 'done', reply: { text, route: plan.route, model: plan.model, offline: true, sources: plan.sources, latencyMs: elapsed() } };
       return;
     }
     if (plan.noSourceAnswer) {
+      if (usageLog) await this.count(() => usageLog.signal(message.scope, signals));
       yield { type: 'done', reply: { text: plan.noSourceAnswer, route: plan.route, model: plan.model, offline: false, sources: [], latencyMs: elapsed() } };
       return;
     }
@@ -174,6 +177,7 @@ export class Assistant {
         route: plan.route,
         promptTokens: () => plan.prompt.tokens,
         prefix,
+        signals,
         request: {
           model: plan.model,
           messages: plan.prompt.messages,

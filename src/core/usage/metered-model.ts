@@ -22,6 +22,7 @@ export interface MeteredCall {
    */
   readonly promptTokens: () => number;
   readonly prefix?: ModelCall['prefix'];
+  readonly signals?: ModelCall['signals'];
 }
 
 export type MeteredEvent =
@@ -119,6 +120,7 @@ export class MeteredModel {
           model: call.request.model,
           ...measured,
           ...(call.prefix ? { prefix: call.prefix } : {}),
+          ...(call.signals ? { signals: call.signals } : {}),
         },
         options,
       );

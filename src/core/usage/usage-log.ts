@@ -32,6 +32,8 @@ export interface ModelCall {
   readonly offline?: boolean;
   /** The cacheable prefix of a chat prompt: system + examples, and the examples' part of it. */
   readonly prefix?: { readonly tokens: number; readonly examplesTokens: number };
+  /** What the answer showed about the need for RAG: counted in the same update (see `signal`). */
+  readonly signals?: AnswerSignals;
 }
 
 /** Signs /advise reads that are not model calls: a RAG miss answered without calling the model counts too. */
@@ -136,6 +138,18 @@ export function emptyTotals(): LineTotals {
 }
 
 const emptySignals = (): SignalTotals => ({ questions: 0, unsourced: 0, kbMisses: 0, autoFallbacks: 0 });
+
+function signalTotals(signals: AnswerSignals): SignalTotals {
+  return {
+    questions: signals.question ? 1 : 0,
+    unsourced: signals.unsourced ? 1 : 0,
+    kbMisses: signals.kbMiss ? 1 : 0,
+    autoFallbacks: signals.autoFallback ? 1 : 0,
+  };
+}
+
+/** Nothing worth a write: not a question and no knowledge-base search that missed. */
+const noSignal = (signals: AnswerSignals | undefined): boolean => !signals || (!signals.question && !signals.kbMiss);
 
 /**
  * Latencies are kept as a histogram so days and processes add up exactly: bucket i holds calls of
@@ -280,7 +294,11 @@ export class UsageLog {
       const month = current ?? emptyMonth();
       const record = month.days[day] ?? { lines: {} };
       const previous = record.lines[line];
-      const days = { ...month.days, [day]: { ...record, lines: { ...record.lines, [line]: previous ? addTotals(previous, totals) : totals } } };
+      const signals = noSignal(call.signals) || !call.signals ? record.signals : addSignals(record.signals ?? emptySignals(), signalTotals(call.signals));
+      const days = {
+        ...month.days,
+        [day]: { ...record, lines: { ...record.lines, [line]: previous ? addTotals(previous, totals) : totals }, ...(signals ? { signals } : {}) },
+      };
       const reserved = liveReservations(month, now.getTime());
       if (options.reservation) delete reserved[options.reservation];
       const spentUsd = month.spentUsd + (spends ? call.costUsd : 0);
@@ -293,16 +311,15 @@ export class UsageLog {
     return warning ? { warning } : {};
   }
 
-  /** Count what an answer showed about the channel's need for RAG (also when no model was called). */
+  /**
+   * Count what an answer that called no model (a RAG miss answered with the no-source sentence)
+   * showed about the channel's need for RAG; answers that call the model count theirs with the
+   * call (`ModelCall.signals`), in the same update.
+   */
   async signal(scope: ChannelScope, signals: AnswerSignals): Promise<void> {
-    if (!signals.question && !signals.kbMiss) return; // nothing to count: spare the write
+    if (noSignal(signals)) return; // nothing to count: spare the write
     const day = dayOf(this.clock.now());
-    const add: SignalTotals = {
-      questions: signals.question ? 1 : 0,
-      unsourced: signals.unsourced ? 1 : 0,
-      kbMisses: signals.kbMiss ? 1 : 0,
-      autoFallbacks: signals.autoFallback ? 1 : 0,
-    };
+    const add = signalTotals(signals);
     let created = false;
     await this.store.update<MonthRecord>(this.monthKey(scope, monthOf(day)), (current) => {
       created = current === undefined;
