@@ -15,6 +15,11 @@ import { systemClock } from '../src/core/ports';
 import { createSqliteStore } from '../src/providers/store/sqlite-store';
 import { TiktokenTokenizer } from '../src/providers/tokenizer';
 import { silentLogger } from '../test/helpers/logger';
+import { randomBytes } from 'node:crypto';
+import { estimateCost } from '../src/core/prompt/cost';
+import { Budgets } from '../src/core/usage/budget';
+import { UsageLog } from '../src/core/usage/usage-log';
+import { createStore } from '../src/providers/store/create-store';
 import { ms, summarize } from './stats';
 
 const WORDS = (
@@ -88,6 +93,62 @@ export async function benchCoreOverhead(iterations = 3000, profileCacheMs?: numb
   rmSync(dir, { recursive: true, force: true });
   const stats = summarize(samples);
   return { p50: stats.p50, p99: stats.p99, personaTokens: tokenizer.count(persona), promptTokens };
+}
+
+/**
+ * What usage accounting adds to each answered message, measured alone on a real store: reading
+ * the channel's budget, holding the call's maximum cost under the cap (one atomic update), then
+ * counting the call with its RAG signs and releasing the hold (one more) —
+ * the store work `MeteredModel` and the assistant do around every model call. `budget: false` is
+ * a channel without a cap: the budget read and the count (the RAG signs go in the same update).
+ */
+export async function benchUsageOverhead(
+  storeConfig: { kind: 'sqlite' } | { kind: 'redis'; url: string } | { kind: 'postgres'; url: string },
+  options: { budget: boolean; iterations?: number },
+): Promise<{ p50: number; p99: number }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'channelwise-bench-usage-'));
+  const store = await createStore(storeConfig.kind === 'sqlite' ? { kind: 'sqlite', path: path.join(dir, 'bench.sqlite') } : storeConfig, silentLogger);
+  const config = loadConfig({}, { configDir: path.resolve(__dirname, '../config') });
+  const usage = new UsageLog(store, systemClock, { retentionDays: config.usage.retentionDays });
+  const budgets = new Budgets(store, { warnPct: config.budgets.warnPct }, systemClock);
+  const scope = { platform: 'slack', workspace: `TBENCHUSAGE${randomBytes(4).toString('hex')}`, channel: 'C1' } as const;
+  // A cap no run reaches, so every call is admitted and held.
+  if (options.budget) await budgets.set(scope, { id: 'U1' }, 1_000_000, 80);
+  const usageOf = { promptTokens: 2400, cachedTokens: 2048, completionTokens: 120 };
+  const onePass = async (i: number) => {
+    const budget = await budgets.of(scope);
+    const id = `call-${i}`;
+    if (budget) await usage.reserve(scope, id, 0.001, budget, 60_000);
+    await usage.record(
+      scope,
+      {
+        kind: 'chat',
+        route: 'prompt',
+        model: 'gpt-4o-mini',
+        usage: usageOf,
+        costUsd: estimateCost(config.prices, 'gpt-4o-mini', usageOf),
+        latencyMs: 800 + (i % 400),
+        error: false,
+        prefix: { tokens: 2100, examplesTokens: 400 },
+        signals: { question: true, unsourced: i % 3 === 0, kbMiss: false, autoFallback: false },
+      },
+      { ...(budget ? { reservation: id, budget } : {}) },
+    );
+  };
+  for (let i = 0; i < 200; i++) await onePass(i);
+  const samples: number[] = [];
+  for (let i = 0; i < (options.iterations ?? 2000); i++) {
+    const start = process.hrtime.bigint();
+    await onePass(i + 1000);
+    samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  for (const key of [`budget:slack:${scope.workspace}:C1`, `usage-months:slack:${scope.workspace}:C1`]) await store.delete(key);
+  const month = new Date().toISOString().slice(0, 7);
+  await store.delete(`usage:slack:${scope.workspace}:C1:${month}`);
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+  const stats = summarize(samples);
+  return { p50: stats.p50, p99: stats.p99 };
 }
 
 if (require.main === module) {

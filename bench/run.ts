@@ -1,6 +1,6 @@
 /** `npm run bench`: every benchmark of the project, one after the other, on this machine. */
 import os from 'node:os';
-import { benchCoreOverhead } from './core-overhead';
+import { benchCoreOverhead, benchUsageOverhead } from './core-overhead';
 import { benchDiscord, describeDiscordBench } from './discord';
 import { benchSlack, describeSlackBench } from './slack';
 import { benchSlackVsBolt, comparisonArgs, describeComparison, describeRound } from './slack-vs-bolt';
@@ -13,6 +13,17 @@ async function main(): Promise<void> {
   console.log(`core overhead per message (${setup}): p50 ${ms(core.p50)}, p99 ${ms(core.p99)} — target p99 < 2 ms`);
   const uncached = await benchCoreOverhead(3000, 0);
   console.log(`  same, profile cache off (every message reads SQLite): p50 ${ms(uncached.p50)}, p99 ${ms(uncached.p99)}`);
+
+  // Usage accounting and the budget check: the store work around each model call.
+  const redisUrl = process.argv.find((arg) => arg.startsWith('redis://'));
+  const usageStores: [string, Parameters<typeof benchUsageOverhead>[0]][] = [['SQLite', { kind: 'sqlite' }]];
+  if (redisUrl) usageStores.push(['Redis', { kind: 'redis', url: redisUrl }]);
+  for (const [name, storeConfig] of usageStores) {
+    for (const budget of [false, true]) {
+      const r = await benchUsageOverhead(storeConfig, { budget });
+      console.log(`usage accounting per message, ${name}, ${budget ? 'with a budget (check + hold + count)' : 'no budget (read + count)'}: p50 ${ms(r.p50)}, p99 ${ms(r.p99)}`);
+    }
+  }
 
   // Slack: channelwise and a bare Bolt app in turns, on the same fakes (worker thread), model answering.
   const options = comparisonArgs(process.argv.slice(2));

@@ -9,10 +9,13 @@ import { CommandRunner } from './core/commands/registry';
 import { BotThreads } from './core/conversation/bot-threads';
 import { EventDeduper } from './core/conversation/dedupe';
 import { MessagePipeline, type MessageCommands } from './core/conversation/pipeline';
+import type { ChartRenderer, ModelCatalog } from './core/commands/context';
 import type { ChatModel, Clock, DocumentStore, KnowledgeIndex, Logger, Permissions, Telemetry, Tokenizer } from './core/ports';
 import { noTelemetry, systemClock } from './core/ports';
 import { ProfileService } from './core/profiles/profile-service';
 import { createResponders } from './core/routes';
+import { Budgets } from './core/usage/budget';
+import { MeteredModel } from './core/usage/metered-model';
 import { UsageLog } from './core/usage/usage-log';
 
 export interface AppProviders {
@@ -25,6 +28,20 @@ export interface AppProviders {
   readonly clock?: Clock;
   /** Where the core's measurements go (/metrics); default: nowhere. */
   readonly telemetry?: Telemetry;
+  /**
+   * The usage log, when start-up built it before the app (the embedder reports into it; see
+   * `createUsageLog`); default: one on `store`.
+   */
+  readonly usage?: UsageLog;
+  /** Draws the /usage chart; absent: /usage answers with text only. */
+  readonly charts?: ChartRenderer;
+  /** The model server's shutdown dates (GET /models), for /advise; absent: config/models.json alone. */
+  readonly modelCatalog?: ModelCatalog;
+}
+
+/** The usage log as config says (retention); built before the app when the embedder needs it. */
+export function createUsageLog(config: AppConfig, store: DocumentStore, clock: Clock = systemClock): UsageLog {
+  return new UsageLog(store, clock, { retentionDays: config.usage.retentionDays });
 }
 
 export interface App {
@@ -36,6 +53,7 @@ export interface App {
   readonly logger: Logger;
   readonly offline: boolean;
   readonly usage: UsageLog;
+  readonly budgets: Budgets;
   readonly telemetry: Telemetry;
   /** A command runner whose admin rule is the platform's plus ADMIN_USER_IDS. */
   commands(platformPermissions: Permissions): CommandRunner;
@@ -61,7 +79,25 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
     clock,
     config.profiles.cacheMs,
   );
-  const usage = new UsageLog(providers.store, clock);
+  const usage = providers.usage ?? createUsageLog(config, providers.store, clock);
+  const budgets = new Budgets(
+    providers.store,
+    { ...(config.budgets.defaultUsd !== undefined ? { defaultUsd: config.budgets.defaultUsd } : {}), warnPct: config.budgets.warnPct },
+    clock,
+  );
+  const model = providers.model
+    ? new MeteredModel({
+        model: providers.model,
+        usage,
+        budgets,
+        prices: config.prices,
+        tokenizer: providers.tokenizer,
+        clock,
+        logger: providers.logger,
+        // A hold outlives every attempt the client makes (timeouts × retries), then lapses.
+        holdMs: 2 * config.models.timeoutMs * (config.models.maxRetries + 1),
+      })
+    : undefined;
   const responders = createResponders({
     tokenizer: providers.tokenizer,
     promptBudget: config.tokens.promptBudget,
@@ -71,8 +107,9 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
   const assistant = new Assistant({
     profiles,
     responders,
-    ...(providers.model ? { model: providers.model } : {}),
+    ...(model ? { model } : {}),
     prices: config.prices,
+    tokenizer: providers.tokenizer,
     maxReplyTokens: config.tokens.replyMaxTokens,
     messageChars: config.limits.messageChars,
     logger: providers.logger,
@@ -91,6 +128,7 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
     logger: providers.logger,
     offline: !providers.model,
     usage,
+    budgets,
     telemetry,
     messages: (commands) =>
       new MessagePipeline({ assistant, profiles, deduper, threads, commands, telemetry, logger: providers.logger }),
@@ -104,6 +142,18 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
         fileBytes: config.knowledge.fileBytes,
         logger: providers.logger,
         telemetry,
+        usage,
+        budgets,
+        advice: {
+          settings: config.advice,
+          prices: config.prices,
+          models: config.modelInfo,
+          ...(providers.modelCatalog ? { catalog: providers.modelCatalog } : {}),
+          tokenizer: providers.tokenizer,
+          offline: !providers.model,
+        },
+        ...(providers.charts ? { charts: providers.charts } : {}),
+        clock,
       }),
   };
 }

@@ -18,6 +18,26 @@ const priceSchema = z
   .object({ input: z.number().min(0), cachedInput: z.number().min(0), output: z.number().min(0) })
   .strict();
 
+/**
+ * A JSON file of model id → entry (prices.json, models.json): keys starting with `_` are comments;
+ * each entry is checked on its own, so the message names the model whose entry is wrong.
+ */
+function tableFileSchema<T>(entry: z.ZodType<T>) {
+  return z.record(z.string(), z.unknown()).transform((raw, ctx) => {
+    const table: Record<string, T> = {};
+    for (const [model, value] of Object.entries(raw)) {
+      if (model.startsWith('_')) continue; // comments
+      const parsed = entry.safeParse(value);
+      if (!parsed.success) {
+        ctx.addIssue({ code: 'custom', path: [model], message: describeIssues(parsed.error) });
+        continue;
+      }
+      table[model] = parsed.data;
+    }
+    return table;
+  });
+}
+
 export const defaultsFileSchema = z
   .object({
     defaults: z
@@ -36,6 +56,8 @@ export const defaultsFileSchema = z
         embedding: z.string().min(1),
         timeoutMs: z.number().int().min(1000),
         maxRetries: z.number().int().min(0).max(10),
+        /** Send `prompt_cache_key` with chat requests; turn off for servers that refuse unknown fields. */
+        promptCacheKey: z.boolean(),
       })
       .strict(),
     tokens: z
@@ -84,22 +106,50 @@ export const defaultsFileSchema = z
         shortAnswerMs: z.number().int().min(0).max(5000),
       })
       .strict(),
+    usage: z.object({ retentionDays: z.number().int().min(31).max(3660) }).strict(),
+    budgets: z
+      .object({
+        /** Workspace-wide default monthly cap per channel, in USD; absent: no cap until /budget set. */
+        defaultUsd: z.number().positive().max(1_000_000).optional(),
+        warnPct: z.number().int().min(1).max(100),
+      })
+      .strict(),
+    advice: z
+      .object({
+        /** Requests a channel needs before /advise trusts its measurements. */
+        minRequests: z.number().int().min(1),
+        /** Epochs a fine-tune is costed with (OpenAI's default for small sets is 3). */
+        epochs: z.number().int().min(1).max(50),
+        /** Prompt tokens per request of a fine-tuned model with a short prompt. */
+        fineTunedPromptTokens: z.number().int().min(0),
+        daysPerMonth: z.number().min(28).max(31),
+      })
+      .strict(),
   })
   .strict();
 
-const pricesFileSchema = z.record(z.string(), z.unknown()).transform((raw, ctx) => {
-  const prices: Record<string, z.infer<typeof priceSchema>> = {};
-  for (const [model, value] of Object.entries(raw)) {
-    if (model.startsWith('_')) continue; // comments
-    const parsed = priceSchema.safeParse(value);
-    if (!parsed.success) {
-      ctx.addIssue({ code: 'custom', path: [model], message: describeIssues(parsed.error) });
-      continue;
-    }
-    prices[model] = parsed.data;
-  }
+const modelPriceSchema = z.object({ input: z.number().min(0), cachedInput: z.number().min(0), output: z.number().min(0) }).strict();
+
+/** config/models.json: which models can be fine-tuned, until when, at what price (for /advise). */
+const modelInfoSchema = z
+  .object({
+    fineTunable: z.boolean(),
+    /** The provider's shutdown (deprecation) date, YYYY-MM-DD: no fine-tuning from then on. */
+    shutdownDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD').optional(),
+    /** USD per 1M training tokens. */
+    training: z.number().min(0).optional(),
+    /** What the fine-tuned model costs to use, USD per 1M tokens. */
+    fineTuned: modelPriceSchema.optional(),
+  })
+  .strict()
+  .refine((m) => !m.fineTunable || m.training !== undefined, { message: 'a fine-tunable model needs its training price', path: ['training'] });
+
+const modelsFileSchema = tableFileSchema(modelInfoSchema);
+
+export type ModelInfo = z.infer<typeof modelInfoSchema>;
+
+const pricesFileSchema = tableFileSchema(priceSchema).superRefine((prices, ctx) => {
   if (!prices['default']) ctx.addIssue({ code: 'custom', path: ['default'], message: 'a "default" price is required' });
-  return prices;
 });
 
 const presetsFileSchema = z.record(z.string().regex(/^[\w-]{1,64}$/), z.string().min(1));
@@ -139,6 +189,8 @@ export interface AppConfig extends Defaults {
   readonly logLevelExplicit: boolean;
   readonly prices: Readonly<Record<string, ModelPrice>>;
   readonly presets: Readonly<Record<string, string>>;
+  /** config/models.json: fine-tunability, shutdown dates and training prices. */
+  readonly modelInfo: Readonly<Record<string, ModelInfo>>;
 }
 
 /** Bad config: start-up stops with this message (it names the file or variable, the key, what is wrong). */
@@ -220,7 +272,7 @@ function shardsOf(raw: string | undefined): number | 'auto' | undefined {
 }
 
 export interface LoadConfigOptions {
-  /** Folder with default.json, prices.json, presets.json. */
+  /** Folder with default.json, prices.json, presets.json, models.json. */
   readonly configDir?: string;
   readonly cwd?: string;
 }
@@ -231,6 +283,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
   const defaults = readJsonFile(path.join(configDir, 'default.json'), defaultsFileSchema);
   const prices = readJsonFile(path.join(configDir, 'prices.json'), pricesFileSchema);
   const presets = readJsonFile(path.join(configDir, 'presets.json'), presetsFileSchema);
+  const modelInfo = readJsonFile(path.join(configDir, 'models.json'), modelsFileSchema);
 
   const logLevel = readEnv(env, 'LOG_LEVEL') ?? 'info';
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
@@ -314,6 +367,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
     logLevelExplicit: readEnv(env, 'LOG_LEVEL') !== undefined,
     prices,
     presets,
+    modelInfo,
   };
   return config;
 }

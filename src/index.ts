@@ -3,7 +3,7 @@
  * whose credentials are present (the local console when none are), and shut down cleanly.
  */
 import { config as loadDotenv } from 'dotenv';
-import { buildApp, type App } from './app';
+import { buildApp, createUsageLog, type App } from './app';
 import { ConfigError, loadConfig, type AppConfig } from './config';
 import { ConsoleAdapter, consolePermissions } from './adapters/console/console-adapter';
 import { DiscordAdapter, DiscordStartError } from './adapters/discord/discord-adapter';
@@ -20,6 +20,9 @@ import { createLogger } from './providers/logger';
 import { OpenAIChatModel } from './providers/openai/chat-model';
 import { createStore } from './providers/store/create-store';
 import { TiktokenTokenizer } from './providers/tokenizer';
+import { VegaChartRenderer } from './providers/charts/usage-chart';
+import { OpenAIModelCatalog } from './providers/openai/model-catalog';
+import { embeddingUsageSink } from './core/usage/embedding-usage';
 
 function createModel(config: AppConfig, logger: Logger): ChatModel | undefined {
   if (!config.openai) return undefined;
@@ -28,6 +31,7 @@ function createModel(config: AppConfig, logger: Logger): ChatModel | undefined {
     ...(config.openai.baseUrl ? { baseUrl: config.openai.baseUrl } : {}),
     timeoutMs: config.models.timeoutMs,
     maxRetries: config.models.maxRetries,
+    promptCacheKey: config.models.promptCacheKey,
     logger,
   });
 }
@@ -128,21 +132,28 @@ async function main(): Promise<number> {
 
   const store = await createStore(config.store, logger);
   const tokenizer = new TiktokenTokenizer(config.tokens.encoding);
+  // Built before the knowledge index, whose embedder reports its usage into it.
+  const usage = createUsageLog(config, store);
+  const charts = new VegaChartRenderer(logger);
+  const openaiClient = config.openai && {
+    ...(config.openai.apiKey ? { apiKey: config.openai.apiKey } : {}),
+    ...(config.openai.baseUrl ? { baseUrl: config.openai.baseUrl } : {}),
+    timeoutMs: config.models.timeoutMs,
+    maxRetries: config.models.maxRetries,
+    logger,
+  };
   const knowledge = await createKnowledge({ ...config.knowledge, documentChars: config.limits.documentChars }, {
     store,
     tokenizer,
     logger,
     clock: systemClock,
     location: knowledgeIndexLocation(config.store, process.cwd()),
-    ...(config.openai && config.knowledge.hybrid
+    ...(openaiClient && config.knowledge.hybrid
       ? {
           embedder: new OpenAIEmbedder({
-            ...(config.openai.apiKey ? { apiKey: config.openai.apiKey } : {}),
-            ...(config.openai.baseUrl ? { baseUrl: config.openai.baseUrl } : {}),
+            ...openaiClient,
             model: config.models.embedding,
-            timeoutMs: config.models.timeoutMs,
-            maxRetries: config.models.maxRetries,
-            logger,
+            usage: { sink: embeddingUsageSink(usage, config.prices, logger), tokenizer },
           }),
         }
       : {}),
@@ -150,6 +161,10 @@ async function main(): Promise<number> {
   const metrics = new Metrics();
   const app = buildApp(config, {
     telemetry: metrics,
+    usage,
+    // The console prints the chart as text; only chat platforms get the PNG.
+    ...(platforms.length > 0 ? { charts } : {}),
+    ...(openaiClient ? { modelCatalog: new OpenAIModelCatalog(openaiClient) } : {}),
     store,
     tokenizer,
     knowledge: knowledge.knowledge,
@@ -178,6 +193,7 @@ async function main(): Promise<number> {
       await adapter.run();
     }
   } finally {
+    await charts.close();
     await knowledge.close();
     await store.close();
   }

@@ -86,6 +86,24 @@ describe('loadConfig', () => {
       expect(() => loadConfig({}, { configDir: dir })).toThrow(/prices\.json: gpt-4o: /);
     });
 
+    it('checks the model table /advise reads (config/models.json)', () => {
+      expect(loadConfig({}, { configDir: dir }).modelInfo['gpt-4o-mini']).toMatchObject({ fineTunable: true, training: expect.any(Number) });
+      edit('models.json', (json) => (json['gpt-4o'] = { fineTunable: true }));
+      expect(() => loadConfig({}, { configDir: dir })).toThrow(/models\.json: gpt-4o: training: a fine-tunable model needs its training price/);
+      edit('models.json', (json) => (json['gpt-4o'] = { fineTunable: false, shutdownDate: 'soon' }));
+      expect(() => loadConfig({}, { configDir: dir })).toThrow(/models\.json: gpt-4o: shutdownDate: expected a date as YYYY-MM-DD/);
+    });
+
+    it('checks the usage, budget and advice keys', () => {
+      edit('default.json', (json) => (json.budgets.defaultUsd = -5));
+      expect(() => loadConfig({}, { configDir: dir })).toThrow(/default\.json: budgets\.defaultUsd: /);
+      edit('default.json', (json) => {
+        delete json.budgets.defaultUsd;
+        json.usage.retentionDays = 3;
+      });
+      expect(() => loadConfig({}, { configDir: dir })).toThrow(/default\.json: usage\.retentionDays: /);
+    });
+
     it('reports unreadable JSON with the file name', () => {
       writeFileSync(path.join(dir, 'presets.json'), '{ not json');
       expect(() => loadConfig({}, { configDir: dir })).toThrow(/presets\.json: cannot read JSON/);

@@ -3,13 +3,18 @@
  * the model — or, offline, shows what would be sent — and the usage is counted. Which messages are
  * answered, and only once, is the `MessagePipeline`'s decision (conversation/pipeline.ts).
  */
+import { createHash } from 'node:crypto';
 import { ErrorCode, UserError, asCodedError, userMessage } from './errors';
 import { lazyChild } from './lazy-logger';
-import type { ChatModel, Clock, Logger, Passage } from './ports';
+import type { Clock, Logger, Passage, Tokenizer } from './ports';
+import { messageTokens } from './prompt/assemble';
 import { estimateCost, formatUsd, type PriceTable } from './prompt/cost';
 import type { ProfileService } from './profiles/profile-service';
+import type { EffectiveProfile } from './profiles/resolve';
+import { isKnowledgeQuestion } from './routes/auto-route';
 import type { Responders, RoutePlan } from './routes';
-import type { UsageLog } from './usage/usage-log';
+import type { MeteredEvent, MeteredModel } from './usage/metered-model';
+import type { AnswerSignals, RecordResult, UsageLog } from './usage/usage-log';
 import { channelKey, type Question, type Route, type TokenUsage } from './types';
 
 export interface FinalReply {
@@ -22,6 +27,8 @@ export interface FinalReply {
   readonly usage?: TokenUsage;
   readonly costUsd?: number;
   readonly latencyMs: number;
+  /** The answer carries the once-a-month note that the channel's spend crossed its warning level. */
+  readonly budgetWarning?: boolean;
   /** Set when the answer is a failure sentence (or was cut short by one). */
   readonly error?: { readonly code: string; readonly message: string };
 }
@@ -31,15 +38,48 @@ export type ReplyEvent = { readonly type: 'delta'; readonly text: string } | { r
 export interface AssistantDeps {
   readonly profiles: ProfileService;
   readonly responders: Responders;
-  /** Absent: offline mode (SPEC §5). */
-  readonly model?: ChatModel;
+  /** The model behind the budget check and the usage count; absent: offline mode (SPEC §5). */
+  readonly model?: MeteredModel;
   readonly prices: PriceTable;
+  readonly tokenizer: Tokenizer;
   readonly maxReplyTokens: number;
   readonly messageChars: number;
   readonly logger: Logger;
   readonly clock: Clock;
-  /** Where answered messages are counted (for /usage, /advise and App Home). */
+  /** Where offline answers and the RAG signs are counted (model calls count themselves, in `model`). */
   readonly usage?: UsageLog;
+}
+
+/**
+ * The prompt cache key: the channel and a digest of the prefix (persona + examples + route rules),
+ * so it changes with the profile's version and requests that can share a cached prefix carry the
+ * same key. Hashed: the provider needs no channel ids.
+ */
+export function promptCacheKey(plan: RoutePlan, scopeKey: string): string {
+  const hash = createHash('sha256').update(scopeKey).update('\u0000').update(plan.model);
+  for (const message of plan.prompt.messages.slice(0, plan.prompt.prefixMessages)) hash.update('\u0000').update(message.role).update('\u0000').update(message.content);
+  return `cw-${hash.digest('base64url').slice(0, 32)}`;
+}
+
+/** What an answer shows about the channel's need for RAG (SPEC §8), for /advise. */
+export function answerSignals(profile: EffectiveProfile, plan: RoutePlan, message: string): AnswerSignals {
+  const question = isKnowledgeQuestion(message);
+  const kbMiss = plan.route === 'rag' ? plan.sources.length === 0 : profile.route.value === 'auto' && question && plan.route === 'prompt';
+  return {
+    question,
+    unsourced: question && plan.sources.length === 0,
+    kbMiss,
+    autoFallback: profile.route.value === 'auto' && question && plan.route === 'prompt',
+  };
+}
+
+/** The note appended to the answer that took the month's spend over the warning level (once a month). */
+export function budgetWarning(warning: NonNullable<RecordResult['warning']>): string {
+  const { budget, spentUsd } = warning;
+  return (
+    `_Budget: this channel has spent ${formatUsd(spentUsd)} this month, over ${budget.warnPct}% of its ${formatUsd(budget.usd)} monthly cap; ` +
+    'at the cap I stop calling the model. Admins can check with /budget or raise it with /budget set._'
+  );
 }
 
 export function renderSources(sources: readonly Passage[]): string {
@@ -68,24 +108,14 @@ export class Assistant {
   constructor(private readonly deps: AssistantDeps) {}
 
   /** Answer one message: deltas as the model streams, then one `done` with the whole reply. */
-  async *respond(message: Question): AsyncGenerator<ReplyEvent> {
-    for await (const event of this.answer(message)) {
-      if (event.type === 'done') await this.count(message, event.reply);
-      yield event;
-    }
+  respond(message: Question): AsyncGenerator<ReplyEvent> {
+    return this.answer(message);
   }
 
-  /** Usage is counted for model answers and failures; offline previews cost nothing. */
-  private async count(message: Question, reply: FinalReply): Promise<void> {
-    if (!this.deps.usage || reply.offline) return;
+  /** Counting never stops an answer: a failure to count is logged. */
+  private async count(work: () => Promise<void>): Promise<void> {
     try {
-      await this.deps.usage.record(message.scope, {
-        ...(reply.route ? { route: reply.route } : {}),
-        ...(reply.usage ? { usage: reply.usage } : {}),
-        ...(reply.costUsd !== undefined ? { costUsd: reply.costUsd } : {}),
-        latencyMs: reply.latencyMs,
-        error: Boolean(reply.error),
-      });
+      await work();
     } catch (err) {
       this.deps.logger.warn({ err: asCodedError(err) }, 'could not record usage');
     }
@@ -97,6 +127,7 @@ export class Assistant {
     const log = lazyChild(this.deps.logger, { scope: channelKey(message.scope), messageId: message.messageId });
 
     let plan: RoutePlan;
+    let profile: EffectiveProfile;
     try {
       if (message.text.length > this.deps.messageChars) {
         throw new UserError(
@@ -104,38 +135,62 @@ export class Assistant {
           `That message is ${message.text.length.toLocaleString('en-US')} characters; the limit is ${this.deps.messageChars.toLocaleString('en-US')}.`,
         );
       }
-      const profile = await this.deps.profiles.resolve(message.scope);
-      const responder = this.deps.responders[profile.route.value];
-      plan = await responder.plan({ profile, message: message.text, history: message.history });
+      const resolved = await this.deps.profiles.resolve(message.scope);
+      profile = resolved;
+      const responder = this.deps.responders[resolved.route.value];
+      plan = await responder.plan({ profile: resolved, message: message.text, history: message.history });
     } catch (err) {
       yield { type: 'done', reply: this.failure(err, log, elapsed(), '') };
       return;
     }
+    const usageLog = this.deps.usage;
+    const signals = answerSignals(profile, plan, message.text);
+    const prefix = this.prefixOf(plan);
 
     if (!this.deps.model) {
       const text = renderOfflineAnswer(plan, this.deps.prices);
+      if (usageLog && !plan.noSourceAnswer) {
+        // SPEC §8 / issue 9: offline, /usage and /advise count what the answer would have cost.
+        const usage: TokenUsage = { promptTokens: plan.prompt.tokens, cachedTokens: 0, completionTokens: 0, estimated: true };
+        const costUsd = estimateCost(this.deps.prices, plan.model, usage);
+        await this.count(async () => {
+          await usageLog.record(message.scope, { kind: 'chat', route: plan.route, model: plan.model, usage, costUsd, latencyMs: elapsed(), error: false, offline: true, prefix, signals });
+        });
+      } else if (usageLog) {
+        await this.count(() => usageLog.signal(message.scope, signals));
+      }
       yield { type: 'done', reply: { text, route: plan.route, model: plan.model, offline: true, sources: plan.sources, latencyMs: elapsed() } };
       return;
     }
     if (plan.noSourceAnswer) {
+      if (usageLog) await this.count(() => usageLog.signal(message.scope, signals));
       yield { type: 'done', reply: { text: plan.noSourceAnswer, route: plan.route, model: plan.model, offline: false, sources: [], latencyMs: elapsed() } };
       return;
     }
 
     let text = '';
-    let usage: TokenUsage | undefined;
+    let done: Extract<MeteredEvent, { type: 'done' }> | undefined;
     try {
       for await (const event of this.deps.model.stream({
-        model: plan.model,
-        messages: plan.prompt.messages,
-        temperature: plan.temperature,
-        maxTokens: this.deps.maxReplyTokens,
+        scope: message.scope,
+        kind: 'chat',
+        route: plan.route,
+        promptTokens: () => plan.prompt.tokens,
+        prefix,
+        signals,
+        request: {
+          model: plan.model,
+          messages: plan.prompt.messages,
+          temperature: plan.temperature,
+          maxTokens: this.deps.maxReplyTokens,
+          cacheKey: promptCacheKey(plan, channelKey(message.scope)),
+        },
       })) {
         if (event.type === 'delta') {
           text += event.text;
           yield { type: 'delta', text: event.text };
-        } else if (event.usage) {
-          usage = event.usage;
+        } else {
+          done = event;
         }
       }
     } catch (err) {
@@ -146,21 +201,28 @@ export class Assistant {
       log.warn({ model: plan.model }, 'model returned an empty answer');
       text = 'The model returned an empty answer; please try rephrasing.';
     }
-    const costUsd = usage ? estimateCost(this.deps.prices, plan.model, usage) : undefined;
-    this.deps.logger.info({ scope: channelKey(message.scope), messageId: message.messageId, route: plan.route, model: plan.model, usage, latencyMs: elapsed() }, 'answered');
+    this.deps.logger.info({ scope: channelKey(message.scope), messageId: message.messageId, route: plan.route, model: plan.model, usage: done?.usage, latencyMs: elapsed() }, 'answered');
+    const notice = done?.warning ? `\n\n${budgetWarning(done.warning)}` : '';
     yield {
       type: 'done',
       reply: {
-        text: text + (plan.route === 'rag' ? renderSources(plan.sources) : ''),
+        text: text + (plan.route === 'rag' ? renderSources(plan.sources) : '') + notice,
         route: plan.route,
         model: plan.model,
         offline: false,
         sources: plan.sources,
-        ...(usage ? { usage } : {}),
-        ...(costUsd !== undefined ? { costUsd } : {}),
+        ...(done ? { usage: done.usage, costUsd: done.costUsd } : {}),
+        ...(done?.warning ? { budgetWarning: true } : {}),
         latencyMs: elapsed(),
       },
     };
+  }
+
+  /** The cacheable prefix (system + examples) of the plan, and the examples' share of it. */
+  private prefixOf(plan: RoutePlan): { tokens: number; examplesTokens: number } {
+    const system = plan.prompt.messages[0];
+    const systemTokens = system ? messageTokens(this.deps.tokenizer, system) : 0;
+    return { tokens: plan.prompt.prefixTokens, examplesTokens: Math.max(0, plan.prompt.prefixTokens - systemTokens) };
   }
 
   /** One sentence for the user; the detail goes to the log. A partial answer is kept and marked. */

@@ -15,6 +15,8 @@ export enum ErrorCode {
   /** Only for what is not built yet (a registered command whose issue has not landed). */
   NotAvailable = 'channelwise_not_available',
   InputTooLong = 'channelwise_input_too_long',
+  /** The channel's monthly budget is spent: the model is not called. */
+  BudgetReached = 'channelwise_budget_reached',
   // fetching something the user pointed at (a URL, a shared file)
   /** The connection failed, or the source would not hand the content over. */
   FetchFailed = 'channelwise_fetch_failed',

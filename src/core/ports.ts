@@ -48,6 +48,11 @@ export interface ChatRequest {
   readonly temperature?: number;
   readonly maxTokens?: number;
   readonly signal?: AbortSignal;
+  /**
+   * Groups requests that share a prompt prefix so the provider's prompt cache finds it (OpenAI's
+   * `prompt_cache_key`); sent only where config allows it.
+   */
+  readonly cacheKey?: string;
 }
 
 export type ChatStreamEvent =
@@ -64,7 +69,8 @@ export interface ChatModel {
 
 /** Turns texts into vectors; the vector size comes from the provider's response. */
 export interface Embedder {
-  embed(texts: readonly string[]): Promise<number[][]>;
+  /** `caller`: the channel whose document or question this is; the call's usage is counted there. */
+  embed(texts: readonly string[], caller?: ChannelScope): Promise<number[][]>;
 }
 
 /** Counts tokens the way the model will (a real tokenizer, not a character estimate). */
@@ -106,17 +112,20 @@ export interface AddedDocument extends KnowledgeDocument {
   readonly replaced: boolean;
 }
 
-/** A channel's knowledge: sources in, passages out. */
+/**
+ * A channel's knowledge: sources in, passages out. `caller` is the channel whose command or message
+ * causes the work: embedding calls it makes are counted as that channel's usage.
+ */
 export interface KnowledgeIndex {
   /** Resolves once the document is searchable. Bad input is a `UserError` and changes nothing. */
-  add(kbId: string, source: KnowledgeSource, addedBy: string): Promise<AddedDocument>;
+  add(kbId: string, source: KnowledgeSource, addedBy: string, caller?: ChannelScope): Promise<AddedDocument>;
   remove(kbId: string, docId: string): Promise<boolean>;
   list(kbId: string): Promise<KnowledgeDocument[]>;
   /**
    * Best passages first. `score` is a relevance from 0 to 1 comparable across queries, which the
    * relevance threshold (config `retrieval.minScore`) is applied to.
    */
-  search(kbIds: readonly string[], query: string, limit: number): Promise<Passage[]>;
+  search(kbIds: readonly string[], query: string, limit: number, caller?: ChannelScope): Promise<Passage[]>;
 }
 
 /** Who may change state. Each adapter implements it from its platform's roles. */

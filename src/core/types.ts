@@ -62,6 +62,11 @@ export interface TokenUsage {
   readonly promptTokens: number;
   readonly cachedTokens: number;
   readonly completionTokens: number;
+  /**
+   * The figures were counted with the tokenizer because the server reported none (or no model was
+   * called: offline mode); absent or false: as the API reported them.
+   */
+  readonly estimated?: boolean;
 }
 
 /** One chat message, as every adapter hands it to the core (`MessagePipeline.handle`). */

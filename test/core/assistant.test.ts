@@ -86,9 +86,11 @@ describe('Assistant', () => {
     await collect(app.assistant.respond(inbound('first')));
     fake.enqueue('chat', { error: fakeErrors.serverError(500) }, { error: fakeErrors.serverError(500) });
     await collect(app.assistant.respond(inbound('second')));
-    const summary = await app.usage.summary(scopeA, 7);
-    expect(summary.prompt).toMatchObject({ requests: 2, errors: 1, promptTokens: 1200, cachedTokens: 1024, completionTokens: 5 });
-    expect(summary.prompt?.costUsd).toBeGreaterThan(0);
+    const { lines } = await app.usage.report(scopeA, 7);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]?.line).toBe('prompt');
+    expect(lines[0]?.totals).toMatchObject({ requests: 2, errors: 1, promptTokens: 1200, cachedTokens: 1024, completionTokens: 5 });
+    expect(lines[0]?.totals.costUsd).toBeGreaterThan(0);
   });
 
   it('sends a byte-identical system + few-shot prefix on every call, so provider caching applies', async () => {

@@ -6,9 +6,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildApp, type App } from '../../src/app';
+import { buildApp, createUsageLog, type App } from '../../src/app';
+import type { ChartRenderer } from '../../src/core/commands/context';
+import { embeddingUsageSink, type EmbeddingUsageSink } from '../../src/core/usage/embedding-usage';
 import { loadConfig, type AppConfig } from '../../src/config';
-import type { ChatModel, Clock, DocumentStore, Logger, Telemetry } from '../../src/core/ports';
+import type { ChatModel, Clock, DocumentStore, Embedder, Logger, Telemetry } from '../../src/core/ports';
 import { systemClock } from '../../src/core/ports';
 import { createKnowledge, type KnowledgeOptions } from '../../src/providers/knowledge/create-knowledge';
 import { createSqliteStore } from '../../src/providers/store/sqlite-store';
@@ -49,6 +51,9 @@ export interface TestAppOptions {
   readonly dir?: string;
   readonly store?: DocumentStore;
   readonly telemetry?: Telemetry;
+  /** An embedder for hybrid retrieval, given the sink its usage is counted in (as start-up does). */
+  readonly embedder?: (usage: EmbeddingUsageSink) => Embedder;
+  readonly charts?: ChartRenderer;
 }
 
 export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -57,12 +62,15 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
   const logger = options.logger ?? silentLogger;
   const store = options.store ?? (await createSqliteStore(file, logger));
   const config = options.config ?? testConfig();
+  const usage = createUsageLog(config, store, options.clock ?? systemClock);
+  const embedder = options.embedder?.(embeddingUsageSink(usage, config.prices, logger));
   const knowledge = await createKnowledge(testKnowledgeOptions(config), {
     store,
     tokenizer: testTokenizer(),
     logger,
     clock: options.clock ?? systemClock,
     location: { kind: 'sqlite', file: path.join(dir, 'knowledge.sqlite') },
+    ...(embedder ? { embedder } : {}),
   });
   const app = buildApp(config, {
     store,
@@ -72,6 +80,8 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
     logger,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.telemetry ? { telemetry: options.telemetry } : {}),
+    usage,
+    ...(options.charts ? { charts: options.charts } : {}),
   });
   let closed = false;
   const close = async () => {

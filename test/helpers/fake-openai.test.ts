@@ -93,6 +93,49 @@ describe('chat completions, streaming', () => {
     expect(await usageOf(first)).toBe(0);
     expect(await usageOf(second)).toBeGreaterThan(1024);
   });
+
+  it('caches per prompt_cache_key, and reports cached tokens in 128-token steps', async () => {
+    const persona = 'Always answer as a pirate would. '.repeat(200);
+    const ask = async (user: string, key?: string) => {
+      const body = { ...validChat, messages: [{ role: 'system', content: persona }, { role: 'user', content: user }], ...(key ? { prompt_cache_key: key } : {}) };
+      const data = await sseData(await post('/chat/completions', { ...body, stream: true, stream_options: { include_usage: true } }));
+      return JSON.parse(data.at(-2) ?? '{}').usage.prompt_tokens_details.cached_tokens as number;
+    };
+    expect(await ask('one', 'channel-a')).toBe(0);
+    const cached = await ask('two', 'channel-a');
+    expect(cached).toBeGreaterThan(1024);
+    expect(cached % 128).toBe(0);
+    expect(await ask('three', 'channel-b')).toBe(0); // another key: another cache
+    expect(fake.reportedUsage.map((u) => u.cachedTokens)).toEqual([0, cached, 0]);
+  });
+
+  it('sends no usage when told to, even with include_usage', async () => {
+    fake.enqueue('chat', { text: 'Hi.', omitUsage: true });
+    const data = await sseData(await post('/chat/completions', { ...validChat, stream: true, stream_options: { include_usage: true } }));
+    expect(data.slice(0, -1).map((line) => JSON.parse(line)).some((chunk) => 'usage' in chunk)).toBe(false);
+    expect(fake.reportedUsage).toEqual([]);
+  });
+});
+
+describe('strict mode', () => {
+  it('refuses request fields outside the core set with 400, even ones the spec has, and keeps the violation', async () => {
+    const strict = await FakeOpenAI.start({ strict: true });
+    try {
+      const refused = await fetch(`${strict.baseUrl}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ...validChat, prompt_cache_key: 'k' }),
+      });
+      expect(refused.status).toBe(400);
+      expect((await json(refused)).error.message).toContain('Unrecognized request argument supplied: prompt_cache_key');
+      expect(strict.takeViolations()).toHaveLength(1);
+      const accepted = await fetch(`${strict.baseUrl}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(validChat) });
+      expect(accepted.status).toBe(200);
+      strict.assertNoViolations();
+    } finally {
+      await strict.close();
+    }
+  });
 });
 
 describe('chat completions, not streaming', () => {

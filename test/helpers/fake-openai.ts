@@ -31,6 +31,15 @@ export interface RecordedRequest {
   readonly rawBody: string;
 }
 
+/** Usage the fake reported to the client, one entry per response that carried it. */
+export interface ReportedUsage {
+  readonly endpoint: 'chat' | 'embeddings';
+  readonly model: string;
+  readonly promptTokens: number;
+  readonly cachedTokens: number;
+  readonly completionTokens: number;
+}
+
 export interface Violation {
   readonly method: string;
   readonly path: string;
@@ -81,6 +90,8 @@ export interface FakeBehaviour {
   readonly hang?: 'before-headers' | 'after-first-delta';
   /** Destroy the connection after streaming this many content deltas (no finish, no [DONE]). */
   readonly dropAfterDeltas?: number;
+  /** Send no `usage` at all, as some compatible servers do (even when `include_usage` was asked for). */
+  readonly omitUsage?: boolean;
 }
 
 export interface FakeOpenAIOptions {
@@ -88,6 +99,8 @@ export interface FakeOpenAIOptions {
   readonly embeddingDimensions?: number;
   /** When set, a request for any other model gets the real API's 404 `model_not_found`. */
   readonly knownModels?: readonly string[];
+  /** `shutdown_date` of models in `GET /models` (OpenAI reports it); models not named here leave it out. */
+  readonly shutdownDates?: Readonly<Record<string, string | null>>;
   /** When set, requests must carry `Authorization: Bearer <apiKey>` or get a 401. */
   readonly apiKey?: string;
   /**
@@ -95,8 +108,22 @@ export interface FakeOpenAIOptions {
    * those tokens as `cached_tokens`, once the cached prefix reaches this many tokens (OpenAI: 1024).
    */
   readonly cacheMinTokens?: number;
+  /** Cached tokens are reported in steps of this many (OpenAI: 128). */
+  readonly cacheStepTokens?: number;
+  /**
+   * A strict server (vLLM with its strict mode, some gateways): chat request fields outside
+   * `STRICT_CHAT_FIELDS` get HTTP 400 "Unrecognized request argument supplied", even fields the
+   * OpenAI spec has (such as `prompt_cache_key`). Kept in `violations` like every refused body.
+   */
+  readonly strict?: boolean;
   readonly port?: number;
 }
+
+/** The chat request fields a strict server knows: the long-standing core of the API. */
+export const STRICT_CHAT_FIELDS: readonly string[] = [
+  'model', 'messages', 'stream', 'stream_options', 'temperature', 'top_p', 'n', 'stop', 'max_tokens', 'max_completion_tokens',
+  'presence_penalty', 'frequency_penalty', 'logit_bias', 'logprobs', 'top_logprobs', 'seed', 'user', 'tools', 'tool_choice', 'response_format',
+];
 
 /** Errors shaped like the real API's. */
 export const fakeErrors = {
@@ -192,6 +219,8 @@ function sleep(ms: number): Promise<void> {
 export class FakeOpenAI {
   readonly requests: RecordedRequest[] = [];
   readonly violations: Violation[] = [];
+  /** Every usage figure sent back, so tests can compare what the bot recorded with what it was told. */
+  readonly reportedUsage: ReportedUsage[] = [];
   /** Reply for chat requests with nothing queued; `reset()` restores the echo. */
   chatReply: (body: ChatRequestBody) => FakeBehaviour | string = echoLastUserMessage;
 
@@ -260,6 +289,7 @@ export class FakeOpenAI {
   reset(): void {
     this.requests.length = 0;
     this.violations.length = 0;
+    this.reportedUsage.length = 0;
     for (const queue of Object.values(this.queues)) queue.length = 0;
     this.seenPrefixes.clear();
     this.chatReply = echoLastUserMessage;
@@ -331,13 +361,24 @@ export class FakeOpenAI {
       case 'chat':
         await this.answerChat(res, body as ChatRequestBody, behaviour);
         return;
-      case 'embeddings':
-        sendJson(res, 200, this.embeddingResponse(body as EmbeddingRequestBody));
+      case 'embeddings': {
+        const response = this.embeddingResponse(body as EmbeddingRequestBody);
+        if (!behaviour.omitUsage) {
+          this.reportedUsage.push({ endpoint: 'embeddings', model: response.model, promptTokens: response.usage.prompt_tokens, cachedTokens: 0, completionTokens: 0 });
+        }
+        sendJson(res, 200, behaviour.omitUsage ? { ...response, usage: undefined } : response);
         return;
+      }
       case 'models':
         sendJson(res, 200, {
           object: 'list',
-          data: (this.options.knownModels ?? DEFAULT_MODELS).map((id) => ({ id, object: 'model', created: 1700000000, owned_by: 'system' })),
+          data: (this.options.knownModels ?? DEFAULT_MODELS).map((id) => ({
+            id,
+            object: 'model',
+            created: 1700000000,
+            owned_by: 'system',
+            ...(this.options.shutdownDates && id in this.options.shutdownDates ? { shutdown_date: this.options.shutdownDates[id] } : {}),
+          })),
         });
         return;
     }
@@ -356,6 +397,11 @@ export class FakeOpenAI {
     }
     if (schema === 'CreateChatCompletionRequest') {
       const chat = body as ChatRequestBody;
+      if (this.options.strict) {
+        for (const field of Object.keys(chat)) {
+          if (!STRICT_CHAT_FIELDS.includes(field)) problems.push(`Unrecognized request argument supplied: ${field}`);
+        }
+      }
       if (chat.stream_options !== undefined && chat.stream !== true) {
         problems.push("stream_options: The 'stream_options' parameter is only allowed when 'stream' is enabled.");
       }
@@ -378,7 +424,16 @@ export class FakeOpenAI {
     };
     const finishReason = behaviour.finishReason ?? 'stop';
 
+    const report = () =>
+      this.reportedUsage.push({
+        endpoint: 'chat',
+        model: body.model,
+        promptTokens: usage.prompt_tokens,
+        cachedTokens: usage.prompt_tokens_details.cached_tokens,
+        completionTokens: usage.completion_tokens,
+      });
     if (body.stream !== true) {
+      if (!behaviour.omitUsage) report();
       sendJson(res, 200, {
         ...base,
         object: 'chat.completion',
@@ -390,12 +445,12 @@ export class FakeOpenAI {
             finish_reason: finishReason,
           },
         ],
-        usage,
+        ...(behaviour.omitUsage ? {} : { usage }),
       });
       return;
     }
 
-    const includeUsage = body.stream_options?.include_usage === true;
+    const includeUsage = body.stream_options?.include_usage === true && !behaviour.omitUsage;
     const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) => ({
       ...base,
       object: 'chat.completion.chunk',
@@ -433,7 +488,10 @@ export class FakeOpenAI {
     }
     if (behaviour.tokenDelayMs) await sleep(behaviour.tokenDelayMs);
     await send(chunk([choice({}, finishReason)]));
-    if (includeUsage) await send(chunk([], { usage }));
+    if (includeUsage) {
+      report();
+      await send(chunk([], { usage }));
+    }
     await send('[DONE]');
     if (open) res.end();
   }
@@ -456,18 +514,25 @@ export class FakeOpenAI {
     return messages.reduce((sum, message) => sum + 4 + fakeTokenCount(messageText(message.content)), 3);
   }
 
-  /** Tokens of the longest leading run of messages already seen with this model. */
+  /**
+   * Tokens of the longest leading run of messages already seen with this model and the same
+   * `prompt_cache_key` (requests with different keys are routed apart, as OpenAI does), reported
+   * once they reach `cacheMinTokens` and in steps of `cacheStepTokens`, as OpenAI reports them.
+   */
   private cachedTokens(body: ChatRequestBody): number {
+    const cacheKey = typeof body.prompt_cache_key === 'string' ? body.prompt_cache_key : '';
     const keys = body.messages.map((_, i) =>
-      createHash('sha256').update(body.model).update(JSON.stringify(body.messages.slice(0, i + 1))).digest('hex'),
+      createHash('sha256').update(body.model).update('\u0000').update(cacheKey).update('\u0000').update(JSON.stringify(body.messages.slice(0, i + 1))).digest('hex'),
     );
     let cachedCount = 0;
     keys.forEach((key, i) => {
       if (this.seenPrefixes.has(key)) cachedCount = i + 1;
     });
     for (const key of keys) this.seenPrefixes.add(key);
-    const cached = cachedCount === 0 ? 0 : this.promptTokens(body.messages.slice(0, cachedCount));
-    return cached >= (this.options.cacheMinTokens ?? 1024) ? cached : 0;
+    const shared = cachedCount === 0 ? 0 : this.promptTokens(body.messages.slice(0, cachedCount));
+    const step = this.options.cacheStepTokens ?? 128;
+    const cached = Math.floor(shared / step) * step;
+    return cached >= (this.options.cacheMinTokens ?? 1024) && cached > 0 ? cached : 0;
   }
 
   private embeddingResponse(body: EmbeddingRequestBody) {

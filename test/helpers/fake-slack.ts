@@ -14,6 +14,12 @@
  *   out below by hand from Slack's method documentation (docs.slack.dev/reference/methods/chat.startStream …).
  * - `team_id` is accepted on every method: Bolt's per-workspace WebClient adds it to each call
  *   (web-api `WebClient.apiCall`), and Slack accepts it.
+ * - files.getUploadURLExternal and files.completeUploadExternal (what files.uploadV2 calls) are
+ *   newer than it too: their parameters are written out by hand from Slack's method reference
+ *   (docs.slack.dev/reference/methods/files.getUploadURLExternal, …/files.completeUploadExternal),
+ *   and the upload URL the first hands out (`/upload/v1/<file id>`) takes the bytes by POST, raw or
+ *   multipart-encoded, as that reference describes; the completed upload must match the declared
+ *   `length`, and only files that were uploaded can be completed.
  * - `blocks` and `view` are JSON the spec file does not describe: they are checked strictly by the
  *   Block Kit rules below (`checkBlocks`): every block a type the fake knows with its required
  *   fields, within Slack's limits, and no field Slack's block reference does not list. The
@@ -83,6 +89,24 @@ const STREAM_METHODS: Readonly<Record<string, MethodSpec>> = {
   },
 };
 
+/** Hand-written from Slack's method reference: the external upload flow behind files.uploadV2. */
+const FILE_UPLOAD_METHODS: Readonly<Record<string, MethodSpec>> = {
+  'files.getUploadURLExternal': {
+    filename: { type: 'string', required: true },
+    length: { type: 'integer', required: true },
+    alt_txt: { type: 'string', required: false },
+    snippet_type: { type: 'string', required: false },
+  },
+  'files.completeUploadExternal': {
+    files: { type: 'json-array', required: true },
+    channel_id: { type: 'string', required: false },
+    channels: { type: 'string', required: false },
+    initial_comment: { type: 'string', required: false },
+    thread_ts: { type: 'string', required: false },
+    blocks: { type: 'json-array', required: false },
+  },
+};
+
 /** Methods that take an app-level token (and no other kind); hand-written, absent from the spec file. */
 const APP_LEVEL_METHODS: Readonly<Record<string, MethodSpec>> = {
   'apps.connections.open': {},
@@ -108,7 +132,7 @@ export function slackMethodSpecs(): Record<string, MethodSpec> {
     }
     methods[pathName.replace(/^\//, '')] = params;
   }
-  specCache = { ...methods, ...STREAM_METHODS, ...APP_LEVEL_METHODS };
+  specCache = { ...methods, ...STREAM_METHODS, ...FILE_UPLOAD_METHODS, ...APP_LEVEL_METHODS };
   return specCache;
 }
 
@@ -130,6 +154,17 @@ export interface Violation {
   readonly where: string;
   readonly problems: readonly string[];
   readonly params: unknown;
+}
+
+/** A file uploaded through files.getUploadURLExternal → POST → files.completeUploadExternal. */
+export interface FakeUpload {
+  readonly id: string;
+  readonly filename: string;
+  readonly length: number;
+  readonly altTxt?: string;
+  bytes?: Buffer;
+  /** Set once completed. */
+  completed?: { readonly title?: string; readonly channel?: string; readonly initialComment?: string; readonly threadTs?: string };
 }
 
 export interface FakeUser {
@@ -212,6 +247,8 @@ export class FakeSlack {
   /** user → the Home view last published for them. */
   readonly homeViews = new Map<string, Record<string, unknown>>();
   readonly openedViews: Record<string, unknown>[] = [];
+  /** Files by id, in the order their upload URLs were handed out. */
+  readonly uploads = new Map<string, FakeUpload>();
   /** Called with every recorded call, as it arrives (load generators wait on these). */
   onCall: ((call: RecordedCall) => void) | undefined;
   /** Answer chat.startStream with an error, as workspaces without streaming do. */
@@ -331,6 +368,7 @@ export class FakeSlack {
     this.messages.clear();
     this.homeViews.clear();
     this.openedViews.length = 0;
+    this.uploads.clear();
     this.refuseStreaming = false;
   }
 
@@ -347,8 +385,13 @@ export class FakeSlack {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const at = now();
-    const raw = await readBody(req);
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const uploadMatch = /^\/upload\/v1\/(F\w+)$/.exec(url.pathname);
+    if (uploadMatch) {
+      await this.handleUpload(uploadMatch[1]!, req, res);
+      return;
+    }
+    const raw = await readBody(req);
     const responseMatch = /^\/response\/(R\d+)$/.exec(url.pathname);
     if (responseMatch) {
       this.handleResponseUrl(responseMatch[1]!, req, raw, at, res);
@@ -460,6 +503,66 @@ export class FakeSlack {
     res.end('ok');
   }
 
+  /** The upload URL: the file's bytes, raw or as the one file of a multipart form. */
+  private async handleUpload(id: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks);
+    const upload = this.uploads.get(id);
+    const problems: string[] = [];
+    if (req.method !== 'POST') problems.push('the upload URL takes POST');
+    if (!upload) problems.push(`no upload URL was handed out for ${id}`);
+    let bytes = raw;
+    const type = req.headers['content-type'] ?? '';
+    if (type.startsWith('multipart/form-data')) {
+      const form = await new Response(raw, { headers: { 'content-type': type } }).formData();
+      const files = [...form.values()].flatMap((value) => (typeof value === 'string' ? [] : [value]));
+      if (files.length !== 1) problems.push(`a multipart upload carries one file, not ${files.length}`);
+      bytes = files[0] ? Buffer.from(await files[0].arrayBuffer()) : Buffer.alloc(0);
+    }
+    if (upload && bytes.length !== upload.length) problems.push(`uploaded ${bytes.length} bytes, but files.getUploadURLExternal declared length ${upload.length}`);
+    if (problems.length > 0 || !upload) {
+      this.violations.push({ where: `upload ${id}`, problems, params: { bytes: raw.length } });
+      res.writeHead(400, { 'content-type': 'text/plain' });
+      res.end('invalid upload');
+      return;
+    }
+    upload.bytes = bytes;
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end(`OK - ${bytes.length}`);
+  }
+
+  private getUploadUrl(p: Record<string, unknown>): Record<string, unknown> & { violation?: string } {
+    const length = Number(p['length']);
+    if (!(length > 0)) return { ok: false, error: 'missing_argument' };
+    const altTxt = typeof p['alt_txt'] === 'string' ? p['alt_txt'] : undefined;
+    if (altTxt !== undefined && altTxt.length > 1000) return { ok: false, error: 'alt_txt_too_large' };
+    const id = `F${String(this.uploads.size + 1).padStart(8, '0')}`;
+    this.uploads.set(id, { id, filename: String(p['filename']), length, ...(altTxt !== undefined ? { altTxt } : {}) });
+    return { ok: true, upload_url: `http://127.0.0.1:${this.port}/upload/v1/${id}`, file_id: id };
+  }
+
+  private completeUpload(p: Record<string, unknown>): Record<string, unknown> & { violation?: string } {
+    const files = p['files'];
+    if (!Array.isArray(files) || files.length === 0) return { ok: false, error: 'invalid_arguments', violation: 'files must be a non-empty array of {id, title}' };
+    const channel = typeof p['channel_id'] === 'string' ? p['channel_id'] : undefined;
+    const done: Record<string, unknown>[] = [];
+    for (const entry of files as { id?: unknown; title?: unknown }[]) {
+      const upload = this.uploads.get(String(entry.id));
+      if (!upload) return { ok: false, error: 'file_not_found', violation: `completeUploadExternal for unknown file ${String(entry.id)}` };
+      if (!upload.bytes) return { ok: false, error: 'file_not_found', violation: `completeUploadExternal before the bytes of ${upload.id} were uploaded` };
+      const title = typeof entry.title === 'string' ? entry.title : undefined;
+      upload.completed = {
+        ...(title !== undefined ? { title } : {}),
+        ...(channel !== undefined ? { channel } : {}),
+        ...(typeof p['initial_comment'] === 'string' ? { initialComment: p['initial_comment'] } : {}),
+        ...(typeof p['thread_ts'] === 'string' ? { threadTs: p['thread_ts'] } : {}),
+      };
+      done.push({ id: upload.id, name: upload.filename, title: title ?? upload.filename, size: upload.length, created: 1_700_000_000, user: this.botUserId });
+    }
+    return { ok: true, files: done };
+  }
+
   // ── Methods ─────────────────────────────────────────────────────────────────────────────────
 
   private answer(method: string, p: Record<string, unknown>): Record<string, unknown> & { violation?: string } {
@@ -541,6 +644,10 @@ export class FakeSlack {
         this.homeViews.set(String(p['user_id']), view);
         return { ok: true, view: { id: `V${this.nextTs().replace('.', '')}`, team_id: this.team, ...view } };
       }
+      case 'files.getUploadURLExternal':
+        return this.getUploadUrl(p);
+      case 'files.completeUploadExternal':
+        return this.completeUpload(p);
       case 'chat.startStream':
         return this.startStream(p);
       case 'chat.appendStream':

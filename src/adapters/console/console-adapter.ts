@@ -91,6 +91,8 @@ export class ConsoleAdapter {
       this.write('The console has no forms; add an example with /fewshot add <input> => <output>.\n');
     }
     if (reply.file) this.write(`--- ${reply.file.name} ---\n${reply.file.content}\n--- end of ${reply.file.name} ---\n`);
+    // A terminal shows no pictures: the chart comes as text.
+    if (reply.textChart) this.write(`${reply.textChart}\n`);
   }
 
   private async answer(text: string): Promise<void> {

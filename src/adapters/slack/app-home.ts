@@ -5,8 +5,9 @@
  */
 import type { types } from '@slack/bolt';
 import type { App } from '../../app';
-import type { DayUsage, RouteUsage } from '../../core/usage/usage-log';
 import { firstLine } from '../../core/commands/describe';
+import { hitRate, usageFigures } from '../../core/usage/report';
+import type { LineTotals } from '../../core/usage/usage-log';
 import { slackScope } from './inbound';
 import { escapeMrkdwn, neutraliseMentions } from './slack-text';
 
@@ -16,7 +17,8 @@ export interface ChannelSummary {
   readonly personaVersion?: number;
   readonly route: string;
   readonly model: string;
-  readonly usage7d: RouteUsage;
+  /** The `total` of `/usage 7d`: the same numbers. */
+  readonly usage7d: LineTotals;
 }
 
 /** Home views hold at most 100 blocks; two per channel plus the header leaves room for this many. */
@@ -28,45 +30,25 @@ export async function summariseChannels(app: Pick<App, 'profiles' | 'usage'>, te
     keys.map(async (key) => {
       const channel = key.split(':').slice(2).join(':');
       const scope = slackScope(team, channel);
-      const [profile, usage] = await Promise.all([app.profiles.resolve(scope), app.usage.summary(scope, 7)]);
+      const [profile, usage] = await Promise.all([app.profiles.resolve(scope), app.usage.report(scope, 7)]);
       return {
         channel,
         personaFirstLine: firstLine(profile.persona.value),
         ...(profile.persona.version !== undefined ? { personaVersion: profile.persona.version } : {}),
         route: profile.route.value,
         model: profile.route.value === 'finetune' && profile.fineTunedModel.value ? profile.fineTunedModel.value : profile.model.value,
-        usage7d: totalOf(usage),
+        usage7d: usage.total,
       };
     }),
   );
 }
 
-function totalOf(usage: DayUsage): RouteUsage {
-  const total: RouteUsage = { requests: 0, errors: 0, promptTokens: 0, cachedTokens: 0, completionTokens: 0, costUsd: 0, latencyMsTotal: 0, latencyMsMax: 0 };
-  for (const route of Object.values(usage)) {
-    if (!route) continue;
-    total.requests += route.requests;
-    total.errors += route.errors;
-    total.promptTokens += route.promptTokens;
-    total.cachedTokens += route.cachedTokens;
-    total.completionTokens += route.completionTokens;
-    total.costUsd += route.costUsd;
-    total.latencyMsTotal += route.latencyMsTotal;
-    total.latencyMsMax = Math.max(total.latencyMsMax, route.latencyMsMax);
-  }
-  return total;
-}
-
 const n = (value: number) => value.toLocaleString('en-US');
 
-export function usageLine(usage: RouteUsage): string {
+/** The `total` line of `/usage 7d`, with its cache hit rate. */
+export function usageLine(usage: LineTotals): string {
   if (usage.requests === 0) return 'Last 7 days: no requests';
-  const avg = Math.round(usage.latencyMsTotal / usage.requests);
-  return (
-    `Last 7 days: ${n(usage.requests)} requests${usage.errors ? ` (${n(usage.errors)} failed)` : ''} · ` +
-    `tokens ${n(usage.promptTokens)} prompt (${n(usage.cachedTokens)} cached), ${n(usage.completionTokens)} completion · ` +
-    `$${usage.costUsd.toFixed(4)} · avg ${n(avg)} ms`
-  );
+  return `${usageFigures('Last 7 days', usage)} · cache hit rate ${hitRate(usage)}${usage.errors ? ` · ${n(usage.errors)} failed` : ''}`;
 }
 
 const section = (text: string): types.SectionBlock => ({ type: 'section', text: { type: 'mrkdwn', text } });

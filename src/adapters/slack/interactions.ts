@@ -7,7 +7,7 @@ import type { RespondFn } from '@slack/bolt';
 import type { webApi } from '@slack/bolt';
 
 type WebClient = webApi.WebClient;
-import type { CommandReply } from '../../core/commands/reply';
+import type { CommandReply, ReplyImage } from '../../core/commands/reply';
 import { fenceAround } from '../../core/markdown';
 import type { CommandRunner } from '../../core/commands/registry';
 import type { Logger } from '../../core/ports';
@@ -75,6 +75,21 @@ export class Interactions {
     }
     for (const part of callerParts(reply)) await respond({ response_type: 'ephemeral', ...part });
     await this.announce(client, inbound.scope.channel, reply);
+    if (reply.image) await this.uploadImage(client, inbound.scope.channel, reply.image, `/${inbound.name} ${inbound.text}`.trim(), respond);
+  }
+
+  /**
+   * The reply's picture (the /usage chart) goes to the channel with files.uploadV2: Slack has no
+   * ephemeral files. Its description is the file title, because the SDK sends alt text as
+   * `alt_text` while Slack's files.getUploadURLExternal reference names the argument `alt_txt`.
+   */
+  private async uploadImage(client: WebClient, channel: string, image: ReplyImage, asked: string, respond: RespondFn): Promise<void> {
+    try {
+      await client.filesUploadV2({ channel_id: channel, file: Buffer.from(image.bytes), filename: image.name, title: image.alt, initial_comment: `Chart for ${asked}` });
+    } catch (err) {
+      this.options.logger.warn({ err: errorText(err), channel }, 'could not upload the chart');
+      await respond({ response_type: 'ephemeral', text: 'The chart could not be posted in this channel (invite me to it, or check my files:write permission).' });
+    }
   }
 
   /** After `ack()` closed the modal: apply it, tell the submitter (ephemeral), announce changes. */

@@ -1,8 +1,45 @@
-import type { KnowledgeIndex } from '../ports';
+import type { AdviceSettings } from '../advice/advise';
+import type { Clock, KnowledgeIndex, Tokenizer } from '../ports';
+import type { ModelPrice, PriceTable } from '../prompt/cost';
+import type { Budgets } from '../usage/budget';
+import type { UsageLog, UsageReport } from '../usage/usage-log';
 import type { ProfileService } from '../profiles/profile-service';
 import type { RetrievalSettings } from '../routes/rag-route';
 import type { Attachment, ChannelScope, UserRef } from '../types';
-import type { CommandReply } from './reply';
+import type { CommandReply, ReplyImage } from './reply';
+
+/** Draws the /usage chart (requests and cost per day by route); providers/charts implements it. */
+export interface ChartRenderer {
+  /** Undefined when the chart could not be drawn (the reply goes out as text alone). */
+  usageChart(report: UsageReport, title: string): Promise<ReplyImage | undefined>;
+}
+
+/** A model's entry of config/models.json, as /advise reads it. */
+export interface ModelFacts {
+  readonly fineTunable: boolean;
+  // `| undefined`: zod's optional keys (config.ts) type them so.
+  readonly shutdownDate?: string | undefined;
+  readonly training?: number | undefined;
+  readonly fineTuned?: ModelPrice | undefined;
+}
+
+/** What the model server says about its models (OpenAI: `GET /models`), where it says it. */
+export interface ModelCatalog {
+  /** The model's shutdown date (YYYY-MM-DD), null when none is announced, undefined when the server does not say. */
+  shutdownDate(model: string): Promise<string | null | undefined>;
+}
+
+/** What /advise needs beyond the measurements. */
+export interface AdviceDeps {
+  readonly settings: AdviceSettings;
+  readonly prices: PriceTable;
+  readonly models: Readonly<Record<string, ModelFacts>>;
+  /** Overrides config's shutdown dates where the server reports them. */
+  readonly catalog?: ModelCatalog;
+  readonly tokenizer: Tokenizer;
+  /** Offline mode: the figures are what answers would have cost. */
+  readonly offline: boolean;
+}
 
 /** What an executor may use. Executors are thin: validation already happened in the parser. */
 export interface CommandContext {
@@ -15,6 +52,12 @@ export interface CommandContext {
   readonly attachments: readonly Attachment[];
   /** Largest file accepted, in bytes. */
   readonly fileBytes: number;
+  readonly usage: UsageLog;
+  readonly budgets: Budgets;
+  readonly advice: AdviceDeps;
+  /** Absent: /usage answers without a picture (the text chart still comes). */
+  readonly charts?: ChartRenderer;
+  readonly clock: Clock;
 }
 
 export type Executor<C> = (command: C, ctx: CommandContext) => Promise<CommandReply>;

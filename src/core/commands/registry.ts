@@ -4,11 +4,13 @@
  * `CommandReply`.
  */
 import { ErrorCode, UserError, asCodedError, userMessage } from '../errors';
-import type { KnowledgeIndex, Logger, Permissions, Telemetry } from '../ports';
+import type { Clock, KnowledgeIndex, Logger, Permissions, Telemetry } from '../ports';
+import type { Budgets } from '../usage/budget';
+import type { UsageLog } from '../usage/usage-log';
 import type { ProfileService } from '../profiles/profile-service';
 import type { RetrievalSettings } from '../routes/rag-route';
 import type { Attachment, ChannelScope, InboundCommand, UserRef } from '../types';
-import type { CommandContext, Executor } from './context';
+import type { AdviceDeps, ChartRenderer, CommandContext, Executor } from './context';
 import { parseCommand } from './grammar';
 import { NOT_ADMIN_SENTENCE } from './permissions';
 import { reply, type CommandReply, type FormSubmission } from './reply';
@@ -29,6 +31,11 @@ export interface CommandRunnerDeps {
   readonly fileBytes: number;
   readonly logger: Logger;
   readonly telemetry: Telemetry;
+  readonly usage: UsageLog;
+  readonly budgets: Budgets;
+  readonly advice: AdviceDeps;
+  readonly charts?: ChartRenderer;
+  readonly clock: Clock;
 }
 
 export class CommandRunner {
@@ -43,6 +50,11 @@ export class CommandRunner {
       retrieval: this.deps.retrieval,
       attachments,
       fileBytes: this.deps.fileBytes,
+      usage: this.deps.usage,
+      budgets: this.deps.budgets,
+      advice: this.deps.advice,
+      ...(this.deps.charts ? { charts: this.deps.charts } : {}),
+      clock: this.deps.clock,
     };
   }
 

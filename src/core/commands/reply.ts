@@ -8,6 +8,16 @@ export type FormSubmission =
   | { readonly kind: 'persona-edit'; readonly text: string }
   | { readonly kind: 'fewshot-add'; readonly input: string; readonly output: string };
 
+/** A picture that goes with a reply (the /usage chart), platform-neutral: Slack uploads it, Discord attaches it. */
+export interface ReplyImage {
+  readonly bytes: Uint8Array;
+  /** File name, e.g. `usage-7d.png`. */
+  readonly name: string;
+  readonly mimeType: 'image/png';
+  /** Alt text: what the picture shows, for screen readers and where images are off. */
+  readonly alt: string;
+}
+
 export interface CommandReply {
   /** Shown only to the caller (Slack ephemeral, Discord ephemeral, console). */
   readonly text: string;
@@ -16,6 +26,9 @@ export interface CommandReply {
   readonly file?: { readonly name: string; readonly content: string; readonly mimeType: string };
   /** Open a form (Slack modal / Discord modal) instead of answering. */
   readonly form?: FormRequest;
+  readonly image?: ReplyImage;
+  /** The same chart drawn in text (monospace), for the console, which shows no pictures. */
+  readonly textChart?: string;
 }
 
 export const reply = (text: string, extra: Omit<CommandReply, 'text'> = {}): CommandReply => ({ text, ...extra });

@@ -57,7 +57,8 @@ export class RagResponder implements Responder {
   ) {}
 
   async retrieve(request: RouteRequest): Promise<Passage[]> {
-    const found = await this.knowledge.search(request.profile.knowledgeBases.value, request.message, this.retrieval.topK);
+    // The query's embedding (hybrid retrieval) is counted for this channel.
+    const found = await this.knowledge.search(request.profile.knowledgeBases.value, request.message, this.retrieval.topK, request.profile.scope);
     return found.filter((p) => p.score >= this.retrieval.minScore);
   }
 

@@ -6,6 +6,7 @@
  * its document (keeping its id) instead of duplicating it.
  */
 import { tooLarge } from '../../core/errors';
+import type { ChannelScope } from '../../core/types';
 import type {
   AddedDocument,
   Clock,
@@ -101,11 +102,11 @@ export class IndexedKnowledge implements KnowledgeIndex {
     }
   }
 
-  add(kbId: string, source: KnowledgeSource, addedBy: string): Promise<AddedDocument> {
-    return this.adding.run(kbId, () => this.addNow(kbId, source, addedBy));
+  add(kbId: string, source: KnowledgeSource, addedBy: string, caller?: ChannelScope): Promise<AddedDocument> {
+    return this.adding.run(kbId, () => this.addNow(kbId, source, addedBy, caller));
   }
 
-  private async addNow(kbId: string, source: KnowledgeSource, addedBy: string): Promise<AddedDocument> {
+  private async addNow(kbId: string, source: KnowledgeSource, addedBy: string, caller: ChannelScope | undefined): Promise<AddedDocument> {
     const read = await this.read(source);
     const fullText = read.extracted.blocks.map((b) => b.text).join('\n\n');
     if (fullText.length > this.deps.limits.documentChars) {
@@ -139,7 +140,7 @@ export class IndexedKnowledge implements KnowledgeIndex {
       })),
     );
     if (this.deps.vectors) {
-      await this.deps.vectors.index(kbId, id, chunks.map((chunk, i) => ({ chunkId: `${id}#${i + 1}`, text: chunk.text })));
+      await this.deps.vectors.index(kbId, id, chunks.map((chunk, i) => ({ chunkId: `${id}#${i + 1}`, text: chunk.text })), caller);
     }
 
     const entry: KnowledgeDocument = {
@@ -179,7 +180,7 @@ export class IndexedKnowledge implements KnowledgeIndex {
     return catalog?.documents ?? [];
   }
 
-  async search(kbIds: readonly string[], query: string, limit: number): Promise<Passage[]> {
+  async search(kbIds: readonly string[], query: string, limit: number, caller?: ChannelScope): Promise<Passage[]> {
     if (kbIds.length === 0 || !query.trim()) return [];
     // Fusion needs a wider pool from each ranking; BM25 alone needs only what it returns (each hit
     // read back costs a row read).
@@ -199,7 +200,7 @@ export class IndexedKnowledge implements KnowledgeIndex {
 
     // Hybrid: fuse the BM25 and vector rankings; a passage's relevance is the better of its
     // normalised BM25 score and its cosine similarity.
-    const vectorHits = await this.deps.vectors.search(kbIds, query, candidates);
+    const vectorHits = await this.deps.vectors.search(kbIds, query, candidates, caller);
     const key = (kbId: string, chunkId: string) => `${kbId}\u0000${chunkId}`;
     const byKey = new Map<string, { hit?: LexicalHit; lexical: number; cosine: number }>();
     for (const hit of lexicalHits) byKey.set(key(hit.kbId, hit.chunkId), { hit, lexical: hit.relevance, cosine: 0 });

@@ -5,6 +5,7 @@
  * logged and retrieval carries on with BM25 alone; nothing the user added is lost.
  */
 import type { Embedder, Logger } from '../../core/ports';
+import type { ChannelScope } from '../../core/types';
 import type { ChunkInput } from '../retrieval/chunk-store';
 import type { LexicalIndex } from '../retrieval/lexical-index';
 import type { VectorIndex } from '../retrieval/vector-index';
@@ -17,9 +18,10 @@ export interface VectorHit {
 }
 
 export interface VectorSearch {
-  index(kbId: string, docId: string, chunks: readonly { chunkId: string; text: string }[]): Promise<void>;
+  /** `caller`: the channel the embeddings are counted for (see `KnowledgeIndex`). */
+  index(kbId: string, docId: string, chunks: readonly { chunkId: string; text: string }[], caller?: ChannelScope): Promise<void>;
   remove(kbId: string, docId: string): Promise<void>;
-  search(kbIds: readonly string[], query: string, limit: number): Promise<VectorHit[]>;
+  search(kbIds: readonly string[], query: string, limit: number, caller?: ChannelScope): Promise<VectorHit[]>;
   /** The stored chunks for hits that only the vector ranking found. */
   chunks(keys: readonly (readonly [kbId: string, chunkId: string])[]): Promise<ChunkInput[]>;
 }
@@ -42,10 +44,10 @@ export class EmbeddedVectorSearch implements VectorSearch {
     private readonly now: () => number = Date.now,
   ) {}
 
-  private async embed(texts: readonly string[], what: Record<string, unknown>): Promise<number[][] | undefined> {
+  private async embed(texts: readonly string[], what: Record<string, unknown>, caller: ChannelScope | undefined): Promise<number[][] | undefined> {
     if (this.now() < this.pausedUntil) return undefined;
     try {
-      return await this.embedder.embed(texts);
+      return await this.embedder.embed(texts, caller);
     } catch (err) {
       this.pausedUntil = this.now() + EMBEDDING_RETRY_MS;
       this.logger.warn(
@@ -56,12 +58,13 @@ export class EmbeddedVectorSearch implements VectorSearch {
     }
   }
 
-  async index(kbId: string, docId: string, chunks: readonly { chunkId: string; text: string }[]): Promise<void> {
+  async index(kbId: string, docId: string, chunks: readonly { chunkId: string; text: string }[], caller?: ChannelScope): Promise<void> {
     await this.vectors.removeDocument(kbId, docId);
     if (chunks.length === 0) return;
     const vectors = await this.embed(
       chunks.map((c) => c.text),
       { kbId, docId },
+      caller,
     );
     if (!vectors) return;
     await this.vectors.put(chunks.map((chunk, i) => ({ kbId, docId, chunkId: chunk.chunkId, vector: vectors[i]! })));
@@ -71,10 +74,10 @@ export class EmbeddedVectorSearch implements VectorSearch {
     await this.vectors.removeDocument(kbId, docId);
   }
 
-  async search(kbIds: readonly string[], query: string, limit: number): Promise<VectorHit[]> {
+  async search(kbIds: readonly string[], query: string, limit: number, caller?: ChannelScope): Promise<VectorHit[]> {
     // No vectors (anywhere, other processes included): no query embedding to pay for.
     if (await this.vectors.isEmpty()) return [];
-    const vector = (await this.embed([query], { query: query.slice(0, 80) }))?.[0];
+    const vector = (await this.embed([query], { query: query.slice(0, 80) }, caller))?.[0];
     if (!vector || (this.vectors.dimension !== undefined && vector.length !== this.vectors.dimension)) return [];
     return (await this.vectors.search(vector, limit, kbIds)).map((hit) => ({ kbId: hit.kbId, chunkId: hit.chunkId, score: hit.score }));
   }

@@ -9,7 +9,13 @@ import type { TokenUsage } from '../../core/types';
 import { createOpenAIClient, type OpenAIClientOptions } from './client';
 import { modelTimeout, modelUnavailable, toModelError, type ModelCallContext } from './errors';
 
-export type OpenAIChatModelOptions = OpenAIClientOptions;
+export interface OpenAIChatModelOptions extends OpenAIClientOptions {
+  /**
+   * Send the request's cache key as `prompt_cache_key` (config `models.promptCacheKey`, on by
+   * default). Off for servers that refuse fields they do not know.
+   */
+  readonly promptCacheKey?: boolean;
+}
 
 /**
  * OpenAI's reasoning models (o1, o3, o4-mini, gpt-5…) refuse `max_tokens` and any temperature but
@@ -24,7 +30,7 @@ export function isReasoningModel(model: string): boolean {
  * for its chat models, and the one vLLM, Ollama, llama.cpp and older servers all know, while
  * `max_completion_tokens` is not universal yet. Reasoning models get `max_completion_tokens`.
  */
-export function buildChatBody(request: ChatRequest): ChatCompletionCreateParamsStreaming {
+export function buildChatBody(request: ChatRequest, options: { promptCacheKey?: boolean } = {}): ChatCompletionCreateParamsStreaming {
   const reasoning = isReasoningModel(request.model);
   return {
     model: request.model,
@@ -35,6 +41,7 @@ export function buildChatBody(request: ChatRequest): ChatCompletionCreateParamsS
     ...(request.maxTokens !== undefined
       ? reasoning ? { max_completion_tokens: request.maxTokens } : { max_tokens: request.maxTokens }
       : {}),
+    ...(options.promptCacheKey && request.cacheKey ? { prompt_cache_key: request.cacheKey } : {}),
   };
 }
 
@@ -56,11 +63,13 @@ export class OpenAIChatModel implements ChatModel {
   private readonly logger: Logger;
   /** Longest silence allowed between two chunks of a started stream (the SDK's timeout ends at the headers). */
   private readonly idleTimeoutMs: number;
+  private readonly promptCacheKey: boolean;
 
   constructor(options: OpenAIChatModelOptions) {
     this.client = createOpenAIClient(options);
     this.logger = options.logger.child({ component: 'openai-chat' });
     this.idleTimeoutMs = options.timeoutMs;
+    this.promptCacheKey = options.promptCacheKey ?? false;
   }
 
   /**
@@ -76,7 +85,7 @@ export class OpenAIChatModel implements ChatModel {
     const combined = signal ? AbortSignal.any([signal, idle.signal]) : idle.signal;
     let stream: AsyncIterable<ChatCompletionChunk>;
     try {
-      stream = await this.client.chat.completions.create(buildChatBody(request), { signal: combined });
+      stream = await this.client.chat.completions.create(buildChatBody(request, { promptCacheKey: this.promptCacheKey }), { signal: combined });
     } catch (err) {
       if (signal?.aborted) throw abortReason(signal);
       throw this.fail(err, call);

@@ -4,7 +4,9 @@
  */
 import type OpenAI from 'openai';
 import { InternalError, ErrorCode } from '../../core/errors';
-import type { Embedder, Logger } from '../../core/ports';
+import type { Embedder, Logger, Tokenizer } from '../../core/ports';
+import type { ChannelScope } from '../../core/types';
+import type { EmbeddingUsageSink } from '../../core/usage/embedding-usage';
 import { createOpenAIClient, type OpenAIClientOptions } from './client';
 import { toModelError, type ModelCallContext } from './errors';
 
@@ -17,6 +19,11 @@ export interface OpenAIEmbedderOptions extends OpenAIClientOptions {
    * inputs); about four characters a token keeps a batch well under that. Default 600,000.
    */
   readonly batchChars?: number;
+  /**
+   * Where each request's usage is reported (the server's `usage.prompt_tokens`; counted with the
+   * tokenizer, and marked estimated, when the server sends none).
+   */
+  readonly usage?: { readonly sink: EmbeddingUsageSink; readonly tokenizer: Tokenizer };
 }
 
 const DEFAULT_BATCH_SIZE = 128;
@@ -46,6 +53,7 @@ export class OpenAIEmbedder implements Embedder {
   private readonly model: string;
   private readonly batchSize: number;
   private readonly batchChars: number;
+  private readonly usage: OpenAIEmbedderOptions['usage'];
 
   constructor(options: OpenAIEmbedderOptions) {
     this.client = createOpenAIClient(options);
@@ -53,13 +61,14 @@ export class OpenAIEmbedder implements Embedder {
     this.model = options.model;
     this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     this.batchChars = options.batchChars ?? DEFAULT_BATCH_CHARS;
+    this.usage = options.usage;
   }
 
-  async embed(texts: readonly string[]): Promise<number[][]> {
+  async embed(texts: readonly string[], caller?: ChannelScope): Promise<number[][]> {
     const vectors: number[][] = [];
     // One batch at a time: parallel batches would only meet the rate limit sooner.
     for (const batch of batchTexts(texts, this.batchSize, this.batchChars)) {
-      vectors.push(...(await this.embedBatch(batch)));
+      vectors.push(...(await this.embedBatch(batch, caller)));
     }
     const size = vectors[0]?.length;
     if (vectors.some((vector) => vector.length !== size)) {
@@ -68,9 +77,10 @@ export class OpenAIEmbedder implements Embedder {
     return vectors;
   }
 
-  private async embedBatch(batch: readonly string[]): Promise<number[][]> {
+  private async embedBatch(batch: readonly string[], caller: ChannelScope | undefined): Promise<number[][]> {
     const call: ModelCallContext = { operation: 'embeddings', model: this.model };
     let response: OpenAI.CreateEmbeddingResponse;
+    const started = Date.now();
     try {
       response = await this.client.embeddings.create({
         model: this.model,
@@ -82,7 +92,21 @@ export class OpenAIEmbedder implements Embedder {
     } catch (err) {
       const translated = toModelError(err, call);
       this.logger.debug({ code: translated.code, ...translated.context }, 'embedding request failed');
+      await this.usage?.sink({ model: this.model, promptTokens: 0, estimated: false, latencyMs: Date.now() - started, error: true, ...(caller ? { caller } : {}) });
       throw translated;
+    }
+    if (this.usage) {
+      // Some compatible servers leave `usage` out: then the tokenizer counts, and says so.
+      const reported = (response.usage as OpenAI.CreateEmbeddingResponse['usage'] | undefined)?.prompt_tokens;
+      const tokenizer = this.usage.tokenizer;
+      await this.usage.sink({
+        model: this.model,
+        promptTokens: reported ?? batch.reduce((sum, text) => sum + tokenizer.count(text), 0),
+        estimated: reported === undefined,
+        latencyMs: Date.now() - started,
+        error: false,
+        ...(caller ? { caller } : {}),
+      });
     }
     const data = [...response.data].sort((a, b) => a.index - b.index);
     if (data.length !== batch.length) {

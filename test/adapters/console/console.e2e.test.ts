@@ -103,5 +103,19 @@ describe('console (npm start with no platform credentials)', () => {
         { role: 'user', content: 'thanks' },
       ]);
     });
+
+    it('/usage prints the totals the server reported and the chart as text; /budget and /advise answer', async () => {
+      fake.reset();
+      const result = await runConsole('hello\nhello again\n/usage\n/budget set 5 warn 60\n/budget\n/advise\n', { OPENAI_BASE_URL: fake.baseUrl }, dir);
+      expect(result.code).toBe(0);
+      const prompt = fake.reportedUsage.reduce((sum, u) => sum + u.promptTokens, 0);
+      const completion = fake.reportedUsage.reduce((sum, u) => sum + u.completionTokens, 0);
+      expect(result.stdout).toMatch(new RegExp(`^total — requests 2 · prompt tokens ${prompt.toLocaleString('en-US')} · cached tokens 0 · completion tokens ${completion} · cost \\$`, 'm'));
+      expect(result.stdout).toContain('Requests and cost per day:');
+      expect(result.stdout).toMatch(/^\d\d-\d\d █+ +2 req /m);
+      expect(result.stdout).toContain('Monthly cap set to $5.00, with a warning at 60%.');
+      expect(result.stdout).toMatch(/Admins are warned at 60%/);
+      expect(result.stdout).toMatch(/^Recommendation: prompt$/m);
+    });
   });
 });

@@ -30,6 +30,9 @@ const METHOD_SCOPES: Record<string, string[]> = {
   // One of the history scopes per conversation type the bot is in.
   'conversations.replies': ['channels:history', 'groups:history', 'im:history', 'mpim:history'],
   'conversations.history': ['channels:history', 'groups:history', 'im:history', 'mpim:history'],
+  // files.uploadV2 is these two calls (and a POST of the bytes to the URL the first returns).
+  'files.getUploadURLExternal': ['files:write'],
+  'files.completeUploadExternal': ['files:write'],
 };
 
 /** Events an app subscribes to by scope-specific names; `message` needs one per conversation type. */
@@ -113,6 +116,7 @@ describe('config/slack-manifest.json', () => {
       .join('\n');
     const called = new Set([...source.matchAll(/client\.(chat|users|conversations|views)\.(\w+)\(/g)].map((m) => `${m[1]}.${m[2]}`));
     if (source.includes('chatStream(')) ['chat.startStream', 'chat.appendStream', 'chat.stopStream'].forEach((m) => called.add(m));
+    if (source.includes('filesUploadV2(')) ['files.getUploadURLExternal', 'files.completeUploadExternal'].forEach((m) => called.add(m));
     const needsNoScope = new Set(['views.open', 'views.publish']); // usable by any app with a bot token
     for (const method of called) if (!needsNoScope.has(method)) expect(Object.keys(METHOD_SCOPES)).toContain(method);
   });

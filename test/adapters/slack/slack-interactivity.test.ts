@@ -136,7 +136,10 @@ describe('Slack interactivity', () => {
       expect(text).not.toContain('Second line');
       expect(text).toContain('Route: `auto`');
       expect(text).toContain('gpt-4o-mini');
-      expect(text).toMatch(/Last 7 days: 1 requests/);
+      expect(text).toMatch(/Last 7 days — requests 1 · prompt tokens [\d,]+ · cached tokens \d+ · completion tokens [\d,]+ · cost \$/);
+      // The same numbers as /usage 7d.
+      const total = (await ctx.h.app.usage.report(scope(), 7)).total;
+      expect(text).toContain(`prompt tokens ${total.promptTokens.toLocaleString('en-US')} · cached tokens ${total.cachedTokens}`);
     });
 
     it('shows members how to use the bot, without the channel list', async () => {

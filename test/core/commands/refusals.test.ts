@@ -26,7 +26,7 @@ const TABLE = CASES.map((c) => [c.line, c] as const);
 const nobodyIsAdmin = { isAdmin: async () => false };
 const everyoneIsAdmin = { isAdmin: async () => true };
 
-/** State each refused command would otherwise change: a persona (saved too), an example, a document. */
+/** State each refused command would otherwise change: a persona (saved too), an example, a document, a budget. */
 async function seed(app: TestApp, scope: ChannelScope): Promise<void> {
   const runner = app.commands(everyoneIsAdmin);
   for (const [name, text] of [
@@ -34,6 +34,7 @@ async function seed(app: TestApp, scope: ChannelScope): Promise<void> {
     ['persona', 'save pirate'],
     ['fewshot', 'add Q => A'],
     ['kb', 'add Original knowledge.'],
+    ['budget', 'set 25 warn 50'],
   ] as const) {
     const reply = await runner.run({ scope, user: admin, name, text });
     expect(reply.text).not.toBe(NOT_ADMIN_SENTENCE);

@@ -129,13 +129,13 @@ describe('CommandRunner', () => {
     expect(await snapshot()).toBe(before);
   });
 
-  it('says finetune, usage, budget, advise, eval and feedback are not available yet, to members and admins alike', async () => {
+  it('says finetune, eval and feedback are not available yet, to members and admins alike', async () => {
     const before = await snapshot();
-    for (const command of ['/finetune', '/usage', '/budget', '/advise', '/eval', '/eval report', '/feedback up', '/feedback down Wrong policy.']) {
+    for (const command of ['/finetune', '/eval', '/eval report', '/feedback up', '/feedback down Wrong policy.']) {
       const family = command.split(' ')[0]!;
       expect((await line(runner, member, command)).text).toBe(`${family} is not available yet in this version of channelwise.`);
     }
-    for (const command of ['/finetune start --epochs 3', '/budget set 25 warn 50', '/budget clear', '/eval add 2+2? => 4', '/eval run rag --judge']) {
+    for (const command of ['/finetune start --epochs 3', '/eval add 2+2? => 4', '/eval run rag --judge']) {
       const family = command.split(' ')[0]!;
       expect((await line(runner, admin, command)).text).toBe(`${family} is not available yet in this version of channelwise.`);
     }

@@ -13,6 +13,7 @@ export async function storeSnapshot(store: DocumentStore, scope: ChannelScope): 
     storeKeys.library(workspaceKey(scope)),
     `kb-catalog:${channelKey(scope)}`,
     `kb-catalog:${workspaceKey(scope)}`,
+    `budget:${channelKey(scope)}`,
   ];
   return JSON.stringify(await Promise.all(keys.map((key) => store.get(key))));
 }

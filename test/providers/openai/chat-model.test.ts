@@ -8,7 +8,7 @@ import { silentLogger } from '../../helpers/logger';
 let fake: FakeOpenAI;
 
 beforeAll(async () => {
-  fake = await FakeOpenAI.start({ cacheMinTokens: 0 });
+  fake = await FakeOpenAI.start({ cacheMinTokens: 0, cacheStepTokens: 1 });
 });
 afterEach(() => {
   fake.assertNoViolations();
@@ -305,3 +305,23 @@ async function unusedPort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }
+
+describe('usage and the prompt cache key', () => {
+  it('sends the cache key as prompt_cache_key only when told to (config models.promptCacheKey)', async () => {
+    await run(chatModel({ promptCacheKey: true }), { ...request, cacheKey: 'cw-abc' });
+    await run(chatModel(), { ...request, cacheKey: 'cw-abc' });
+    const [withKey, without] = fake.chatBodies();
+    expect(withKey?.['prompt_cache_key']).toBe('cw-abc');
+    expect(without).not.toHaveProperty('prompt_cache_key');
+  });
+
+  it('passes the cached tokens through and ends without usage when the server sends none', async () => {
+    fake.enqueue('chat', { text: 'Paris.', usage: { promptTokens: 300, cachedTokens: 256, completionTokens: 2 } }, { text: 'Paris.', omitUsage: true });
+    const first = (await run(chatModel())).events.at(-1);
+    expect(first).toEqual({ type: 'done', usage: { promptTokens: 300, cachedTokens: 256, completionTokens: 2 }, finishReason: 'stop' });
+    const second = await run(chatModel());
+    expect(second.text).toBe('Paris.');
+    expect(second.events.at(-1)).toEqual({ type: 'done', finishReason: 'stop' });
+  });
+});
+

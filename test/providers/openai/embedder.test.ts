@@ -2,6 +2,7 @@ import { ErrorCode, UserError } from '../../../src/core/errors';
 import { OpenAIEmbedder, batchTexts, type OpenAIEmbedderOptions } from '../../../src/providers/openai/embedder';
 import { FakeOpenAI, fakeEmbedding, fakeErrors } from '../../helpers/fake-openai';
 import { silentLogger } from '../../helpers/logger';
+import type { EmbeddingUsage } from '../../../src/core/usage/embedding-usage';
 
 let fake: FakeOpenAI;
 
@@ -98,6 +99,27 @@ describe('OpenAIEmbedder', () => {
     expect(error).toBeInstanceOf(UserError);
     expect((error as UserError).code).toBe(ErrorCode.ModelRejected);
     expect((error as UserError).message).toContain('"text-embedding-nope"');
+  });
+});
+
+describe('OpenAIEmbedder usage', () => {
+  const tokenizer = { count: (text: string) => text.split(/\s+/).filter(Boolean).length };
+
+  it('reports each request with the tokens the server counted, or the tokenizer count marked estimated', async () => {
+    const seen: EmbeddingUsage[] = [];
+    const metered = embedder({ batchSize: 2, usage: { sink: async (u) => void seen.push(u), tokenizer } });
+    fake.enqueue('embeddings', {}, { omitUsage: true });
+    await metered.embed(['refund policy here', 'office hours', 'one more text']);
+    expect(seen).toHaveLength(2);
+    expect(seen[0]).toMatchObject({ model: 'text-embedding-3-small', promptTokens: fake.reportedUsage[0]?.promptTokens, estimated: false, error: false });
+    expect(seen[1]).toMatchObject({ promptTokens: 3, estimated: true, error: false });
+  });
+
+  it('reports a failed request as an error with no tokens', async () => {
+    const seen: EmbeddingUsage[] = [];
+    fake.enqueue('embeddings', { error: fakeErrors.serverError(500) });
+    await expect(embedder({ maxRetries: 0, usage: { sink: async (u) => void seen.push(u), tokenizer } }).embed(['x'])).rejects.toBeInstanceOf(UserError);
+    expect(seen).toEqual([expect.objectContaining({ promptTokens: 0, error: true })]);
   });
 });
 

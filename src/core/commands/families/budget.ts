@@ -1,6 +1,10 @@
-/** `/budget …`: the channel's monthly spending cap. Parsed fully; answers "not available yet" until it lands. */
-import { notAvailableYet } from '../not-yet';
+/** `/budget …`: the channel's monthly spending cap (SPEC §8 "Budgets"). */
+import { formatUsd } from '../../prompt/cost';
+import type { EffectiveBudget } from '../../usage/budget';
+import type { CommandContext, Executor } from '../context';
+import { formatTime } from '../describe';
 import { fail, noMoreArgs, plainRow, quote, splitFirstWord } from '../parse';
+import { reply } from '../reply';
 import type { Args, CommandFamilySpec } from '../spec';
 import type { BudgetCommand } from '../types';
 
@@ -41,6 +45,40 @@ function budgetSet(args: Args): BudgetCommand {
   return { family, action: 'set', usd, warnPct };
 }
 
+/** `$3.20 spent this month (December 2026, UTC)`. */
+async function spentLine(ctx: CommandContext): Promise<{ spent: number; line: string }> {
+  const spent = await ctx.usage.monthSpend(ctx.scope);
+  const month = ctx.clock.now().toLocaleString('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' });
+  return { spent, line: `${formatUsd(spent)} spent this month (${month}, UTC)` };
+}
+
+function capLine(budget: EffectiveBudget, spent: number): string {
+  const used = ((spent / budget.usd) * 100).toLocaleString('en-US', { maximumFractionDigits: 1 });
+  const origin =
+    budget.source === 'config' ? 'the workspace default from config' : `set by ${budget.by ?? 'an admin'}${budget.at ? ` on ${formatTime(budget.at)}` : ''}`;
+  return `of the ${formatUsd(budget.usd)} monthly cap (${used}%; ${origin}). Admins are warned at ${budget.warnPct}%, and at the cap I stop calling the model.`;
+}
+
+const execute: Executor<BudgetCommand> = async (command, ctx) => {
+  switch (command.action) {
+    case 'show': {
+      const [budget, { spent, line }] = await Promise.all([ctx.budgets.of(ctx.scope), spentLine(ctx)]);
+      if (!budget) return reply(`This channel has no monthly cap; ${line}. An admin can set one with /budget set <usd>.`);
+      return reply(`${line[0]?.toUpperCase()}${line.slice(1)} ${capLine(budget, spent)}`);
+    }
+    case 'set': {
+      const budget = await ctx.budgets.set(ctx.scope, ctx.user, command.usd, command.warnPct);
+      const { spent, line } = await spentLine(ctx);
+      return reply(`Monthly cap set to ${formatUsd(budget.usd)}, with a warning at ${budget.warnPct}%. So far: ${line} ${capLine(budget, spent)}`);
+    }
+    case 'clear': {
+      const had = await ctx.budgets.clear(ctx.scope, ctx.user);
+      const { line } = await spentLine(ctx);
+      return reply(had ? `The monthly cap is lifted: this channel has no cap now; ${line}.` : `This channel had no monthly cap, and still has none; ${line}.`);
+    }
+  }
+};
+
 export const budgetFamily: CommandFamilySpec<BudgetCommand> = {
   name: family,
   summary: "This channel's monthly spending cap",
@@ -61,5 +99,5 @@ export const budgetFamily: CommandFamilySpec<BudgetCommand> = {
     },
     clear: plainRow(family, 'clear', { description: 'remove the cap', admin: true }),
   },
-  execute: notAvailableYet,
+  execute,
 };

@@ -37,7 +37,7 @@ async function addFiles(ctx: CommandContext, kbId: string): Promise<string> {
   const lines: string[] = [];
   for (const attachment of ctx.attachments) {
     try {
-      lines.push(confirmation(await ctx.knowledge.add(kbId, await download(attachment, ctx), who(ctx.user))));
+      lines.push(confirmation(await ctx.knowledge.add(kbId, await download(attachment, ctx), who(ctx.user), ctx.scope)));
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
       lines.push(`Skipped ${attachment.name}: ${err.message}`);
@@ -85,9 +85,9 @@ const execute: Executor<KbCommand> = async (command, ctx) => {
         case 'files':
           return reply(await addFiles(ctx, kbId));
         case 'url':
-          return reply(confirmation(await ctx.knowledge.add(kbId, { kind: 'url', url: command.source.url }, who(ctx.user))));
+          return reply(confirmation(await ctx.knowledge.add(kbId, { kind: 'url', url: command.source.url }, who(ctx.user), ctx.scope)));
         case 'text':
-          return reply(confirmation(await ctx.knowledge.add(kbId, { kind: 'text', text: command.source.text }, who(ctx.user))));
+          return reply(confirmation(await ctx.knowledge.add(kbId, { kind: 'text', text: command.source.text }, who(ctx.user), ctx.scope)));
       }
       break;
     }
@@ -98,7 +98,7 @@ const execute: Executor<KbCommand> = async (command, ctx) => {
     }
     case 'search': {
       const profile = await ctx.profiles.resolve(ctx.scope);
-      const found = await ctx.knowledge.search(profile.knowledgeBases.value, command.query, ctx.retrieval.topK);
+      const found = await ctx.knowledge.search(profile.knowledgeBases.value, command.query, ctx.retrieval.topK, ctx.scope);
       if (found.length === 0) return reply('No passages match that query.');
       const lines = found.map((p, i) => {
         const mark = p.score >= ctx.retrieval.minScore ? '' : ' (below the relevance threshold)';

@@ -1,8 +1,19 @@
-/** `/usage [7d | 30d]`: measured usage of the channel. Parsed fully; answers "not available yet" until it lands. */
-import { notAvailableYet } from '../not-yet';
+/** `/usage [7d | 30d]`: measured usage of the channel, with a chart (SPEC §7 "Usage report"). */
+import { renderUsage, textChart } from '../../usage/report';
+import type { Executor } from '../context';
 import { fail, noArgs, quote } from '../parse';
+import { reply } from '../reply';
 import type { CommandFamilySpec } from '../spec';
 import type { UsageCommand } from '../types';
+
+const execute: Executor<UsageCommand> = async (command, ctx) => {
+  const days = command.period === '30d' ? 30 : 7;
+  const report = await ctx.usage.report(ctx.scope, days);
+  const text = renderUsage(report, ctx.advice.offline);
+  if (report.total.requests === 0) return reply(text);
+  const image = await ctx.charts?.usageChart(report, `Usage of this channel, last ${days} days`);
+  return reply(text, { textChart: textChart(report), ...(image ? { image } : {}) });
+};
 
 export const usageFamily: CommandFamilySpec<UsageCommand> = {
   name: 'usage',
@@ -23,5 +34,5 @@ export const usageFamily: CommandFamilySpec<UsageCommand> = {
   },
   otherwise: (args) => fail(`${quote(args.word)} is not a period; use 7d or 30d`, '/usage [7d | 30d]'),
   discord: 'options',
-  execute: notAvailableYet,
+  execute,
 };

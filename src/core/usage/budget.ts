@@ -1,0 +1,63 @@
+/**
+ * Monthly budgets per channel (SPEC §8): a cap in USD with a warning percentage, set with
+ * `/budget set`, or the workspace-wide default from config (`budgets.defaultUsd`). `/budget clear`
+ * lifts the channel's cap, the default's included: a cleared channel has no cap until one is set.
+ */
+import type { Clock, DocumentStore } from '../ports';
+import type { ChannelScope, UserRef } from '../types';
+import { channelKey } from '../types';
+import type { BudgetLevel } from './usage-log';
+
+/** What /budget set stores; `cleared` remembers a /budget clear so the config default stays lifted. */
+type StoredBudget =
+  | { readonly usd: number; readonly warnPct: number; readonly by: string; readonly at: string }
+  | { readonly cleared: true; readonly by: string; readonly at: string };
+
+export interface EffectiveBudget extends BudgetLevel {
+  readonly source: 'channel' | 'config';
+  /** Who set it and when (channel caps). */
+  readonly by?: string;
+  readonly at?: string;
+}
+
+export interface BudgetDefaults {
+  /** Workspace-wide default cap in USD; absent: channels have no cap until one is set. */
+  readonly defaultUsd?: number;
+  /** Warning level when `/budget set` names none, and for the default cap (80). */
+  readonly warnPct: number;
+}
+
+export class Budgets {
+  constructor(
+    private readonly store: DocumentStore,
+    private readonly defaults: BudgetDefaults,
+    private readonly clock: Clock,
+  ) {}
+
+  private key(scope: ChannelScope): string {
+    return `budget:${channelKey(scope)}`;
+  }
+
+  /** The cap that applies to the channel, if any. One read: this is on every answer's path. */
+  async of(scope: ChannelScope): Promise<EffectiveBudget | undefined> {
+    const stored = await this.store.get<StoredBudget>(this.key(scope));
+    if (stored && 'cleared' in stored) return undefined;
+    if (stored) return { usd: stored.usd, warnPct: stored.warnPct, source: 'channel', by: stored.by, at: stored.at };
+    if (this.defaults.defaultUsd !== undefined) return { usd: this.defaults.defaultUsd, warnPct: this.defaults.warnPct, source: 'config' };
+    return undefined;
+  }
+
+  async set(scope: ChannelScope, user: UserRef, usd: number, warnPct = this.defaults.warnPct): Promise<EffectiveBudget> {
+    const at = this.clock.now().toISOString();
+    const by = user.name ?? user.id;
+    await this.store.set<StoredBudget>(this.key(scope), { usd, warnPct, by, at });
+    return { usd, warnPct, source: 'channel', by, at };
+  }
+
+  /** Lift the channel's cap; false when there was none to lift. */
+  async clear(scope: ChannelScope, user: UserRef): Promise<boolean> {
+    const had = (await this.of(scope)) !== undefined;
+    await this.store.set<StoredBudget>(this.key(scope), { cleared: true, by: user.name ?? user.id, at: this.clock.now().toISOString() });
+    return had;
+  }
+}
