@@ -12,6 +12,7 @@ import { MessagePipeline, type MessageCommands } from './core/conversation/pipel
 import type { ChartRenderer, ModelCatalog } from './core/commands/context';
 import type { ChatModel, Clock, DocumentStore, KnowledgeIndex, Logger, Permissions, Telemetry, Tokenizer } from './core/ports';
 import { noTelemetry, systemClock } from './core/ports';
+import { TrainingSet } from './core/training/training-set';
 import { ProfileService } from './core/profiles/profile-service';
 import { createResponders } from './core/routes';
 import { Budgets } from './core/usage/budget';
@@ -55,6 +56,8 @@ export interface App {
   readonly usage: UsageLog;
   readonly budgets: Budgets;
   readonly telemetry: Telemetry;
+  /** Few-shot examples plus approved exchanges: what fine-tuning trains on. */
+  readonly training: TrainingSet;
   /** A command runner whose admin rule is the platform's plus ADMIN_USER_IDS. */
   commands(platformPermissions: Permissions): CommandRunner;
   /** The message pipeline for one platform; commands written as messages run through `commands`. */
@@ -130,6 +133,7 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
     usage,
     budgets,
     telemetry,
+    training: new TrainingSet(providers.store, profiles, clock),
     messages: (commands) =>
       new MessagePipeline({ assistant, profiles, deduper, threads, commands, telemetry, logger: providers.logger }),
     commands: (platformPermissions) =>
