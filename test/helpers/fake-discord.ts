@@ -910,6 +910,13 @@ function readRaw(req: IncomingMessage): Promise<{ bytes: Buffer }> {
   });
 }
 
+/** A file sent with a message (multipart `files[n]`): its text, and its bytes for binary files. */
+export interface UploadedFile {
+  readonly name: string;
+  readonly content: string;
+  readonly bytes: Uint8Array;
+}
+
 /** JSON, or multipart with `payload_json` (how discord.js sends files); undefined for no body. */
 async function parseBody(raw: { bytes: Buffer }, contentType: string | undefined): Promise<unknown> {
   if (raw.bytes.length === 0) return undefined;
@@ -917,8 +924,13 @@ async function parseBody(raw: { bytes: Buffer }, contentType: string | undefined
     const form = await new Response(raw.bytes, { headers: { 'content-type': contentType } }).formData();
     const payload = form.get('payload_json');
     const body = typeof payload === 'string' ? (JSON.parse(payload) as Record<string, unknown>) : {};
-    const files: { name: string; content: string }[] = [];
-    for (const [key, value] of form.entries()) if (key.startsWith('files[') && typeof value !== 'string') files.push({ name: value.name, content: await value.text() });
+    const files: UploadedFile[] = [];
+    for (const [key, value] of form.entries()) {
+      if (key.startsWith('files[') && typeof value !== 'string') {
+        const bytes = new Uint8Array(await value.arrayBuffer());
+        files.push({ name: value.name, content: Buffer.from(bytes).toString('utf8'), bytes });
+      }
+    }
     Object.defineProperty(body, 'files', { value: files, enumerable: false });
     return body;
   }

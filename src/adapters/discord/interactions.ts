@@ -34,6 +34,13 @@ import { DISCORD_PART_LIMIT, type ChannelLimiter, type DiscordWriter } from './r
 
 const ALLOWED = { parse: [], repliedUser: false } as const;
 const AUTOCOMPLETE_MAX = 25;
+/** A file sent with a reply: a command's file or its chart. */
+interface DiscordFile {
+  readonly attachment: Buffer;
+  readonly name: string;
+  readonly description?: string;
+}
+
 export const WENT_WRONG = 'Something went wrong running that command; nothing was changed.';
 
 export interface InteractionDeps {
@@ -206,7 +213,11 @@ export class DiscordInteractions {
   /** The reply to the caller (ephemeral), then the announcement in the channel. */
   private async answer(interaction: Answerable, scope: ChannelScope, reply: CommandReply): Promise<void> {
     const parts = callerParts(reply);
-    const file = reply.file ? [{ attachment: Buffer.from(reply.file.content, 'utf8'), name: reply.file.name }] : [];
+    const file: DiscordFile[] = [
+      ...(reply.file ? [{ attachment: Buffer.from(reply.file.content, 'utf8'), name: reply.file.name }] : []),
+      // The /usage chart; its alt text becomes the attachment's description.
+      ...(reply.image ? [{ attachment: Buffer.from(reply.image.bytes), name: reply.image.name, description: reply.image.alt.slice(0, 1024) }] : []),
+    ];
     for (const [index, part] of parts.entries()) {
       const files = index === parts.length - 1 ? file : [];
       if (index === 0) await this.tell(interaction, part, files);
@@ -219,13 +230,13 @@ export class DiscordInteractions {
         await this.deps.limiter.run(channelId, () => this.deps.writer.post(channelId, announce));
       } catch (err) {
         // e.g. no permission to post there: the change stands; only the announcement is missing.
-        this.deps.logger.warn({ err: err instanceof Error ? err.message : String(err), channel: channelId, scope: scope.channel }, 'could not announce a change in the channel');
+        this.deps.logger.warn({ err, channel: channelId, scope: scope.channel }, 'could not announce a change in the channel');
       }
     }
   }
 
   /** The first answer to the caller: the deferred reply's edit, or the reply itself. */
-  private async tell(interaction: Answerable, content: string, files: { attachment: Buffer; name: string }[] = []): Promise<void> {
+  private async tell(interaction: Answerable, content: string, files: DiscordFile[] = []): Promise<void> {
     if (interaction.deferred || interaction.replied) await interaction.editReply({ content, allowedMentions: ALLOWED, files });
     else await interaction.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions: ALLOWED, files });
   }
