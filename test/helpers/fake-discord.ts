@@ -313,6 +313,16 @@ export class FakeDiscord {
     return message;
   }
 
+  /**
+   * A person's message as MESSAGE_CREATE with its payload changed by `mutate` (fields dropped, added
+   * or mistyped), for tests of what the bot does with payloads Discord should never send. The message is stored
+   * as it was written; only what the bot receives is changed.
+   */
+  rawMessageCreate(author: FakeUser, channel: FakeChannel, content: string, mutate: (payload: Record<string, unknown>) => Record<string, unknown>): void {
+    const message: FakeMessage = { ...this.store({ channel, author, content, attachments: [] }) };
+    this.dispatch('MESSAGE_CREATE', (session: Session) => mutate({ ...(this.messagePayload(message, session) as Record<string, unknown>) }));
+  }
+
   /** `<@bot> text` */
   mention(author: FakeUser, channel: FakeChannel, text: string, options: { replyTo?: FakeMessage; attachments?: FakeAttachment[] } = {}): FakeMessage {
     return this.userMessage(author, channel, `<@${this.bot.id}> ${text}`, options);

@@ -38,6 +38,33 @@ export interface SlackHistoryMessage {
 /** Message subtypes that are people writing; everything else (edits, joins, bots) is not answered. */
 const PEOPLE_SUBTYPES = new Set(['thread_broadcast', 'file_share', 'me_message']);
 
+/** A field's value when it is a string; anything else a payload holds there counts as absent. */
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * The payload as this file reads it: string fields kept, anything else dropped. Undefined when it
+ * names no channel or timestamp, so there is nothing to answer (Slack always sends both; a
+ * malformed or hostile payload may not).
+ */
+export function readMessageEvent(raw: unknown): SlackMessageEvent | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const r = raw as Record<string, unknown>;
+  const ts = str(r['ts']);
+  const channel = str(r['channel']);
+  if (!ts || !channel) return undefined;
+  const fields = ['type', 'subtype', 'user', 'bot_id', 'text', 'thread_ts', 'channel_type', 'team'] as const;
+  const event: Record<string, unknown> = { type: str(r['type']) ?? '', ts, channel, files: r['files'] };
+  for (const field of fields.slice(1)) {
+    const value = str(r[field]);
+    if (value !== undefined) event[field] = value;
+  }
+  // A bot_id of any type still marks a bot: better ignored than answered.
+  if (r['bot_id'] !== undefined && event['bot_id'] === undefined) event['bot_id'] = String(r['bot_id']);
+  return event as unknown as SlackMessageEvent;
+}
+
 export function slackScope(team: string, channel: string): ChannelScope {
   return { platform: 'slack', workspace: team, channel };
 }
@@ -83,8 +110,9 @@ export function isThreadReply(event: Pick<SlackMessageEvent, 'ts' | 'thread_ts'>
  */
 export function historyFromReplies(messages: readonly SlackHistoryMessage[], bot: BotIdentity, beforeTs: string, placeholder: string): ChatMessage[] {
   const history: ChatMessage[] = [];
-  for (const message of messages) {
-    if (!message.ts || Number(message.ts) >= Number(beforeTs)) continue;
+  for (const raw of messages) {
+    const message = readHistoryMessage(raw);
+    if (!message?.ts || Number(message.ts) >= Number(beforeTs)) continue;
     const fromBot = message.user === bot.userId || (bot.botId !== undefined && message.bot_id === bot.botId);
     const text = fromBot ? (message.text ?? '').trim() : stripBotMention(message.text ?? '', bot.userId);
     if (!text || text === placeholder) continue;
@@ -92,6 +120,18 @@ export function historyFromReplies(messages: readonly SlackHistoryMessage[], bot
     history.push({ role: fromBot ? 'assistant' : 'user', content: text });
   }
   return history;
+}
+
+function readHistoryMessage(raw: unknown): SlackHistoryMessage | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const r = raw as Record<string, unknown>;
+  const out: Record<string, string> = {};
+  for (const field of ['ts', 'user', 'subtype', 'text'] as const) {
+    const value = str(r[field]);
+    if (value !== undefined) out[field] = value;
+  }
+  if (r['bot_id'] !== undefined && r['bot_id'] !== null) out['bot_id'] = String(r['bot_id']);
+  return out;
 }
 
 export interface MessageContext {
@@ -103,6 +143,7 @@ export interface MessageContext {
   readonly attachments?: readonly Attachment[];
 }
 
+/** An `app_mention` or `message` event, as `readMessageEvent` read it → the core's message. */
 export function toInboundMessage(event: SlackMessageEvent, context: MessageContext): InboundMessage {
   const text = event.text ?? '';
   const replyThreadId = replyThread(event);
@@ -130,12 +171,19 @@ export interface SlackSlashCommand {
   readonly user_name?: string;
 }
 
-/** Slack's link markup and entities are undone here, so the core parses the text the user meant. */
-export function toInboundCommand(body: SlackSlashCommand): InboundCommand {
+/**
+ * A slash command body → the core's command, Slack's link markup and entities undone so the core
+ * parses the text the user meant. Undefined when the body lacks the command, team, channel or user.
+ */
+export function toInboundCommand(body: SlackSlashCommand): InboundCommand | undefined {
+  const raw = body as unknown as Record<string, unknown>;
+  const [command, team, channel, user] = [str(raw['command']), str(raw['team_id']), str(raw['channel_id']), str(raw['user_id'])];
+  if (!command || !team || !channel || !user) return undefined;
+  const name = str(raw['user_name']);
   return {
-    scope: slackScope(body.team_id, body.channel_id),
-    user: { id: body.user_id, ...(body.user_name ? { name: body.user_name } : {}) },
-    name: body.command.replace(/^\//, ''),
-    text: slackToPlainText(body.text ?? ''),
+    scope: slackScope(team, channel),
+    user: { id: user, ...(name ? { name } : {}) },
+    name: command.replace(/^\//, ''),
+    text: slackToPlainText(str(raw['text']) ?? ''),
   };
 }

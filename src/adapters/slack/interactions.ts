@@ -58,6 +58,10 @@ export class Interactions {
   /** After `ack()`: run the command and answer through `respond` (the command's response_url). */
   async slashCommand(body: SlackSlashCommand & { trigger_id: string }, respond: RespondFn, client: WebClient): Promise<void> {
     const inbound = toInboundCommand(body);
+    if (!inbound) {
+      await respond({ response_type: 'ephemeral', text: 'That command arrived incomplete from Slack; please run it again.' });
+      return;
+    }
     const reply = await this.options.commands.run(inbound);
     if (reply.form) {
       const modal = buildModal(reply.form, inbound.scope, this.options.limits);

@@ -10,7 +10,7 @@ import type { MessagePipeline, Replier } from '../../core/conversation/pipeline'
 import { lazyChild } from '../../core/lazy-logger';
 import type { Logger } from '../../core/ports';
 import { messageFiles, slackAttachments, type FileDownloadOptions } from './files';
-import { isThreadReply, replyThread, toInboundMessage, type BotIdentity, type SlackMessageEvent } from './inbound';
+import { isThreadReply, readMessageEvent, replyThread, toInboundMessage, type BotIdentity, type SlackMessageEvent } from './inbound';
 import { markdownMessage, neutraliseMentions } from './slack-text';
 import { PLACEHOLDER, SLACK_PART_LIMIT, deliverReply } from './reply-stream';
 import { splitMessage } from '../shared/split-message';
@@ -36,7 +36,10 @@ export class MessageHandler {
 
   constructor(private readonly options: MessageHandlerOptions) {}
 
-  async handle(event: SlackMessageEvent, team: string, bot: BotIdentity, client: WebClient): Promise<void> {
+  /** `payload` is the event as Slack sent it: read field by field, nothing about its shape assumed. */
+  async handle(payload: unknown, team: string, bot: BotIdentity, client: WebClient): Promise<void> {
+    const event = readMessageEvent(payload);
+    if (!event) return; // no channel or timestamp: nothing anyone could be answered in
     const threadTs = event.thread_ts;
     const files = messageFiles(event.files);
     const message = toInboundMessage(event, {

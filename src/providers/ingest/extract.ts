@@ -46,7 +46,17 @@ function decodeText(bytes: Uint8Array, name: string): string {
 
 function baseName(name: string): string {
   const clean = name.split(/[?#]/)[0] ?? name;
-  return decodeURIComponent(clean.split('/').filter(Boolean).pop() ?? clean) || 'Untitled';
+  const last = clean.split('/').filter(Boolean).pop() ?? clean;
+  return decodeLenient(last) || 'Untitled';
+}
+
+/** URL-decoded when it is valid percent-encoding; a file named `50% off.txt` keeps its name. */
+function decodeLenient(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 export async function extractDocument(doc: RawDocument): Promise<ExtractedDocument & { format: DocumentFormat }> {

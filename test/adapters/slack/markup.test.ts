@@ -50,7 +50,7 @@ describe('slackToPlainText', () => {
 
   it('is what toInboundCommand hands the core', () => {
     const body = { command: '/kb', text: 'add <https://x.example/a?b=1&amp;c=2|x.example/a>', team_id: 'T1', channel_id: 'C1', user_id: 'U1' };
-    expect(toInboundCommand(body).text).toBe('add https://x.example/a?b=1&c=2');
+    expect(toInboundCommand(body)?.text).toBe('add https://x.example/a?b=1&c=2');
   });
 });
 

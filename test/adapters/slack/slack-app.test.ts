@@ -116,6 +116,20 @@ describe('Slack app', () => {
       expect(replies.map(shownText)).toEqual(['We open at nine.']);
     });
 
+    it('ignores malformed events (no timestamp, text of the wrong type) and answers the next good one', async () => {
+      const base = { type: 'app_mention', user: MEMBER.id, channel: CHANNEL, event_ts: '1.0' };
+      for (const event of [{ ...base, text: `<@${ctx.h.slack.botUserId}> hi` }, { ...base, ts: ctx.h.slack.nextTs(), text: { not: 'text' } }, { ...base, ts: 42, text: 'x' }]) {
+        const result = await postEvent(ctx.h.url, envelope(event, { team: ctx.h.slack.team, botUserId: ctx.h.slack.botUserId }));
+        expect(result.status).toBe(200);
+      }
+      await ctx.h.idle();
+      expect(ctx.openai.requestsTo('chat')).toHaveLength(0);
+      ctx.openai.enqueue('chat', { text: 'Still here.' });
+      const { ts } = await ctx.h.mention('are you still there?');
+      await ctx.h.idle();
+      expect(ctx.h.slack.botTexts(CHANNEL, ts)).toEqual(['Still here.']);
+    });
+
     it('answers a redelivered event once (x-slack-retry-num)', async () => {
       const event = ctx.h.message({ text: `<@${ctx.h.slack.botUserId}> ping` }, 'app_mention');
       await event.send();

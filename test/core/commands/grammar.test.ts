@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { ErrorCode, UserError } from '../../../src/core/errors';
 import { parseCommand, parseCommandLine, usageOf, type ParseResult } from '../../../src/core/commands/grammar';
 import { COMMAND_FAMILIES } from '../../../src/core/commands/table';
@@ -657,18 +658,6 @@ describe('parseCommandLine (console)', () => {
 });
 
 describe('fuzz: random input never throws and always reads well', () => {
-  /** mulberry32: tiny, seeded, good enough to make failures reproduce. */
-  function prng(seed: number): () => number {
-    let state = seed >>> 0;
-    return () => {
-      state = (state + 0x6d2b79f5) >>> 0;
-      let t = state;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
-
   const KEYWORDS = [
     'show', 'set', 'edit', 'reset', 'history', 'rollback', 'save', 'use', 'list', 'add', 'remove', 'clear', 'mode',
     'all', 'auto', 'prompt', 'rag', 'finetune', 'search', 'status', 'export', 'start', 'cancel', '7d', '30d', 'help',
@@ -681,24 +670,24 @@ describe('fuzz: random input never throws and always reads well', () => {
     '\ufeff', '\u200f', '\u202e', '\u3000', 'é', 'e\u0301', '👩🏽‍💻', '🇯🇵', '日本', 'مرحبا', '\ud83d', '\ude00', '“', '`', '#',
   ];
 
-  function randomString(random: () => number): string {
-    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
-    const parts: string[] = [];
-    if (random() < 0.8) parts.push(pick(KEYWORDS), ' ');
-    const count = Math.floor(random() * 12);
-    for (let i = 0; i < count; i += 1) {
-      const roll = random();
-      if (roll < 0.25) parts.push(pick(KEYWORDS));
-      else if (roll < 0.5) parts.push(pick(FRAGMENTS));
-      else if (roll < 0.6) parts.push(' '.repeat(1 + Math.floor(random() * 3)));
-      else if (roll < 0.7) parts.push(String.fromCharCode(Math.floor(random() * 0x20))); // C0 controls
-      else if (roll < 0.8) parts.push(String.fromCodePoint(0x10000 + Math.floor(random() * 0xfffff))); // surrogate pairs
-      else if (roll < 0.9) parts.push(String.fromCharCode(Math.floor(random() * 0x10000))); // any BMP unit, lone surrogates too
-      else if (roll < 0.95) parts.push(pick(['a', '9', 'é', '😀', '=>', '-']).repeat(1 + Math.floor(random() * 3000))); // long tokens
-      else parts.push(String(Math.floor(random() * 1e6) - 1000));
-    }
-    return parts.join(random() < 0.5 ? '' : ' ');
-  }
+  /**
+   * Command-shaped text, from fast-check: keywords, the grammar's fragments, spaces, C0 controls,
+   * astral characters, any UTF-16 unit (lone surrogates too), very long tokens and numbers. Shrinking
+   * finds the smallest failing text; the seed makes a failure reproduce.
+   */
+  const piece = fc.oneof(
+    { weight: 25, arbitrary: fc.constantFrom(...KEYWORDS) },
+    { weight: 25, arbitrary: fc.constantFrom(...FRAGMENTS) },
+    { weight: 10, arbitrary: fc.integer({ min: 1, max: 3 }).map((n) => ' '.repeat(n)) },
+    { weight: 10, arbitrary: fc.integer({ min: 0, max: 0x1f }).map((c) => String.fromCharCode(c)) },
+    { weight: 10, arbitrary: fc.integer({ min: 0x10000, max: 0x10ffff }).map((c) => String.fromCodePoint(c)) },
+    { weight: 10, arbitrary: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)) },
+    { weight: 5, arbitrary: fc.tuple(fc.constantFrom('a', '9', 'é', '😀', '=>', '-'), fc.integer({ min: 1, max: 3000 })).map(([t, n]) => t.repeat(n)) },
+    { weight: 5, arbitrary: fc.integer({ min: -1000, max: 1_000_000 }).map(String) },
+  );
+  const commandText = fc
+    .tuple(fc.option(fc.constantFrom(...KEYWORDS), { freq: 5, nil: undefined }), fc.array(piece, { maxLength: 12 }), fc.boolean())
+    .map(([first, rest, spaced]) => (first === undefined ? '' : `${first} `) + rest.join(spaced ? ' ' : ''));
 
   const CODES = new Set([ErrorCode.ParseError, ErrorCode.UnknownCommand, ErrorCode.TooLarge]);
   const BAD_CHARS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -799,32 +788,44 @@ describe('fuzz: random input never throws and always reads well', () => {
     expect(problemOf({ ok: true, command: { family: 'persona', action: 'set', text: 'a\u0000b' } }, 'persona')).toBeDefined();
   });
 
-  it.each(COMMAND_FAMILIES)('/%s: 3,000 random texts (seeded)', (family) => {
+  it.each(COMMAND_FAMILIES)('/%s: 3,000 random texts (fast-check, seeded)', (family) => {
     const seed = 0xc0ffee + COMMAND_FAMILIES.indexOf(family);
-    const random = prng(seed);
-    const problems: string[] = [];
     let accepted = 0;
-    for (let i = 0; i < 3000; i += 1) {
-      const text = randomString(random);
-      const result = check(problems, `seed ${seed}, case ${i}`, family, () => parseCommand(family, text, SMALL_LIMITS));
-      if (result?.ok) accepted += 1;
-    }
-    expect(problems.slice(0, 5)).toEqual([]);
+    fc.assert(
+      fc.property(commandText, (text) => {
+        const problems: string[] = [];
+        const result = check(problems, 'text', family, () => parseCommand(family, text, SMALL_LIMITS));
+        if (result?.ok) accepted += 1;
+        if (problems.length > 0) throw new Error(problems.join('\n'));
+      }),
+      { seed, numRuns: 3000 },
+    );
     // The generator must reach the happy paths too, not only the refusals.
     expect(accepted).toBeGreaterThan(30);
   });
 
-  it('random command names and console lines never throw', () => {
-    const seed = 20240718;
-    const random = prng(seed);
-    const problems: string[] = [];
-    for (let i = 0; i < 3000; i += 1) {
-      const name = random() < 0.5 ? randomString(random).slice(0, 30) : COMMAND_FAMILIES[i % COMMAND_FAMILIES.length] ?? '';
-      const text = randomString(random);
-      check(problems, `seed ${seed}, name case ${i}`, undefined, () => parseCommand(name, text, SMALL_LIMITS));
-      check(problems, `seed ${seed}, line case ${i}`, undefined, () => parseCommandLine(`/${name} ${text}`, SMALL_LIMITS));
-    }
-    expect(problems.slice(0, 5)).toEqual([]);
+  it('random command names and console lines never throw (fast-check, seeded)', () => {
+    const name = fc.oneof(commandText.map((t) => t.slice(0, 30)), fc.constantFrom(...COMMAND_FAMILIES));
+    fc.assert(
+      fc.property(name, commandText, (n, text) => {
+        const problems: string[] = [];
+        check(problems, 'name', undefined, () => parseCommand(n, text, SMALL_LIMITS));
+        check(problems, 'line', undefined, () => parseCommandLine(`/${n} ${text}`, SMALL_LIMITS));
+        if (problems.length > 0) throw new Error(problems.join('\n'));
+      }),
+      { seed: 20240718, numRuns: 3000 },
+    );
+  });
+
+  it('help is idempotent: the same usage every time, however it is typed', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...COMMAND_FAMILIES), fc.constantFrom('help', 'HELP', ' Help ', '\thelp\n'), (family, typed) => {
+        const first = parseCommand(family, typed, SMALL_LIMITS);
+        const again = parseCommand(family, typed, SMALL_LIMITS);
+        return first.ok && again.ok && first.command.action === 'help' && again.command.action === 'help' && usageOf(family) === usageOf(family);
+      }),
+      { seed: 7, numRuns: 200 },
+    );
   });
 
   it('non-string input from a careless adapter is refused, not thrown', () => {
