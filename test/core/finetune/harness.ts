@@ -12,6 +12,9 @@ import { FakeOpenAI } from '../../helpers/fake-openai';
 import { FakeTogether } from '../../helpers/fake-together';
 import { silentLogger } from '../../helpers/logger';
 import type { Clock } from '../../../src/core/ports';
+import type { FinalReply, ReplyEvent } from '../../../src/core/assistant';
+import type { ChannelScope } from '../../../src/core/types';
+import { admin, type TestApp } from '../../helpers/app';
 
 export interface ProviderHarness {
   readonly name: 'openai' | 'together';
@@ -76,3 +79,23 @@ export function testClock(start = '2026-06-01T12:00:00Z'): Clock & { tick(ms?: n
     },
   };
 }
+
+export const PERSONA = 'You are Ferris, a crab who answers in one short sentence.\n\nNever use emoji.';
+
+export async function collect(events: AsyncIterable<ReplyEvent>): Promise<FinalReply> {
+  let reply: FinalReply | undefined;
+  for await (const event of events) if (event.type === 'done') reply = event.reply;
+  if (!reply) throw new Error('no final reply');
+  return reply;
+}
+
+export async function seedExamples(app: TestApp, scope: ChannelScope, count: number): Promise<void> {
+  await app.profiles.setPersona(scope, admin, PERSONA);
+  for (let i = 1; i <= count; i++) await app.profiles.addExample(scope, admin, `question ${i}?`, `Answer ${i}, said the crab.`);
+}
+
+export function recordPosts(app: TestApp, into: string[] = []): string[] {
+  app.posters.register('console', { post: async (_scope, text) => void into.push(text) });
+  return into;
+}
+

@@ -4,31 +4,10 @@
  * queued → running → succeeded, progress and result posted once, the switch to the fine-tuned
  * model, failure and cancel, status, a restart mid-job.
  */
-import type { FinalReply, ReplyEvent } from '../../../src/core/assistant';
 import { NOT_ADMIN_SENTENCE } from '../../../src/core/commands/permissions';
 import { shortPersona } from '../../../src/core/routes/finetune-route';
-import type { ChannelScope } from '../../../src/core/types';
 import { admin, makeTestApp, member, scopeA, testPermissions, type TestApp } from '../../helpers/app';
-import { startProvider, testClock, type ProviderHarness } from './harness';
-
-const PERSONA = 'You are Ferris, a crab who answers in one short sentence.\n\nNever use emoji.';
-
-export async function collect(events: AsyncIterable<ReplyEvent>): Promise<FinalReply> {
-  let reply: FinalReply | undefined;
-  for await (const event of events) if (event.type === 'done') reply = event.reply;
-  if (!reply) throw new Error('no final reply');
-  return reply;
-}
-
-export async function seedExamples(app: TestApp, scope: ChannelScope, count: number): Promise<void> {
-  await app.profiles.setPersona(scope, admin, PERSONA);
-  for (let i = 1; i <= count; i++) await app.profiles.addExample(scope, admin, `question ${i}?`, `Answer ${i}, said the crab.`);
-}
-
-export function recordPosts(app: TestApp, into: string[] = []): string[] {
-  app.posters.register('console', { post: async (_scope, text) => void into.push(text) });
-  return into;
-}
+import { collect, PERSONA, recordPosts, seedExamples, startProvider, testClock, type ProviderHarness } from './harness';
 
 describe.each(['openai', 'together'] as const)('fine-tuning on %s', (providerName) => {
   let provider: ProviderHarness;
