@@ -44,6 +44,8 @@ export class FakeJobBook {
   /** Each retrieval takes this long (widens the window two pollers would have to overlap in). */
   retrieveDelayMs = 0;
   private counter = 0;
+  /** Ids differ between fake instances, as real ones never repeat (shared test stores outlive a run). */
+  private readonly run = Math.random().toString(36).slice(2, 8);
 
   constructor(
     private readonly prefix: { readonly file: string; readonly job: string },
@@ -53,7 +55,7 @@ export class FakeJobBook {
 
   private nextId(kind: string): string {
     this.counter += 1;
-    return `${kind}${String(this.counter).padStart(6, '0')}`;
+    return `${kind}${this.run}${String(this.counter).padStart(6, '0')}`;
   }
 
   addFile(name: string, purpose: string, content: string): FakeFile {

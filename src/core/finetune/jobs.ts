@@ -280,7 +280,7 @@ export class FinetuneJobs {
     });
     if (!changed && !finished) return;
     // Once across processes and restarts, whoever saw the status first.
-    if (!(await this.deps.store.setIfAbsent(`finetune:said:${record.jobId}:${state.providerStatus}`, true, 90 * 86_400_000))) return;
+    if (!(await this.deps.store.setIfAbsent(`finetune:said:${channelKey(record.scope)}:${record.provider}:${record.jobId}:${state.providerStatus}`, true, 90 * 86_400_000))) return;
     if (finished) {
       await this.finish(updated, state);
       await this.deps.store.update<string[]>(ACTIVE_KEY, (list) => (list ?? []).filter((k) => k !== channelKey(record.scope)));
