@@ -125,6 +125,8 @@ async function runPlatforms(config: AppConfig, app: App, metrics: Metrics, logge
         stops.push(() => adapter.stop());
       }
     }
+    // Once the adapters can post: jobs persisted before a restart are picked up again here.
+    app.background.start();
   } catch (err) {
     await stopAll();
     if (err instanceof DiscordStartError) {
@@ -200,8 +202,6 @@ async function main(): Promise<number> {
     logger,
   });
   logger.info({ store: store.kind, offline: app.offline, platforms }, 'channelwise starting');
-  // Jobs persisted before a restart are picked up again here.
-  app.background.start();
 
   let exitCode = 0;
   try {
@@ -219,6 +219,7 @@ async function main(): Promise<number> {
         fileDir: process.cwd(),
       });
       app.posters.register('console', adapter.poster());
+      app.background.start();
       await adapter.run();
     }
   } finally {

@@ -235,7 +235,8 @@ export class FinetuneJobs {
         await this.deps.store.update<string[]>(ACTIVE_KEY, (list) => (list ?? []).filter((k) => k !== key));
         continue;
       }
-      if (record.nextPollAt > this.deps.clock.now().getTime()) continue;
+      // A process that cannot post on the job's platform leaves it to one that can (each says its news once).
+      if (record.nextPollAt > this.deps.clock.now().getTime() || !this.deps.posters.has(record.scope.platform)) continue;
       await withLease(this.deps.lease, `finetune:poll:${record.jobId}`, Math.max(30_000, 2 * this.pollMs), async () => {
         // Re-read under the lease: another process may have polled between our read and the claim.
         const fresh = await this.job(record.scope);

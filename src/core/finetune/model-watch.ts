@@ -9,7 +9,7 @@ import { factsOf } from '../advice/gather';
 import type { ModelCatalog, ModelFacts } from '../commands/context';
 import type { Clock, DocumentStore, Logger } from '../ports';
 import type { ProfileService } from '../profiles/profile-service';
-import { channelKey, type ChannelScope } from '../types';
+import { channelKey, type ChannelScope, type Platform } from '../types';
 import type { ChannelPosters } from './posters';
 
 export interface ShutdownLookup {
@@ -57,19 +57,23 @@ export class ModelWatch {
     this.tracked.add(key);
   }
 
-  /** The day's check, made by one process a day (whichever claims the day first). */
+  /** The day's check, made per platform by one process a day (whichever that can post there claims the day first). */
   async checkDaily(): Promise<void> {
     const today = this.deps.clock.now().toISOString().slice(0, 10);
-    if (!(await this.deps.store.setIfAbsent(`modelwatch:checked:${today}`, true, 2 * DAY_MS))) return;
-    await this.check();
+    const platforms: Platform[] = [];
+    for (const platform of this.deps.posters.platforms()) {
+      if (await this.deps.store.setIfAbsent(`modelwatch:checked:${platform}:${today}`, true, 2 * DAY_MS)) platforms.push(platform);
+    }
+    if (platforms.length) await this.check(platforms);
   }
 
-  /** Checks every tracked channel now; each warning still goes out once. */
-  async check(): Promise<void> {
+  /** Checks the tracked channels of `platforms` (default: every one this process posts on) now; each warning still goes out once. */
+  async check(platforms: readonly Platform[] = this.deps.posters.platforms()): Promise<void> {
     const now = this.deps.clock.now();
     const today = now.toISOString().slice(0, 10);
     const thresholds = [...this.deps.warnDays].sort((a, b) => a - b);
     for (const scope of (await this.deps.store.get<ChannelScope[]>(CHANNELS_KEY)) ?? []) {
+      if (!platforms.includes(scope.platform)) continue;
       const profile = await this.deps.profiles.resolve(scope);
       const models: Array<{ model: string; what: string }> = [{ model: profile.model.value, what: 'base model' }];
       if (profile.fineTunedModel.value) models.push({ model: profile.fineTunedModel.value, what: 'fine-tuned model' });

@@ -16,6 +16,15 @@ export class ChannelPosters implements ChannelPoster {
     this.byPlatform.set(platform, poster);
   }
 
+  /** Whether this process can post on the platform (background work for other platforms is left to the processes that can). */
+  has(platform: Platform): boolean {
+    return this.byPlatform.has(platform);
+  }
+
+  platforms(): Platform[] {
+    return [...this.byPlatform.keys()];
+  }
+
   /** Posts where this process runs the platform; elsewhere it logs (another process may serve it). */
   async post(scope: ChannelScope, text: string): Promise<void> {
     const poster = this.byPlatform.get(scope.platform);

@@ -134,6 +134,25 @@ describe.each(['openai', 'together'] as const)('fine-tuning on %s', (providerNam
     if (providerName === 'openai') expect(status).toMatch(/Checkpoints:\n• step 10: training loss 0\.5000 · validation loss 0\.6000\n• step 20: training loss 0\.3333/);
   });
 
+  it('leaves a job to the processes that can post on its platform', async () => {
+    const elsewhere = await makeTestApp({ model: provider.model, finetuner: provider.finetuner, clock }); // runs no console
+    try {
+      await seedExamples(elsewhere, scopeA, 10);
+      await elsewhere.commands(testPermissions).run({ scope: scopeA, user: admin, name: 'finetune', text: 'start' });
+      provider.book.advance(provider.book.only().id, 'running');
+      clock.tick();
+      await elsewhere.background.runAll();
+      expect(provider.book.retrievals).toHaveLength(0); // its news would have nowhere to go
+      const posted = recordPosts(elsewhere);
+      clock.tick();
+      await elsewhere.background.runAll();
+      expect(provider.book.retrievals).toHaveLength(1);
+      expect(posted).toEqual([`Fine-tuning job ${provider.book.only().id} is now running.`]);
+    } finally {
+      await elsewhere.dispose();
+    }
+  });
+
   it('resumes watching after a restart mid-job and posts the result from the new process', async () => {
     await run(admin, 'start --switch');
     const job = provider.book.only();
