@@ -10,8 +10,14 @@ import { BotThreads } from './core/conversation/bot-threads';
 import { EventDeduper } from './core/conversation/dedupe';
 import { MessagePipeline, type MessageCommands } from './core/conversation/pipeline';
 import type { ChartRenderer, ModelCatalog } from './core/commands/context';
-import type { ChatModel, Clock, DocumentStore, KnowledgeIndex, Logger, Permissions, Telemetry, Tokenizer } from './core/ports';
+import type { ChatModel, Clock, DocumentStore, FineTuner, KnowledgeIndex, Lease, Logger, Permissions, Telemetry, Tokenizer } from './core/ports';
+import { FinetuneJobs } from './core/finetune/jobs';
+import { InProcessLease, StoreLease } from './core/finetune/leases';
+import { ModelWatch } from './core/finetune/model-watch';
+import { ChannelPosters } from './core/finetune/posters';
+import { JobRunner } from './core/finetune/runner';
 import { noTelemetry, systemClock } from './core/ports';
+import type { ChannelScope } from './core/types';
 import { TrainingSet } from './core/training/training-set';
 import { ProfileService } from './core/profiles/profile-service';
 import { createResponders } from './core/routes';
@@ -38,6 +44,14 @@ export interface AppProviders {
   readonly charts?: ChartRenderer;
   /** The model server's shutdown dates (GET /models), for /advise; absent: config/models.json alone. */
   readonly modelCatalog?: ModelCatalog;
+  /** Where fine-tuning jobs run (FINETUNE_PROVIDER); absent: /finetune can only export. */
+  readonly finetuner?: FineTuner;
+  /** Serves the `finetune` route when fine-tuned models live on another server (FINETUNE_BASE_URL); default: `model`. */
+  readonly finetuneModel?: ChatModel;
+  /** The evaluation cases' inputs, never trained on; default: none. */
+  readonly evaluationInputs?: (scope: ChannelScope) => Promise<ReadonlySet<string>>;
+  /** Default: in-process on SQLite (one process), the store's own on Redis and PostgreSQL. */
+  readonly lease?: Lease;
 }
 
 /** The usage log as config says (retention); built before the app when the embedder needs it. */
@@ -58,6 +72,13 @@ export interface App {
   readonly telemetry: Telemetry;
   /** Few-shot examples plus approved exchanges: what fine-tuning trains on. */
   readonly training: TrainingSet;
+  /** Adapters register how they post in a channel from the background. */
+  readonly posters: ChannelPosters;
+  readonly finetune: FinetuneJobs;
+  /** The model lifecycle check: shutdown dates of the models channels use, warned ahead. */
+  readonly modelWatch: ModelWatch;
+  /** Polls fine-tuning jobs and runs the daily model check; start-up starts it, shutdown stops it. */
+  readonly background: JobRunner;
   /** A command runner whose admin rule is the platform's plus ADMIN_USER_IDS. */
   commands(platformPermissions: Permissions): CommandRunner;
   /** The message pipeline for one platform; commands written as messages run through `commands`. */
@@ -99,6 +120,7 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
         logger: providers.logger,
         // A hold outlives every attempt the client makes (timeouts × retries), then lapses.
         holdMs: 2 * config.models.timeoutMs * (config.models.maxRetries + 1),
+        ...(providers.finetuneModel ? { routeModels: { finetune: providers.finetuneModel } } : {}),
       })
     : undefined;
   const responders = createResponders({
@@ -122,6 +144,43 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
   const deduper = new EventDeduper(providers.store);
   const threads = new BotThreads(providers.store, deduper);
   const telemetry = providers.telemetry ?? noTelemetry;
+  const training = new TrainingSet(providers.store, profiles, clock);
+  const posters = new ChannelPosters(providers.logger);
+  const lease = providers.lease ?? (providers.store.kind === 'sqlite' ? new InProcessLease() : new StoreLease(providers.store));
+  const finetune = new FinetuneJobs({
+    store: providers.store,
+    ...(providers.finetuner ? { tuner: providers.finetuner } : {}),
+    hostedProvider: config.finetuneProvider.kind === 'openai' && config.finetuneProvider.baseUrl === undefined,
+    profiles,
+    training,
+    posters,
+    tokenizer: providers.tokenizer,
+    clock,
+    logger: providers.logger.child({ component: 'finetune' }),
+    lease,
+    settings: config.finetune,
+    models: config.modelInfo,
+    evaluationInputs: providers.evaluationInputs ?? (async () => new Set<string>()),
+  });
+  const modelWatch = new ModelWatch({
+    store: providers.store,
+    profiles,
+    posters,
+    clock,
+    models: config.modelInfo,
+    ...(providers.modelCatalog ? { catalog: providers.modelCatalog } : {}),
+    warnDays: config.finetune.warnDays,
+    logger: providers.logger.child({ component: 'model-watch' }),
+  });
+  const pollMs = config.finetune.pollSeconds * 1000;
+  const background = new JobRunner(
+    [
+      // Ticks at half the poll interval so a due job waits at most half an interval more.
+      { name: 'finetune-jobs', everyMs: Math.max(10, pollMs / 2), run: () => finetune.pollDue() },
+      { name: 'model-shutdowns', everyMs: 60 * 60 * 1000, run: () => modelWatch.checkDaily() },
+    ],
+    providers.logger,
+  );
   return {
     config,
     profiles,
@@ -133,11 +192,15 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
     usage,
     budgets,
     telemetry,
-    training: new TrainingSet(providers.store, profiles, clock),
+    training,
+    posters,
+    finetune,
+    modelWatch,
+    background,
     messages: (commands) =>
       new MessagePipeline({ assistant, profiles, deduper, threads, commands, telemetry, logger: providers.logger }),
     commands: (platformPermissions) =>
-      new CommandRunner({
+      watchedCommands(modelWatch, providers.logger, new CommandRunner({
         profiles,
         knowledge: providers.knowledge,
         permissions: withConfiguredAdmins(platformPermissions, config.adminUserIds),
@@ -158,6 +221,17 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
         },
         ...(providers.charts ? { charts: providers.charts } : {}),
         clock,
-      }),
+        finetune,
+      })),
   };
+}
+
+/** Every channel that runs a command is one whose models the daily check watches. */
+function watchedCommands(watch: ModelWatch, logger: Logger, runner: CommandRunner): CommandRunner {
+  const run = runner.run.bind(runner);
+  runner.run = async (inbound) => {
+    await watch.track(inbound.scope).catch((err: unknown) => logger.warn({ err }, 'could not track the channel for the model check'));
+    return run(inbound);
+  };
+  return runner;
 }

@@ -97,7 +97,32 @@ export const defaultsFileSchema = z
       })
       .strict()
       .refine((k) => k.chunkOverlapTokens < k.chunkTokens, { message: 'chunkOverlapTokens must be below chunkTokens', path: ['chunkOverlapTokens'] }),
-    finetune: z.object({ pollSeconds: z.number().int().min(1) }).strict(),
+    finetune: z
+      .object({
+        pollSeconds: z.number().int().min(1),
+        /** Polling backs off while nothing changes, up to this many times pollSeconds. */
+        maxBackoff: z.number().int().min(1).max(100),
+        minExamples: z.number().int().min(1),
+        /** Fewer examples than this still train, with a warning. */
+        warnExamples: z.number().int().min(1),
+        epochs: z.number().int().min(1).max(50),
+        /** Tokens one example may have when models.json names no limit for the model. */
+        exampleTokenLimit: z.number().int().min(100),
+        /** Warn a channel this many days before a model it uses shuts down. */
+        warnDays: z.array(z.number().int().min(1)).min(1),
+        /** Per provider: its training price when models.json has none, the last day it takes new jobs, what to use instead. */
+        providers: z.record(
+          z.enum(['openai', 'together']),
+          z
+            .object({
+              trainingPerMillion: z.number().min(0).optional(),
+              newJobsUntil: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD').optional(),
+              alternatives: z.string().optional(),
+            })
+            .strict(),
+        ),
+      })
+      .strict(),
     profiles: z.object({ cacheMs: z.number().int().min(0).max(60_000) }).strict(),
     streaming: z
       .object({
@@ -140,6 +165,8 @@ const modelInfoSchema = z
     training: z.number().min(0).optional(),
     /** What the fine-tuned model costs to use, USD per 1M tokens. */
     fineTuned: modelPriceSchema.optional(),
+    /** Most tokens one training example may have. */
+    trainingTokenLimit: z.number().int().min(1).optional(),
   })
   .strict()
   .refine((m) => !m.fineTunable || m.training !== undefined, { message: 'a fine-tunable model needs its training price', path: ['training'] });
@@ -181,6 +208,14 @@ export interface AppConfig extends Defaults {
   };
   /** Absent: offline mode (SPEC §5). */
   readonly openai?: { readonly apiKey?: string; readonly baseUrl?: string };
+  /** Where fine-tuning jobs run and fine-tuned models are served (FINETUNE_*); key and URL default to the chat model's. */
+  readonly finetuneProvider: {
+    readonly kind: 'openai' | 'together';
+    readonly apiKey?: string;
+    readonly baseUrl?: string;
+    /** FINETUNE_BASE_URL was set: the fine-tuned model is served there, not by the chat server. */
+    readonly separate: boolean;
+  };
   readonly store: StoreConfig;
   readonly port: number;
   readonly adminUserIds: readonly string[];
@@ -317,6 +352,11 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
 
   const openaiApiKey = readEnv(env, 'OPENAI_API_KEY');
   const openaiBaseUrl = envUrl(env, 'OPENAI_BASE_URL');
+  const finetuneKind = readEnv(env, 'FINETUNE_PROVIDER') ?? 'openai';
+  if (finetuneKind !== 'openai' && finetuneKind !== 'together') {
+    throw new ConfigError(`FINETUNE_PROVIDER: expected openai or together, got "${finetuneKind}"`);
+  }
+  const finetuneBaseUrl = envUrl(env, 'FINETUNE_BASE_URL');
 
   const config: AppConfig = {
     ...defaults,
@@ -325,7 +365,13 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
       chat: readEnv(env, 'OPENAI_MODEL') ?? defaults.models.chat,
       embedding: readEnv(env, 'OPENAI_EMBEDDING_MODEL') ?? defaults.models.embedding,
     },
-    finetune: { pollSeconds: envInt(env, 'FINETUNE_POLL_SECONDS', defaults.finetune.pollSeconds, 1, 86400) },
+    finetune: { ...defaults.finetune, pollSeconds: envInt(env, 'FINETUNE_POLL_SECONDS', defaults.finetune.pollSeconds, 1, 86400) },
+    finetuneProvider: {
+      kind: finetuneKind,
+      ...((readEnv(env, 'FINETUNE_API_KEY') ?? openaiApiKey) ? { apiKey: (readEnv(env, 'FINETUNE_API_KEY') ?? openaiApiKey) as string } : {}),
+      ...((finetuneBaseUrl ?? openaiBaseUrl) ? { baseUrl: (finetuneBaseUrl ?? openaiBaseUrl) as string } : {}),
+      separate: finetuneBaseUrl !== undefined,
+    },
     ...(slackBotToken
       ? {
           slack: {

@@ -23,6 +23,30 @@ import { TiktokenTokenizer } from './providers/tokenizer';
 import { VegaChartRenderer } from './providers/charts/usage-chart';
 import { OpenAIModelCatalog } from './providers/openai/model-catalog';
 import { embeddingUsageSink } from './core/usage/embedding-usage';
+import { OpenAIFineTuner } from './providers/finetune/openai-finetuner';
+import { TOGETHER_DEFAULT_BASE_URL, TogetherFineTuner } from './providers/finetune/together-finetuner';
+import type { FineTuner } from './core/ports';
+
+/**
+ * The fine-tuning provider (FINETUNE_*), and the model serving the `finetune` route when fine-tuned
+ * models live elsewhere than the chat model: with FINETUNE_BASE_URL (or Together, whose models only
+ * Together serves) the route calls that provider's chat completions.
+ */
+function createFinetuning(config: AppConfig, logger: Logger): { finetuner?: FineTuner; finetuneModel?: ChatModel } {
+  const ft = config.finetuneProvider;
+  const common = { timeoutMs: config.models.timeoutMs, maxRetries: config.models.maxRetries, logger: logger.child({ component: 'finetune' }) };
+  const baseUrl = ft.baseUrl ?? (ft.kind === 'together' ? TOGETHER_DEFAULT_BASE_URL : undefined);
+  if (ft.kind === 'openai' && !config.openai && !ft.separate) return {}; // offline: nowhere to fine-tune
+  const finetuner: FineTuner =
+    ft.kind === 'together'
+      ? new TogetherFineTuner({ baseUrl: baseUrl ?? TOGETHER_DEFAULT_BASE_URL, ...(ft.apiKey ? { apiKey: ft.apiKey } : {}), timeoutMs: common.timeoutMs })
+      : new OpenAIFineTuner({ ...common, ...(ft.apiKey ? { apiKey: ft.apiKey } : {}), ...(baseUrl ? { baseUrl } : {}) });
+  const separate = ft.separate || ft.kind === 'together';
+  const finetuneModel = separate
+    ? new OpenAIChatModel({ ...common, ...(ft.apiKey ? { apiKey: ft.apiKey } : {}), ...(baseUrl ? { baseUrl } : {}), promptCacheKey: config.models.promptCacheKey })
+    : undefined;
+  return { finetuner, ...(finetuneModel ? { finetuneModel } : {}) };
+}
 
 function createModel(config: AppConfig, logger: Logger): ChatModel | undefined {
   if (!config.openai) return undefined;
@@ -101,6 +125,8 @@ async function runPlatforms(config: AppConfig, app: App, metrics: Metrics, logge
         stops.push(() => adapter.stop());
       }
     }
+    // Once the adapters can post: jobs persisted before a restart are picked up again here.
+    app.background.start();
   } catch (err) {
     await stopAll();
     if (err instanceof DiscordStartError) {
@@ -172,6 +198,7 @@ async function main(): Promise<number> {
       const model = createModel(config, logger);
       return model ? { model } : {};
     })(),
+    ...createFinetuning(config, logger),
     logger,
   });
   logger.info({ store: store.kind, offline: app.offline, platforms }, 'channelwise starting');
@@ -189,10 +216,14 @@ async function main(): Promise<number> {
         commands,
         interactive: Boolean(process.stdin.isTTY),
         offline: app.offline,
+        fileDir: process.cwd(),
       });
+      app.posters.register('console', adapter.poster());
+      app.background.start();
       await adapter.run();
     }
   } finally {
+    await app.background.stop();
     await charts.close();
     await knowledge.close();
     await store.close();

@@ -120,3 +120,28 @@ describe('parseStoreUrl', () => {
     expect(parseStoreUrl('postgres://u@h/db', '/app').kind).toBe('postgres');
   });
 });
+
+describe('loadConfig: FINETUNE_*', () => {
+  it('defaults to the openai provider with the chat model key and URL, not separate', () => {
+    const config = loadConfig({ OPENAI_API_KEY: 'sk-chat', OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' }, { configDir: CONFIG_DIR });
+    expect(config.finetuneProvider).toEqual({ kind: 'openai', apiKey: 'sk-chat', baseUrl: 'http://127.0.0.1:9/v1', separate: false });
+    expect(config.finetune.pollSeconds).toBe(60);
+  });
+
+  it('takes its own provider, URL, key and poll interval', () => {
+    const config = loadConfig(
+      { OPENAI_API_KEY: 'sk-chat', FINETUNE_PROVIDER: 'together', FINETUNE_BASE_URL: 'http://127.0.0.1:8/v1', FINETUNE_API_KEY: 'tg-key', FINETUNE_POLL_SECONDS: '15' },
+      { configDir: CONFIG_DIR },
+    );
+    expect(config.finetuneProvider).toEqual({ kind: 'together', apiKey: 'tg-key', baseUrl: 'http://127.0.0.1:8/v1', separate: true });
+    expect(config.finetune.pollSeconds).toBe(15);
+  });
+
+  it.each([
+    [{ FINETUNE_PROVIDER: 'azure' }, 'FINETUNE_PROVIDER: expected openai or together, got "azure"'],
+    [{ FINETUNE_BASE_URL: 'ftp://x' }, 'FINETUNE_BASE_URL: expected an http(s) URL, got "ftp://x"'],
+    [{ FINETUNE_POLL_SECONDS: '0' }, 'FINETUNE_POLL_SECONDS: expected a whole number from 1 to 86400, got "0"'],
+  ])('refuses %j in one sentence naming the variable', (env, message) => {
+    expect(() => loadConfig(env, { configDir: CONFIG_DIR })).toThrow(new ConfigError(message));
+  });
+});

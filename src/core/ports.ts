@@ -170,3 +170,76 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { now: () => new Date() };
+
+/**
+ * Posts a message in a channel from the background, outside any reply: fine-tuning progress and
+ * results, model-shutdown warnings (evaluation reports may use it too). Each platform adapter
+ * registers its own into the app's `ChannelPosters` when it starts.
+ */
+export interface ChannelPoster {
+  post(scope: ChannelScope, text: string): Promise<void>;
+}
+
+/** A fine-tuning job's state as the core understands it; `unknown` keeps a status no provider documented. */
+export type FineTuneStatus = 'validating' | 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'unknown';
+
+export interface FineTuneJobState {
+  readonly id: string;
+  readonly status: FineTuneStatus;
+  /** The provider's own word for the status, shown where ours is `unknown`. */
+  readonly providerStatus: string;
+  readonly fineTunedModel?: string;
+  /** Why it failed, as the provider said it. */
+  readonly error?: string;
+}
+
+export interface FineTuneEvent {
+  readonly at: string;
+  readonly message: string;
+}
+
+export interface FineTuneCheckpoint {
+  readonly step: number;
+  readonly trainLoss?: number;
+  readonly validLoss?: number;
+}
+
+export interface FineTuneRequest {
+  readonly model: string;
+  readonly trainingFile: string;
+  readonly epochs: number;
+  /** Part of the fine-tuned model's name (from the channel name). */
+  readonly suffix: string;
+  /** Which channel the job belongs to, kept with the job at the provider. */
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+/**
+ * Where fine-tuning jobs run: OpenAI's `/files` + `/fine_tuning/jobs` API (OpenAI, Azure OpenAI and
+ * compatible servers) or Together AI's `/files` + `/fine-tunes`. Failures are `UserError`s.
+ */
+export interface FineTuner {
+  /** `openai` or `together`, as FINETUNE_PROVIDER names it. */
+  readonly provider: string;
+  /** Uploads the training set (chat JSONL) for fine-tuning; resolves to the provider's file id. */
+  upload(fileName: string, jsonl: string): Promise<string>;
+  create(request: FineTuneRequest): Promise<FineTuneJobState>;
+  retrieve(jobId: string): Promise<FineTuneJobState>;
+  /** Newest last, at most `limit`. */
+  events(jobId: string, limit: number): Promise<FineTuneEvent[]>;
+  /** Where the provider reports them (OpenAI); else empty. */
+  checkpoints(jobId: string): Promise<FineTuneCheckpoint[]>;
+  cancel(jobId: string): Promise<FineTuneJobState>;
+}
+
+/**
+ * A claim on one piece of background work (polling one job, sending one warning) that holds across
+ * every process sharing the store while it is held, and lapses by itself when its holder dies.
+ */
+export interface Lease {
+  /** True when this process now holds `key` for `ttlMs`. */
+  acquire(key: string, ttlMs: number): Promise<boolean>;
+  /** Extends a lease this process holds; false when it was lost. */
+  renew(key: string, ttlMs: number): Promise<boolean>;
+  release(key: string): Promise<void>;
+}

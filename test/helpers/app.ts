@@ -10,7 +10,7 @@ import { buildApp, createUsageLog, type App } from '../../src/app';
 import type { ChartRenderer } from '../../src/core/commands/context';
 import { embeddingUsageSink, type EmbeddingUsageSink } from '../../src/core/usage/embedding-usage';
 import { loadConfig, type AppConfig } from '../../src/config';
-import type { ChatModel, Clock, DocumentStore, Embedder, Logger, Telemetry } from '../../src/core/ports';
+import type { ChatModel, Clock, DocumentStore, Embedder, FineTuner, Lease, Logger, Telemetry } from '../../src/core/ports';
 import { systemClock } from '../../src/core/ports';
 import { createKnowledge, type KnowledgeOptions } from '../../src/providers/knowledge/create-knowledge';
 import { createSqliteStore } from '../../src/providers/store/sqlite-store';
@@ -54,6 +54,10 @@ export interface TestAppOptions {
   /** An embedder for hybrid retrieval, given the sink its usage is counted in (as start-up does). */
   readonly embedder?: (usage: EmbeddingUsageSink) => Embedder;
   readonly charts?: ChartRenderer;
+  readonly finetuner?: FineTuner;
+  /** Serves the finetune route (a fine-tuning provider's chat completions). */
+  readonly finetuneModel?: ChatModel;
+  readonly lease?: Lease;
 }
 
 export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -82,10 +86,14 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
     ...(options.telemetry ? { telemetry: options.telemetry } : {}),
     usage,
     ...(options.charts ? { charts: options.charts } : {}),
+    ...(options.finetuner ? { finetuner: options.finetuner } : {}),
+    ...(options.finetuneModel ? { finetuneModel: options.finetuneModel } : {}),
+    ...(options.lease ? { lease: options.lease } : {}),
   });
   let closed = false;
   const close = async () => {
     if (!closed) {
+      await app.background.stop();
       await knowledge.close();
       await store.close();
     }

@@ -5,6 +5,11 @@
  * refuse gets the real API's 400 *and* is kept in `violations`, so the test fails even when the code
  * under test swallows the error (call `assertNoViolations()` in afterEach).
  *
+ * Fine-tuning too: `/files` (multipart upload, purpose fine-tune, each JSONL line checked against
+ * the chat fine-tuning format's message schemas) and `/fine_tuning/jobs` (create, retrieve, events,
+ * checkpoints, cancel); tests move a job on with `fineTuning.advance(id)`, and a succeeded job's
+ * model answers chat completions in the trained style (see fake-jobs.ts).
+ *
  * Behaviour is scriptable per request: reply text, delays, errors (429 with Retry-After, 5xx, 400
  * context length…), hanging, dropping the connection mid-stream.
  *
@@ -14,6 +19,7 @@
 import { createHash } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FakeJobBook, multipartFields, type FakeJob } from './fake-jobs';
 import { checkOpenAISchema, type OpenAISchemaName } from './openai-schema';
 import { readBody } from './local-server';
 
@@ -223,6 +229,8 @@ export class FakeOpenAI {
   readonly reportedUsage: ReportedUsage[] = [];
   /** Reply for chat requests with nothing queued; `reset()` restores the echo. */
   chatReply: (body: ChatRequestBody) => FakeBehaviour | string = echoLastUserMessage;
+  /** Uploaded files and fine-tuning jobs; `fineTuning.advance(jobId)` moves a job on. */
+  readonly fineTuning = new FakeJobBook({ file: 'file-', job: 'ftjob-' }, (job) => `ft:${job.model}:channelwise:${job.suffix ?? 'model'}:${job.id.slice(-6)}`);
 
   private readonly queues: Record<FakeEndpoint, FakeBehaviour[]> = { chat: [], embeddings: [], models: [] };
   private readonly seenPrefixes = new Set<string>();
@@ -308,6 +316,10 @@ export class FakeOpenAI {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const route = ROUTES[path];
     const method = req.method ?? 'GET';
+    if (path === '/v1/files' || path.startsWith('/v1/fine_tuning/')) {
+      await this.handleFineTuning(req, res, method, path, rawBody);
+      return;
+    }
     let body: unknown;
     const problems: string[] = [];
 
@@ -343,11 +355,13 @@ export class FakeOpenAI {
     const model = (body as { model?: unknown } | undefined)?.model;
     const queued = this.queues[route.endpoint].shift();
     let behaviour: FakeBehaviour = queued ?? {};
+    const fineTuned = typeof model === 'string' && this.fineTuning.isFineTuned(model);
     if (!queued && route.endpoint === 'chat') {
-      const reply = this.chatReply(body as ChatRequestBody);
+      const lastUser = messageText([...(body as ChatRequestBody).messages].reverse().find((m) => m.role === 'user')?.content);
+      const reply = fineTuned ? (this.fineTuning.fineTunedAnswer(model, lastUser) ?? '') : this.chatReply(body as ChatRequestBody);
       behaviour = typeof reply === 'string' ? { text: reply } : reply;
     }
-    if (!behaviour.error && typeof model === 'string' && this.options.knownModels && !this.options.knownModels.includes(model)) {
+    if (!behaviour.error && !fineTuned && typeof model === 'string' && this.options.knownModels && !this.options.knownModels.includes(model)) {
       behaviour = { error: fakeErrors.modelNotFound(model) };
     }
 
@@ -381,6 +395,97 @@ export class FakeOpenAI {
           })),
         });
         return;
+    }
+  }
+
+  /** `/files` and `/fine_tuning/jobs…`, each request and response checked against the spec. */
+  private async handleFineTuning(req: IncomingMessage, res: ServerResponse, method: string, path: string, rawBody: string): Promise<void> {
+    const contentType = req.headers['content-type'] ?? '';
+    let body: unknown;
+    const problems: string[] = [];
+    if (rawBody && /^application\/json\b/.test(contentType)) {
+      try {
+        body = JSON.parse(rawBody);
+      } catch {
+        problems.push('body is not valid JSON');
+      }
+    }
+    this.requests.push({ method, path, endpoint: undefined, headers: { ...req.headers }, body, rawBody });
+    const refuse = (status: number, list: string[]) => {
+      this.violations.push({ method, path, problems: list, body });
+      sendError(res, { status, type: 'invalid_request_error', message: `Invalid request: ${list.join('; ')}` });
+    };
+    if (this.options.apiKey !== undefined && req.headers.authorization !== `Bearer ${this.options.apiKey}`) {
+      sendError(res, fakeErrors.invalidApiKey());
+      return;
+    }
+    const answer = (schema: OpenAISchemaName, value: unknown) => {
+      const check = checkOpenAISchema(schema, value);
+      if (!check.valid) this.violations.push({ method, path, problems: [`the fake's own ${schema} is off the spec: ${check.errors.join('; ')}`], body: value });
+      sendJson(res, 200, value);
+    };
+    if (path === '/v1/files' && method === 'POST') {
+      if (!/^multipart\/form-data\b/.test(contentType)) return refuse(400, ['content-type is not multipart/form-data']);
+      const fields = await multipartFields(Buffer.from(rawBody, 'utf8'), contentType);
+      const file = fields.get('file');
+      const purpose = fields.get('purpose')?.value;
+      const shape: Record<string, unknown> = {};
+      for (const [name, field] of fields) shape[name] = field.value;
+      problems.push(...checkOpenAISchema('CreateFileRequest', shape, { closed: true }).errors);
+      if (!file?.fileName) problems.push('file: must be a file part with a filename');
+      if (purpose === 'fine-tune' && file) problems.push(...checkChatTrainingFile(file.value));
+      if (problems.length) return refuse(400, problems);
+      const stored = this.fineTuning.addFile(file?.fileName ?? 'file', purpose ?? '', file?.value ?? '');
+      answer('OpenAIFile', { id: stored.id, object: 'file', bytes: Buffer.byteLength(stored.content), created_at: stored.createdAt, filename: stored.name, purpose: stored.purpose, status: 'processed' });
+      return;
+    }
+    if (path === '/v1/fine_tuning/jobs' && method === 'POST') {
+      if (body === undefined) problems.push('missing JSON body');
+      else problems.push(...checkOpenAISchema('CreateFineTuningJobRequest', body, { closed: true }).errors);
+      const request = (body ?? {}) as { model?: string; training_file?: string; suffix?: string; metadata?: Record<string, string>; method?: { supervised?: { hyperparameters?: { n_epochs?: unknown } } } };
+      const file = request.training_file ? this.fineTuning.files.get(request.training_file) : undefined;
+      if (problems.length === 0 && (!file || file.purpose !== 'fine-tune')) problems.push(`training_file: no file ${String(request.training_file)} uploaded with purpose fine-tune`);
+      if (problems.length) return refuse(400, problems);
+      const epochs = request.method?.supervised?.hyperparameters?.n_epochs;
+      const job = this.fineTuning.create({
+        model: request.model ?? '',
+        trainingFile: request.training_file ?? '',
+        suffix: request.suffix,
+        epochs: typeof epochs === 'number' ? epochs : undefined,
+        metadata: request.metadata,
+      });
+      answer('FineTuningJob', openAIJob(job));
+      return;
+    }
+    const match = /^\/v1\/fine_tuning\/jobs\/([^/]+)(?:\/(events|checkpoints|cancel))?$/.exec(path);
+    const job = match ? this.fineTuning.jobs.get(decodeURIComponent(match[1] ?? '')) : undefined;
+    const action = match?.[2];
+    if (!match || (action === 'cancel' ? method !== 'POST' : method !== 'GET')) return refuse(404, ['no such endpoint in the fake (or the real API)']);
+    if (!job) {
+      sendError(res, { status: 404, type: 'invalid_request_error', code: 'fine_tune_not_found', message: `Could not find fine-tune job: ${match[1] ?? ''}` });
+      return;
+    }
+    if (action === undefined) {
+      answer('FineTuningJob', await this.fineTuning.retrieve(job.id, () => openAIJob(job)));
+    } else if (action === 'events') {
+      const data = [...job.events].reverse().map((e) => ({ object: 'fine_tuning.job.event', id: e.id, created_at: e.at, level: e.level, message: e.message, type: 'message', data: {} }));
+      answer('ListFineTuningJobEventsResponse', { object: 'list', data, has_more: false });
+    } else if (action === 'checkpoints') {
+      const data = job.phase === 'succeeded' || job.phase === 'running'
+        ? [1, 2].map((n) => ({
+            object: 'fine_tuning.job.checkpoint',
+            id: `ftckpt-${job.id}-${n}`,
+            created_at: job.createdAt,
+            fine_tuned_model_checkpoint: `${job.fineTunedModel ?? `ft:${job.model}:channelwise:ckpt`}:ckpt-step-${n * 10}`,
+            fine_tuning_job_id: job.id,
+            step_number: n * 10,
+            metrics: { step: n * 10, train_loss: 1 / (n + 1), train_mean_token_accuracy: 0.5, valid_loss: 1.2 / (n + 1), valid_mean_token_accuracy: 0.5, full_valid_loss: 1.2 / (n + 1), full_valid_mean_token_accuracy: 0.5 },
+          })).reverse()
+        : [];
+      answer('ListFineTuningJobCheckpointsResponse', { object: 'list', data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null });
+    } else {
+      const cancelled = this.fineTuning.cancel(job.id) ?? job;
+      answer('FineTuningJob', openAIJob(cancelled));
     }
   }
 
@@ -557,6 +662,82 @@ export class FakeOpenAI {
       usage: { prompt_tokens: tokens, total_tokens: tokens },
     };
   }
+}
+
+const OPENAI_STATUS: Record<FakeJob['phase'], string> = {
+  validating: 'validating_files',
+  queued: 'queued',
+  running: 'running',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  cancelled: 'cancelled',
+};
+
+function openAIJob(job: FakeJob) {
+  const finished = job.phase === 'succeeded' || job.phase === 'failed' || job.phase === 'cancelled';
+  return {
+    object: 'fine_tuning.job',
+    id: job.id,
+    model: job.model,
+    created_at: job.createdAt,
+    finished_at: finished ? job.createdAt + 60 : null,
+    fine_tuned_model: job.fineTunedModel ?? null,
+    organization_id: 'org-fake',
+    result_files: [],
+    status: OPENAI_STATUS[job.phase],
+    validation_file: null,
+    training_file: job.trainingFile,
+    hyperparameters: { n_epochs: job.epochs ?? 'auto', batch_size: 'auto', learning_rate_multiplier: 'auto' },
+    trained_tokens: job.phase === 'succeeded' ? 1000 : null,
+    error: job.phase === 'failed' ? { code: 'invalid_training_file', message: job.error ?? 'failed', param: 'training_file' } : null,
+    seed: 42,
+    estimated_finish: null,
+    integrations: null,
+    method: { type: 'supervised', supervised: { hyperparameters: { n_epochs: job.epochs ?? 'auto', batch_size: 'auto', learning_rate_multiplier: 'auto' } } },
+    metadata: job.metadata ?? null,
+    user_provided_suffix: job.suffix ?? null,
+  };
+}
+
+/**
+ * Each line of a chat training file: `{"messages":[…]}` with system and user turns and at least one
+ * assistant turn, every message valid by the spec's schema for its role (the real API rejects the
+ * file at validation otherwise; here the upload is refused, so the test sees it at once).
+ */
+export function checkChatTrainingFile(content: string): string[] {
+  const problems: string[] = [];
+  const schemaOf: Record<string, OpenAISchemaName> = {
+    system: 'ChatCompletionRequestSystemMessage',
+    user: 'ChatCompletionRequestUserMessage',
+    assistant: 'FineTuneChatCompletionRequestAssistantMessage',
+  };
+  const lines = content.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  if (lines.length === 0) problems.push('training file: empty');
+  lines.forEach((line, i) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      problems.push(`line ${i + 1}: not JSON`);
+      return;
+    }
+    const keys = typeof parsed === 'object' && parsed !== null ? Object.keys(parsed) : [];
+    const messages = (parsed as { messages?: unknown }).messages;
+    if (!Array.isArray(messages) || keys.some((k) => k !== 'messages' && k !== 'tools' && k !== 'parallel_tool_calls')) {
+      problems.push(`line ${i + 1}: expected {"messages": [...]}`);
+      return;
+    }
+    if (!messages.some((m: { role?: unknown }) => m.role === 'assistant')) problems.push(`line ${i + 1}: no assistant message`);
+    messages.forEach((m: { role?: unknown; content?: unknown }, j) => {
+      const schema = typeof m.role === 'string' ? schemaOf[m.role] : undefined;
+      if (!schema) return problems.push(`line ${i + 1} message ${j + 1}: role ${String(m.role)} is not one of system, user, assistant`);
+      for (const error of checkOpenAISchema(schema, m, { closed: true }).errors) problems.push(`line ${i + 1} message ${j + 1}: ${error}`);
+      if (typeof m.content === 'string' && m.content.trim() === '') problems.push(`line ${i + 1} message ${j + 1}: empty content`);
+      return undefined;
+    });
+  });
+  return problems;
 }
 
 interface EmbeddingRequestBody {

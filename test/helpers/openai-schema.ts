@@ -21,7 +21,16 @@ export type OpenAISchemaName =
   | 'CreateEmbeddingRequest'
   | 'CreateEmbeddingResponse'
   | 'ListModelsResponse'
-  | 'ErrorResponse';
+  | 'ErrorResponse'
+  | 'CreateFileRequest'
+  | 'OpenAIFile'
+  | 'CreateFineTuningJobRequest'
+  | 'FineTuningJob'
+  | 'ListFineTuningJobEventsResponse'
+  | 'ListFineTuningJobCheckpointsResponse'
+  | 'ChatCompletionRequestSystemMessage'
+  | 'ChatCompletionRequestUserMessage'
+  | 'FineTuneChatCompletionRequestAssistantMessage';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -35,7 +44,9 @@ function isObject(value: Json | undefined): value is JsonObject {
  * - `#/components/schemas/X` refs point into the `$defs` of the document ajv is given;
  * - OpenAPI 3.0's `nullable: true`, still used in places in this 3.1 file, becomes a real null type
  *   (ajv's own `nullable` support refuses it next to `$ref`, which the spec does);
- * - draft 2019's `$recursiveRef: "#"` (unknown to 2020-12) points back at its own component.
+ * - draft 2019's `$recursiveRef: "#"` (unknown to 2020-12) points back at its own component;
+ * - OpenAPI 3.0's boolean `exclusiveMinimum: true` (the fine-tuning hyperparameters use it) becomes
+ *   2020-12's numeric form, `exclusiveMinimum: <minimum>`.
  */
 function toJsonSchema(node: Json, componentName: string): Json {
   if (Array.isArray(node)) return node.map((item) => toJsonSchema(item, componentName));
@@ -50,6 +61,15 @@ function toJsonSchema(node: Json, componentName: string): Json {
       continue;
     } else {
       out[key] = toJsonSchema(value, componentName);
+    }
+  }
+  for (const [flag, bound] of [['exclusiveMinimum', 'minimum'], ['exclusiveMaximum', 'maximum']] as const) {
+    if (typeof out[flag] !== 'boolean') continue;
+    if (out[flag] === true && typeof out[bound] === 'number') {
+      out[flag] = out[bound];
+      delete out[bound];
+    } else {
+      delete out[flag];
     }
   }
   if (out['nullable'] !== true) return out;

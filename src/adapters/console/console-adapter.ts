@@ -5,11 +5,13 @@
  * A line ending in `\` continues on the next line (multi-line personas).
  */
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { CommandRunner } from '../../core/commands/registry';
 import type { MessagePipeline, Replier } from '../../core/conversation/pipeline';
 import type { CommandReply } from '../../core/commands/reply';
-import type { Permissions } from '../../core/ports';
+import type { ChannelPoster, Permissions } from '../../core/ports';
 import type { ChannelScope, ChatMessage } from '../../core/types';
 
 export const CONSOLE_SCOPE: ChannelScope = { platform: 'console', workspace: 'local', channel: 'local' };
@@ -27,6 +29,8 @@ export interface ConsoleOptions {
   /** Show a prompt and a greeting (interactive terminal). */
   readonly interactive: boolean;
   readonly offline: boolean;
+  /** Files a command gives (the /finetune export) are written in this folder and their path printed; absent: printed inline. */
+  readonly fileDir?: string;
 }
 
 export class ConsoleAdapter {
@@ -39,6 +43,11 @@ export class ConsoleAdapter {
 
   private write(text: string): void {
     this.options.output.write(text);
+  }
+
+  /** What the bot posts in the channel from the background (fine-tuning progress, shutdown warnings). */
+  poster(): ChannelPoster {
+    return { post: async (_scope, text) => this.write(`[posted in the channel] ${text}\n`) };
   }
 
   /** Resolves when input ends or the user types /exit. */
@@ -90,7 +99,15 @@ export class ConsoleAdapter {
     } else if (reply.form?.kind === 'fewshot-add') {
       this.write('The console has no forms; add an example with /fewshot add <input> => <output>.\n');
     }
-    if (reply.file) this.write(`--- ${reply.file.name} ---\n${reply.file.content}\n--- end of ${reply.file.name} ---\n`);
+    if (reply.file && this.options.fileDir) {
+      mkdirSync(this.options.fileDir, { recursive: true });
+      // The name is the bot's own (`training-<channel>.jsonl`), never a path from the user.
+      const file = path.join(this.options.fileDir, path.basename(reply.file.name));
+      writeFileSync(file, reply.file.content, 'utf8');
+      this.write(`Wrote ${file}\n`);
+    } else if (reply.file) {
+      this.write(`--- ${reply.file.name} ---\n${reply.file.content}\n--- end of ${reply.file.name} ---\n`);
+    }
     // A terminal shows no pictures: the chart comes as text.
     if (reply.textChart) this.write(`${reply.textChart}\n`);
   }

@@ -213,6 +213,12 @@ export class DiscordAdapter {
         await rest.post(Routes.channelTyping(channelId));
       },
     };
+    // Background posts (fine-tuning progress, shutdown warnings): a plain channel message, pinging no one.
+    app.posters.register('discord', {
+      post: async (scope, text) => {
+        for (const part of splitMessage(text, DISCORD_PART_LIMIT)) await this.limiter.run(scope.channel, () => writer.post(scope.channel, part));
+      },
+    });
     // A 429 pauses that channel's writes for as long as Discord said (the REST client retries the request itself).
     rest.on(RESTEvents.RateLimited, (info) => {
       if (info.majorParameter && info.route.includes('/channels/')) this.limiter.pause(info.majorParameter, info.retryAfter);

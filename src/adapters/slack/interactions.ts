@@ -7,8 +7,7 @@ import type { RespondFn } from '@slack/bolt';
 import type { webApi } from '@slack/bolt';
 
 type WebClient = webApi.WebClient;
-import type { CommandReply, ReplyImage } from '../../core/commands/reply';
-import { fenceAround } from '../../core/markdown';
+import type { CommandReply } from '../../core/commands/reply';
 import type { CommandRunner } from '../../core/commands/registry';
 import type { Logger } from '../../core/ports';
 import type { ChannelScope, UserRef } from '../../core/types';
@@ -42,14 +41,9 @@ function errorText(err: unknown): string {
 /** What the bot says: Markdown parts as `markdown` blocks, or a fixed sentence as plain text. */
 type Said = MarkdownMessage | { readonly text: string };
 
-/** The caller-only text of a reply, in parts Slack accepts; a file's content follows as a code block. */
+/** The caller-only text of a reply, in parts Slack accepts (a file goes up separately, with files.uploadV2). */
 function callerParts(reply: CommandReply): MarkdownMessage[] {
-  let text = reply.text;
-  if (reply.file) {
-    const fence = fenceAround(reply.file.content); // a persona holding ``` lines stays inside the block
-    text += `\n\n${reply.file.name}:\n${fence}\n${reply.file.content}\n${fence}`;
-  }
-  return markdownMessages(text);
+  return markdownMessages(reply.text);
 }
 
 export class Interactions {
@@ -79,20 +73,33 @@ export class Interactions {
     }
     for (const part of callerParts(reply)) await respond({ response_type: 'ephemeral', ...part });
     await this.announce(client, inbound.scope.channel, reply);
-    if (reply.image) await this.uploadImage(client, inbound.scope.channel, reply.image, `/${inbound.name} ${inbound.text}`.trim(), respond);
+    const asked = `/${inbound.name} ${inbound.text}`.trim();
+    if (reply.image) {
+      await this.upload(client, inbound.scope.channel, { file: Buffer.from(reply.image.bytes), filename: reply.image.name, title: reply.image.alt, initial_comment: `Chart for ${asked}` }, respond, 'The chart');
+    }
+    if (reply.file) {
+      await this.upload(client, inbound.scope.channel, { file: Buffer.from(reply.file.content, 'utf8'), filename: reply.file.name, title: reply.file.name, initial_comment: `File for ${asked}` }, respond, 'The file');
+    }
   }
 
   /**
-   * The reply's picture (the /usage chart) goes to the channel with files.uploadV2: Slack has no
-   * ephemeral files. Its description is the file title, because the SDK sends alt text as
-   * `alt_text` while Slack's files.getUploadURLExternal reference names the argument `alt_txt`.
+   * The reply's picture (the /usage chart) or file (the /finetune export) goes to the channel with
+   * files.uploadV2: Slack has no ephemeral files. A picture's description is the file title,
+   * because the SDK sends alt text as `alt_text` while Slack's files.getUploadURLExternal reference
+   * names the argument `alt_txt`.
    */
-  private async uploadImage(client: WebClient, channel: string, image: ReplyImage, asked: string, respond: RespondFn): Promise<void> {
+  private async upload(
+    client: WebClient,
+    channel: string,
+    file: { file: Buffer; filename: string; title: string; initial_comment: string },
+    respond: RespondFn,
+    what: string,
+  ): Promise<void> {
     try {
-      await client.filesUploadV2({ channel_id: channel, file: Buffer.from(image.bytes), filename: image.name, title: image.alt, initial_comment: `Chart for ${asked}` });
+      await client.filesUploadV2({ channel_id: channel, ...file });
     } catch (err) {
-      this.options.logger.warn({ err: errorText(err), channel }, 'could not upload the chart');
-      await respond({ response_type: 'ephemeral', text: 'The chart could not be posted in this channel (invite me to it, or check my files:write permission).' });
+      this.options.logger.warn({ err: errorText(err), channel }, 'could not upload the file');
+      await respond({ response_type: 'ephemeral', text: `${what} could not be posted in this channel (invite me to it, or check my files:write permission).` });
     }
   }
 

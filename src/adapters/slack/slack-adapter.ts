@@ -18,6 +18,7 @@ import { Interactions } from './interactions';
 import { MessageHandler } from './message-handler';
 import { FEWSHOT_MODAL, PERSONA_MODAL } from './modals';
 import { SlackPermissions } from './permissions';
+import { markdownMessages } from './slack-text';
 
 /** Events the code subscribes to; the manifest must list them (checked by a test). */
 export const SLACK_EVENTS = ['app_mention', 'message', 'app_home_opened'] as const;
@@ -107,6 +108,12 @@ export class SlackAdapter {
 
   /** Starts listening; resolves with the HTTP port (HTTP mode) once ready. */
   async start(): Promise<{ port?: number }> {
+    // Background posts (fine-tuning progress, shutdown warnings) as the bot's usual Markdown messages.
+    this.options.app.posters.register('slack', {
+      post: async (scope, text) => {
+        for (const part of markdownMessages(text)) await this.client.chat.postMessage({ channel: scope.channel, ...part });
+      },
+    });
     if (this.options.appToken) {
       if (this.options.customRoutes?.length) this.routesServer = await serveRoutes(this.options.customRoutes, this.options.port);
       await this.bolt.start();

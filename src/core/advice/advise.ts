@@ -150,6 +150,15 @@ export function advise(input: AdviceInput): Advice {
     figures.push({ label: 'last evaluation, best lever', value: `${input.evaluation.best}${input.evaluation.conclusive ? '' : ' (not conclusive)'}`, basis: 'measured' });
   }
 
+  // A shutdown ahead is shown, so the admin can plan (the channel is also warned 30 and 7 days before).
+  if (input.fineTuning.shutdownDate !== undefined && input.fineTuning.shutdownDate > input.today) {
+    figures.push({
+      label: 'model shutdown date',
+      value: `${input.fineTuning.shutdownDate} (per ${input.fineTuning.source})`,
+      basis: input.fineTuning.source === 'GET /models' ? 'measured' : 'estimated',
+    });
+  }
+
   // The one-time training cost and the break-even volume, when the model can be fine-tuned.
   const shutDown = input.fineTuning.shutdownDate !== undefined && input.fineTuning.shutdownDate <= input.today;
   const canFineTune = input.fineTuning.fineTunable && !shutDown && input.pricing.training !== undefined;

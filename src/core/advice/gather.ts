@@ -14,7 +14,7 @@ import type { AdviceInput } from './advise';
 export const ADVICE_WINDOW_DAYS = 30;
 
 /** The model's entry in config/models.json: exact id, else the longest entry it starts with (dated snapshots). */
-function factsOf(deps: AdviceDeps, model: string) {
+export function factsOf(deps: Pick<AdviceDeps, 'models'>, model: string) {
   const base = model.startsWith('ft:') ? (model.split(':')[1] ?? model) : model;
   const exact = deps.models[model] ?? deps.models[base];
   if (exact) return exact;

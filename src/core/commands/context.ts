@@ -1,4 +1,5 @@
 import type { AdviceSettings } from '../advice/advise';
+import type { FinetuneJobs } from '../finetune/jobs';
 import type { Clock, KnowledgeIndex, Tokenizer } from '../ports';
 import type { ModelPrice, PriceTable } from '../prompt/cost';
 import type { Budgets } from '../usage/budget';
@@ -58,6 +59,8 @@ export interface CommandContext {
   /** Absent: /usage answers without a picture (the text chart still comes). */
   readonly charts?: ChartRenderer;
   readonly clock: Clock;
+  /** The fine-tuning lifecycle (/finetune); absent where the app was built without it. */
+  readonly finetune?: FinetuneJobs;
 }
 
 export type Executor<C> = (command: C, ctx: CommandContext) => Promise<CommandReply>;

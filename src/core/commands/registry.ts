@@ -10,6 +10,7 @@ import type { UsageLog } from '../usage/usage-log';
 import type { ProfileService } from '../profiles/profile-service';
 import type { RetrievalSettings } from '../routes/rag-route';
 import type { Attachment, ChannelScope, InboundCommand, UserRef } from '../types';
+import type { FinetuneJobs } from '../finetune/jobs';
 import type { AdviceDeps, ChartRenderer, CommandContext, Executor } from './context';
 import { parseCommand } from './grammar';
 import { NOT_ADMIN_SENTENCE } from './permissions';
@@ -36,6 +37,7 @@ export interface CommandRunnerDeps {
   readonly advice: AdviceDeps;
   readonly charts?: ChartRenderer;
   readonly clock: Clock;
+  readonly finetune?: FinetuneJobs;
 }
 
 export class CommandRunner {
@@ -55,6 +57,7 @@ export class CommandRunner {
       advice: this.deps.advice,
       ...(this.deps.charts ? { charts: this.deps.charts } : {}),
       clock: this.deps.clock,
+      ...(this.deps.finetune ? { finetune: this.deps.finetune } : {}),
     };
   }
 

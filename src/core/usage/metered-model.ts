@@ -39,6 +39,8 @@ export type MeteredEvent =
 
 export interface MeteredModelDeps {
   readonly model: ChatModel;
+  /** A route served elsewhere (the fine-tuned model on the fine-tuning provider): its calls go there, metered the same. */
+  readonly routeModels?: Partial<Record<AnswerRoute, ChatModel>>;
   readonly usage: UsageLog;
   readonly budgets: Budgets;
   readonly prices: PriceTable;
@@ -72,7 +74,7 @@ export class MeteredModel {
     let reported: TokenUsage | undefined;
     let finishReason: string | undefined;
     try {
-      for await (const event of this.deps.model.stream(request)) {
+      for await (const event of ((call.route && this.deps.routeModels?.[call.route]) || this.deps.model).stream(request)) {
         if (event.type === 'delta') {
           text += event.text;
           yield event;

@@ -1,3 +1,4 @@
+import { NO_PROVIDER_SENTENCE } from '../../../src/core/finetune/jobs';
 import { NOT_ADMIN_SENTENCE } from '../../../src/core/commands/permissions';
 import type { CommandRunner } from '../../../src/core/commands/registry';
 import { admin, makeTestApp, member, scopeA, testPermissions, type TestApp } from '../../helpers/app';
@@ -129,16 +130,23 @@ describe('CommandRunner', () => {
     expect(await snapshot()).toBe(before);
   });
 
-  it('says finetune, eval and feedback are not available yet, to members and admins alike', async () => {
+  it('says eval and feedback are not available yet, to members and admins alike', async () => {
     const before = await snapshot();
-    for (const command of ['/finetune', '/eval', '/eval report', '/feedback up', '/feedback down Wrong policy.']) {
+    for (const command of ['/eval', '/eval report', '/feedback up', '/feedback down Wrong policy.']) {
       const family = command.split(' ')[0]!;
       expect((await line(runner, member, command)).text).toBe(`${family} is not available yet in this version of channelwise.`);
     }
-    for (const command of ['/finetune start --epochs 3', '/eval add 2+2? => 4', '/eval run rag --judge']) {
+    for (const command of ['/eval add 2+2? => 4', '/eval run rag --judge']) {
       const family = command.split(' ')[0]!;
       expect((await line(runner, admin, command)).text).toBe(`${family} is not available yet in this version of channelwise.`);
     }
+    expect(await snapshot()).toBe(before);
+  });
+
+  it('answers /finetune without a fine-tuning provider: status for members, one sentence and no change for start', async () => {
+    const before = await snapshot();
+    expect((await line(runner, member, '/finetune')).text).toBe('Training set: 0 examples · provider: none configured.\nNo fine-tuning job yet; start one with /finetune start.');
+    expect((await line(runner, admin, '/finetune start --epochs 3')).text).toBe(NO_PROVIDER_SENTENCE);
     expect(await snapshot()).toBe(before);
   });
 

@@ -1,5 +1,8 @@
-/** `/finetune …`: training the channel's own model. Parsed fully; answers "not available yet" until it lands. */
-import { notAvailableYet } from '../not-yet';
+/** `/finetune …`: training the channel's own model (the lifecycle itself is src/core/finetune/jobs.ts). */
+import { ErrorCode, UserError } from '../../errors';
+import type { Executor } from '../context';
+import { who } from '../describe';
+import { reply } from '../reply';
 import { fail, modelId, optionName, plainRow, positiveInt, quote, wordsOf } from '../parse';
 import type { Args, CommandFamilySpec } from '../spec';
 import type { FinetuneCommand } from '../types';
@@ -49,6 +52,31 @@ function finetuneStart(args: Args): FinetuneCommand {
   };
 }
 
+const execute: Executor<FinetuneCommand> = async (command, ctx) => {
+  const jobs = ctx.finetune;
+  if (!jobs) throw new UserError(ErrorCode.NotAvailable, 'Fine-tuning is not set up in this process.');
+  switch (command.action) {
+    case 'status':
+      return reply(await jobs.status(ctx.scope));
+    case 'export': {
+      const file = await jobs.exportFile(ctx.scope);
+      return reply(`The training set: ${file.count} example${file.count === 1 ? '' : 's'} as chat fine-tuning JSONL (${file.name}).`, {
+        file: { name: file.name, content: file.content, mimeType: 'application/jsonl' },
+      });
+    }
+    case 'start': {
+      const text = await jobs.start(ctx.scope, ctx.user, {
+        ...(command.baseModel ? { baseModel: command.baseModel } : {}),
+        switchRoute: command.switchRoute,
+        ...(command.epochs ? { epochs: command.epochs } : {}),
+      });
+      return reply(text, { announce: `${who(ctx.user)} started fine-tuning this channel's model.` });
+    }
+    case 'cancel':
+      return reply(await jobs.cancel(ctx.scope), { announce: `${who(ctx.user)} cancelled this channel's fine-tuning job.` });
+  }
+};
+
 export const finetuneFamily: CommandFamilySpec<FinetuneCommand> = {
   name: family,
   summary: 'Fine-tuning for this channel',
@@ -74,5 +102,5 @@ export const finetuneFamily: CommandFamilySpec<FinetuneCommand> = {
     },
     cancel: plainRow(family, 'cancel', { description: 'cancel the running job', admin: true }),
   },
-  execute: notAvailableYet,
+  execute,
 };

@@ -1,6 +1,7 @@
 /** `/route …`: how the channel's messages are answered. */
 import { ErrorCode, UserError } from '../../errors';
 import { channelKnowledgeBase } from '../../profiles/resolve';
+import { shutdownDateOf } from '../../finetune/model-watch';
 import { AUTO_RULE } from '../../routes/auto-route';
 import type { CommandContext, Executor } from '../context';
 import { sourceLabel, who } from '../describe';
@@ -14,7 +15,8 @@ async function showRoute(ctx: CommandContext) {
   const route = p.route.value;
   const model = route === 'finetune' ? p.fineTunedModel.value ?? '(none set)' : p.model.value;
   const modelSource = route === 'finetune' ? p.fineTunedModel.source : p.model.source;
-  const lines = [`Route: ${route} (${sourceLabel(p.route.source)}) · model: ${model} (${sourceLabel(modelSource)}).`];
+  const shutdown = model === '(none set)' ? undefined : await shutdownDateOf(ctx.advice, model);
+  const lines = [`Route: ${route} (${sourceLabel(p.route.source)}) · model: ${model} (${sourceLabel(modelSource)})${shutdown ? ` · shuts down on ${shutdown}` : ''}.`];
   switch (route) {
     case 'prompt':
       lines.push('Why: answers come from the persona, the few-shot examples and the base model.');
