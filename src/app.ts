@@ -12,6 +12,7 @@ import { MessagePipeline, type MessageCommands } from './core/conversation/pipel
 import type { ChartRenderer, ModelCatalog } from './core/commands/context';
 import type { ChatModel, Clock, DocumentStore, KnowledgeIndex, Logger, Permissions, Telemetry, Tokenizer } from './core/ports';
 import { noTelemetry, systemClock } from './core/ports';
+import { Feedback } from './core/feedback/feedback';
 import { TrainingSet } from './core/training/training-set';
 import { ProfileService } from './core/profiles/profile-service';
 import { createResponders } from './core/routes';
@@ -58,6 +59,10 @@ export interface App {
   readonly telemetry: Telemetry;
   /** Few-shot examples plus approved exchanges: what fine-tuning trains on. */
   readonly training: TrainingSet;
+  /** 👍 / 👎 on answers: the pipeline records answers here, adapters' controls vote here. */
+  readonly feedback: Feedback;
+  /** The platform's admin rule plus ADMIN_USER_IDS (for votes, which are no commands). */
+  admins(platformPermissions: Permissions): Permissions;
   /** A command runner whose admin rule is the platform's plus ADMIN_USER_IDS. */
   commands(platformPermissions: Permissions): CommandRunner;
   /** The message pipeline for one platform; commands written as messages run through `commands`. */
@@ -122,6 +127,8 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
   const deduper = new EventDeduper(providers.store);
   const threads = new BotThreads(providers.store, deduper);
   const telemetry = providers.telemetry ?? noTelemetry;
+  const training = new TrainingSet(providers.store, profiles, clock);
+  const feedback = new Feedback(providers.store, training, clock, config.feedback.answerDays);
   return {
     config,
     profiles,
@@ -133,9 +140,11 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
     usage,
     budgets,
     telemetry,
-    training: new TrainingSet(providers.store, profiles, clock),
+    training,
+    feedback,
+    admins: (platformPermissions) => withConfiguredAdmins(platformPermissions, config.adminUserIds),
     messages: (commands) =>
-      new MessagePipeline({ assistant, profiles, deduper, threads, commands, telemetry, logger: providers.logger }),
+      new MessagePipeline({ assistant, profiles, deduper, threads, commands, telemetry, logger: providers.logger, feedback }),
     commands: (platformPermissions) =>
       new CommandRunner({
         profiles,
@@ -148,6 +157,7 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
         telemetry,
         usage,
         budgets,
+        feedback,
         advice: {
           settings: config.advice,
           prices: config.prices,

@@ -1,6 +1,7 @@
 import type { AdviceSettings } from '../advice/advise';
 import type { Clock, KnowledgeIndex, Tokenizer } from '../ports';
 import type { ModelPrice, PriceTable } from '../prompt/cost';
+import type { Feedback } from '../feedback/feedback';
 import type { Budgets } from '../usage/budget';
 import type { UsageLog, UsageReport } from '../usage/usage-log';
 import type { ProfileService } from '../profiles/profile-service';
@@ -54,6 +55,10 @@ export interface CommandContext {
   readonly fileBytes: number;
   readonly usage: UsageLog;
   readonly budgets: Budgets;
+  /** Votes on answers; absent in tests that build a runner without it. */
+  readonly feedback?: Feedback;
+  /** Whether the caller is an admin (a vote of an admin approves; votes are open to everyone). */
+  isAdmin(): Promise<boolean>;
   readonly advice: AdviceDeps;
   /** Absent: /usage answers without a picture (the text chart still comes). */
   readonly charts?: ChartRenderer;

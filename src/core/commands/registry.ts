@@ -5,6 +5,7 @@
  */
 import { ErrorCode, UserError, asCodedError, userMessage } from '../errors';
 import type { Clock, KnowledgeIndex, Logger, Permissions, Telemetry } from '../ports';
+import type { Feedback } from '../feedback/feedback';
 import type { Budgets } from '../usage/budget';
 import type { UsageLog } from '../usage/usage-log';
 import type { ProfileService } from '../profiles/profile-service';
@@ -33,6 +34,7 @@ export interface CommandRunnerDeps {
   readonly telemetry: Telemetry;
   readonly usage: UsageLog;
   readonly budgets: Budgets;
+  readonly feedback?: Feedback;
   readonly advice: AdviceDeps;
   readonly charts?: ChartRenderer;
   readonly clock: Clock;
@@ -52,6 +54,8 @@ export class CommandRunner {
       fileBytes: this.deps.fileBytes,
       usage: this.deps.usage,
       budgets: this.deps.budgets,
+      ...(this.deps.feedback ? { feedback: this.deps.feedback } : {}),
+      isAdmin: () => this.deps.permissions.isAdmin(user, scope),
       advice: this.deps.advice,
       ...(this.deps.charts ? { charts: this.deps.charts } : {}),
       clock: this.deps.clock,
