@@ -10,8 +10,10 @@ import { BotThreads } from './core/conversation/bot-threads';
 import { EventDeduper } from './core/conversation/dedupe';
 import { MessagePipeline, type MessageCommands } from './core/conversation/pipeline';
 import type { ChartRenderer, ModelCatalog } from './core/commands/context';
-import type { ChatModel, Clock, DocumentStore, KnowledgeIndex, Logger, Permissions, Telemetry, Tokenizer } from './core/ports';
+import type { ChatModel, Clock, DocumentStore, Embedder, KnowledgeIndex, Logger, Permissions, Telemetry, Tokenizer } from './core/ports';
 import { noTelemetry, systemClock } from './core/ports';
+import { EvalCases } from './core/evaluation/cases';
+import { EvalRunner } from './core/evaluation/runner';
 import { Feedback } from './core/feedback/feedback';
 import { TrainingSet } from './core/training/training-set';
 import { ProfileService } from './core/profiles/profile-service';
@@ -37,6 +39,8 @@ export interface AppProviders {
   readonly usage?: UsageLog;
   /** Draws the /usage chart; absent: /usage answers with text only. */
   readonly charts?: ChartRenderer;
+  /** Scores long expected answers of /eval by similarity; absent: they go unscored, saying so. */
+  readonly embedder?: Embedder;
   /** The model server's shutdown dates (GET /models), for /advise; absent: config/models.json alone. */
   readonly modelCatalog?: ModelCatalog;
 }
@@ -61,6 +65,8 @@ export interface App {
   readonly training: TrainingSet;
   /** 👍 / 👎 on answers: the pipeline records answers here, adapters' controls vote here. */
   readonly feedback: Feedback;
+  /** /eval: the channel's cases (their inputs never train: `evaluationInputs`) and runs. */
+  readonly evaluation: { readonly cases: EvalCases; readonly runner: EvalRunner };
   /** The platform's admin rule plus ADMIN_USER_IDS (for votes, which are no commands). */
   admins(platformPermissions: Permissions): Permissions;
   /** A command runner whose admin rule is the platform's plus ADMIN_USER_IDS. */
@@ -129,6 +135,23 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
   const telemetry = providers.telemetry ?? noTelemetry;
   const training = new TrainingSet(providers.store, profiles, clock);
   const feedback = new Feedback(providers.store, training, clock, config.feedback.answerDays);
+  const cases = new EvalCases(providers.store, clock, config.evaluation);
+  const evaluation = {
+    cases,
+    runner: new EvalRunner({
+      profiles,
+      responders,
+      knowledge: providers.knowledge,
+      cases,
+      ...(model ? { model } : {}),
+      ...(providers.embedder ? { embedder: providers.embedder } : {}),
+      tokenizer: providers.tokenizer,
+      prices: config.prices,
+      store: providers.store,
+      clock,
+      settings: { ...config.evaluation, maxReplyTokens: config.tokens.replyMaxTokens },
+    }),
+  };
   return {
     config,
     profiles,
@@ -142,6 +165,7 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
     telemetry,
     training,
     feedback,
+    evaluation,
     admins: (platformPermissions) => withConfiguredAdmins(platformPermissions, config.adminUserIds),
     messages: (commands) =>
       new MessagePipeline({ assistant, profiles, deduper, threads, commands, telemetry, logger: providers.logger, feedback }),
@@ -158,6 +182,7 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
         usage,
         budgets,
         feedback,
+        evaluation,
         advice: {
           settings: config.advice,
           prices: config.prices,

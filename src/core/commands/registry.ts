@@ -11,7 +11,7 @@ import type { UsageLog } from '../usage/usage-log';
 import type { ProfileService } from '../profiles/profile-service';
 import type { RetrievalSettings } from '../routes/rag-route';
 import type { Attachment, ChannelScope, InboundCommand, UserRef } from '../types';
-import type { AdviceDeps, ChartRenderer, CommandContext, Executor } from './context';
+import type { AdviceDeps, ChartRenderer, CommandContext, Evaluation, Executor } from './context';
 import { parseCommand } from './grammar';
 import { NOT_ADMIN_SENTENCE } from './permissions';
 import { reply, type CommandReply, type FormSubmission } from './reply';
@@ -35,6 +35,7 @@ export interface CommandRunnerDeps {
   readonly usage: UsageLog;
   readonly budgets: Budgets;
   readonly feedback?: Feedback;
+  readonly evaluation?: Evaluation;
   readonly advice: AdviceDeps;
   readonly charts?: ChartRenderer;
   readonly clock: Clock;
@@ -55,6 +56,7 @@ export class CommandRunner {
       usage: this.deps.usage,
       budgets: this.deps.budgets,
       ...(this.deps.feedback ? { feedback: this.deps.feedback } : {}),
+      ...(this.deps.evaluation ? { evaluation: this.deps.evaluation } : {}),
       isAdmin: () => this.deps.permissions.isAdmin(user, scope),
       advice: this.deps.advice,
       ...(this.deps.charts ? { charts: this.deps.charts } : {}),
