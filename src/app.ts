@@ -10,7 +10,10 @@ import { BotThreads } from './core/conversation/bot-threads';
 import { EventDeduper } from './core/conversation/dedupe';
 import { MessagePipeline, type MessageCommands } from './core/conversation/pipeline';
 import type { ChartRenderer, ModelCatalog } from './core/commands/context';
-import type { ChatModel, Clock, DocumentStore, FineTuner, KnowledgeIndex, Lease, Logger, Permissions, Telemetry, Tokenizer } from './core/ports';
+import type { ChatModel, Clock, DocumentStore, Embedder, FineTuner, KnowledgeIndex, Lease, Logger, Permissions, Telemetry, Tokenizer } from './core/ports';
+import { EvalCases } from './core/evaluation/cases';
+import { EvalRunner } from './core/evaluation/runner';
+import { Feedback } from './core/feedback/feedback';
 import { FinetuneJobs } from './core/finetune/jobs';
 import { InProcessLease, StoreLease } from './core/finetune/leases';
 import { ModelWatch } from './core/finetune/model-watch';
@@ -42,13 +45,15 @@ export interface AppProviders {
   readonly usage?: UsageLog;
   /** Draws the /usage chart; absent: /usage answers with text only. */
   readonly charts?: ChartRenderer;
+  /** Scores long expected answers of /eval by similarity; absent: they go unscored, saying so. */
+  readonly embedder?: Embedder;
   /** The model server's shutdown dates (GET /models), for /advise; absent: config/models.json alone. */
   readonly modelCatalog?: ModelCatalog;
   /** Where fine-tuning jobs run (FINETUNE_PROVIDER); absent: /finetune can only export. */
   readonly finetuner?: FineTuner;
   /** Serves the `finetune` route when fine-tuned models live on another server (FINETUNE_BASE_URL); default: `model`. */
   readonly finetuneModel?: ChatModel;
-  /** The evaluation cases' inputs, never trained on; default: none. */
+  /** The evaluation cases' inputs, never trained on; default: the channel's /eval cases. */
   readonly evaluationInputs?: (scope: ChannelScope) => Promise<ReadonlySet<string>>;
   /** Default: in-process on SQLite (one process), the store's own on Redis and PostgreSQL. */
   readonly lease?: Lease;
@@ -79,6 +84,12 @@ export interface App {
   readonly modelWatch: ModelWatch;
   /** Polls fine-tuning jobs and runs the daily model check; start-up starts it, shutdown stops it. */
   readonly background: JobRunner;
+  /** 👍 / 👎 on answers: the pipeline records answers here, adapters' controls vote here. */
+  readonly feedback: Feedback;
+  /** /eval: the channel's cases (their inputs never train: `evaluationInputs`) and runs. */
+  readonly evaluation: { readonly cases: EvalCases; readonly runner: EvalRunner };
+  /** The platform's admin rule plus ADMIN_USER_IDS (for votes, which are no commands). */
+  admins(platformPermissions: Permissions): Permissions;
   /** A command runner whose admin rule is the platform's plus ADMIN_USER_IDS. */
   commands(platformPermissions: Permissions): CommandRunner;
   /** The message pipeline for one platform; commands written as messages run through `commands`. */
@@ -147,6 +158,7 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
   const training = new TrainingSet(providers.store, profiles, clock);
   const posters = new ChannelPosters(providers.logger);
   const lease = providers.lease ?? (providers.store.kind === 'sqlite' ? new InProcessLease() : new StoreLease(providers.store));
+  const cases = new EvalCases(providers.store, clock, config.evaluation);
   const finetune = new FinetuneJobs({
     store: providers.store,
     ...(providers.finetuner ? { tuner: providers.finetuner } : {}),
@@ -160,7 +172,8 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
     lease,
     settings: config.finetune,
     models: config.modelInfo,
-    evaluationInputs: providers.evaluationInputs ?? (async () => new Set<string>()),
+    // Evaluation cases never become training lines.
+    evaluationInputs: providers.evaluationInputs ?? ((scope) => cases.evaluationInputs(scope)),
   });
   const modelWatch = new ModelWatch({
     store: providers.store,
@@ -181,6 +194,23 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
     ],
     providers.logger,
   );
+  const feedback = new Feedback(providers.store, training, clock, config.feedback.answerDays);
+  const evaluation = {
+    cases,
+    runner: new EvalRunner({
+      profiles,
+      responders,
+      knowledge: providers.knowledge,
+      cases,
+      ...(model ? { model } : {}),
+      ...(providers.embedder ? { embedder: providers.embedder } : {}),
+      tokenizer: providers.tokenizer,
+      prices: config.prices,
+      store: providers.store,
+      clock,
+      settings: { ...config.evaluation, maxReplyTokens: config.tokens.replyMaxTokens },
+    }),
+  };
   return {
     config,
     profiles,
@@ -197,8 +227,11 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
     finetune,
     modelWatch,
     background,
+    feedback,
+    evaluation,
+    admins: (platformPermissions) => withConfiguredAdmins(platformPermissions, config.adminUserIds),
     messages: (commands) =>
-      new MessagePipeline({ assistant, profiles, deduper, threads, commands, telemetry, logger: providers.logger }),
+      new MessagePipeline({ assistant, profiles, deduper, threads, commands, telemetry, logger: providers.logger, feedback }),
     commands: (platformPermissions) =>
       watchedCommands(modelWatch, providers.logger, new CommandRunner({
         profiles,
@@ -211,6 +244,8 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
         telemetry,
         usage,
         budgets,
+        feedback,
+        evaluation,
         advice: {
           settings: config.advice,
           prices: config.prices,

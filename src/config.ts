@@ -150,6 +150,20 @@ export const defaultsFileSchema = z
         daysPerMonth: z.number().min(28).max(31),
       })
       .strict(),
+    /** 👍 / 👎 on answers (SPEC §8 "Feedback"). */
+    feedback: z.object({ answerDays: z.number().int().min(1).max(400) }).strict(),
+    /** /eval (SPEC §8 "Evaluation"). */
+    evaluation: z
+      .object({
+        maxCases: z.number().int().min(1),
+        caseChars: z.number().int().min(1),
+        /** Model calls of one run in flight at once. */
+        concurrency: z.number().int().min(1).max(64),
+        bootstrapSamples: z.number().int().min(100),
+        /** Show progress after every this many answers. */
+        progressEvery: z.number().int().min(1),
+      })
+      .strict(),
   })
   .strict();
 

@@ -168,21 +168,21 @@ async function main(): Promise<number> {
     maxRetries: config.models.maxRetries,
     logger,
   };
+  // One embedder: hybrid retrieval (when on) and /eval's similarity scores.
+  const embedder =
+    openaiClient &&
+    new OpenAIEmbedder({
+      ...openaiClient,
+      model: config.models.embedding,
+      usage: { sink: embeddingUsageSink(usage, config.prices, logger), tokenizer },
+    });
   const knowledge = await createKnowledge({ ...config.knowledge, documentChars: config.limits.documentChars }, {
     store,
     tokenizer,
     logger,
     clock: systemClock,
     location: knowledgeIndexLocation(config.store, process.cwd()),
-    ...(openaiClient && config.knowledge.hybrid
-      ? {
-          embedder: new OpenAIEmbedder({
-            ...openaiClient,
-            model: config.models.embedding,
-            usage: { sink: embeddingUsageSink(usage, config.prices, logger), tokenizer },
-          }),
-        }
-      : {}),
+    ...(embedder && config.knowledge.hybrid ? { embedder } : {}),
   });
   const metrics = new Metrics();
   const app = buildApp(config, {
@@ -194,6 +194,7 @@ async function main(): Promise<number> {
     store,
     tokenizer,
     knowledge: knowledge.knowledge,
+    ...(embedder ? { embedder } : {}),
     ...(() => {
       const model = createModel(config, logger);
       return model ? { model } : {};

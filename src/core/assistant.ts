@@ -29,6 +29,10 @@ export interface FinalReply {
   readonly latencyMs: number;
   /** The answer carries the once-a-month note that the channel's spend crossed its warning level. */
   readonly budgetWarning?: boolean;
+  /** The persona version it was answered with (recorded with feedback). */
+  readonly profileVersion?: number;
+  /** Set by the pipeline once the answer is recorded: what the feedback controls name. */
+  readonly answerId?: string;
   /** Set when the answer is a failure sentence (or was cut short by one). */
   readonly error?: { readonly code: string; readonly message: string };
 }
@@ -213,6 +217,7 @@ export class Assistant {
         sources: plan.sources,
         ...(done ? { usage: done.usage, costUsd: done.costUsd } : {}),
         ...(done?.warning ? { budgetWarning: true } : {}),
+        ...(profile.persona.version !== undefined ? { profileVersion: profile.persona.version } : {}),
         latencyMs: elapsed(),
       },
     };

@@ -13,7 +13,8 @@ export enum ErrorCode {
   NotFound = 'channelwise_not_found',
   InvalidState = 'channelwise_invalid_state',
   /** Only for what is not built yet (a registered command whose issue has not landed). */
-  NotAvailable = 'channelwise_not_available',
+  /** Needs something this deployment has not set up (a model, a fine-tuning provider). */
+  NotConfigured = 'channelwise_not_configured',
   InputTooLong = 'channelwise_input_too_long',
   /** The channel's monthly budget is spent: the model is not called. */
   BudgetReached = 'channelwise_budget_reached',

@@ -2,6 +2,9 @@ import type { AdviceSettings } from '../advice/advise';
 import type { FinetuneJobs } from '../finetune/jobs';
 import type { Clock, KnowledgeIndex, Tokenizer } from '../ports';
 import type { ModelPrice, PriceTable } from '../prompt/cost';
+import type { EvalCases } from '../evaluation/cases';
+import type { EvalRunner } from '../evaluation/runner';
+import type { Feedback } from '../feedback/feedback';
 import type { Budgets } from '../usage/budget';
 import type { UsageLog, UsageReport } from '../usage/usage-log';
 import type { ProfileService } from '../profiles/profile-service';
@@ -42,6 +45,11 @@ export interface AdviceDeps {
   readonly offline: boolean;
 }
 
+export interface Evaluation {
+  readonly cases: EvalCases;
+  readonly runner: EvalRunner;
+}
+
 /** What an executor may use. Executors are thin: validation already happened in the parser. */
 export interface CommandContext {
   readonly scope: ChannelScope;
@@ -55,6 +63,12 @@ export interface CommandContext {
   readonly fileBytes: number;
   readonly usage: UsageLog;
   readonly budgets: Budgets;
+  /** Votes on answers; absent in tests that build a runner without it. */
+  readonly feedback?: Feedback;
+  /** /eval's cases and runs; absent in tests that build a runner without them. */
+  readonly evaluation?: Evaluation;
+  /** Whether the caller is an admin (a vote of an admin approves; votes are open to everyone). */
+  isAdmin(): Promise<boolean>;
   readonly advice: AdviceDeps;
   /** Absent: /usage answers without a picture (the text chart still comes). */
   readonly charts?: ChartRenderer;

@@ -5,13 +5,14 @@
  */
 import { ErrorCode, UserError, asCodedError, userMessage } from '../errors';
 import type { Clock, KnowledgeIndex, Logger, Permissions, Telemetry } from '../ports';
+import type { Feedback } from '../feedback/feedback';
 import type { Budgets } from '../usage/budget';
 import type { UsageLog } from '../usage/usage-log';
 import type { ProfileService } from '../profiles/profile-service';
 import type { RetrievalSettings } from '../routes/rag-route';
 import type { Attachment, ChannelScope, InboundCommand, UserRef } from '../types';
 import type { FinetuneJobs } from '../finetune/jobs';
-import type { AdviceDeps, ChartRenderer, CommandContext, Executor } from './context';
+import type { AdviceDeps, ChartRenderer, CommandContext, Evaluation, Executor } from './context';
 import { parseCommand } from './grammar';
 import { NOT_ADMIN_SENTENCE } from './permissions';
 import { reply, type CommandReply, type FormSubmission } from './reply';
@@ -34,6 +35,8 @@ export interface CommandRunnerDeps {
   readonly telemetry: Telemetry;
   readonly usage: UsageLog;
   readonly budgets: Budgets;
+  readonly feedback?: Feedback;
+  readonly evaluation?: Evaluation;
   readonly advice: AdviceDeps;
   readonly charts?: ChartRenderer;
   readonly clock: Clock;
@@ -54,6 +57,9 @@ export class CommandRunner {
       fileBytes: this.deps.fileBytes,
       usage: this.deps.usage,
       budgets: this.deps.budgets,
+      ...(this.deps.feedback ? { feedback: this.deps.feedback } : {}),
+      ...(this.deps.evaluation ? { evaluation: this.deps.evaluation } : {}),
+      isAdmin: () => this.deps.permissions.isAdmin(user, scope),
       advice: this.deps.advice,
       ...(this.deps.charts ? { charts: this.deps.charts } : {}),
       clock: this.deps.clock,

@@ -8,6 +8,7 @@
 import type { Assistant, FinalReply, ReplyEvent } from '../assistant';
 import type { CommandReply } from '../commands/reply';
 import { asCodedError } from '../errors';
+import type { Feedback } from '../feedback/feedback';
 import { lazyChild } from '../lazy-logger';
 import type { Logger, MessageOutcome, Telemetry } from '../ports';
 import type { ProfileService } from '../profiles/profile-service';
@@ -37,6 +38,8 @@ export interface MessagePipelineDeps {
   readonly commands: MessageCommands;
   readonly telemetry: Telemetry;
   readonly logger: Logger;
+  /** Where answers are recorded for 👍 / 👎; absent: answers carry no feedback controls. */
+  readonly feedback?: Feedback;
 }
 
 /** What decides whether a message is answered (SPEC §2), once the thread is known. */
@@ -123,16 +126,44 @@ export class MessagePipeline {
     const history = await this.history(message);
     let reply: FinalReply | undefined;
     const events = this.deps.assistant.respond({ scope: message.scope, user: message.user, text: message.text, messageId: message.messageId, history });
+    const recorded = (final: FinalReply) => this.recordAnswer(message, final);
     await replier.answer(
       (async function* watch(): AsyncGenerator<ReplyEvent> {
         for await (const event of events) {
-          if (event.type === 'done') reply = event.reply;
-          yield event;
+          if (event.type === 'done') {
+            reply = await recorded(event.reply);
+            yield { type: 'done', reply };
+          } else yield event;
         }
       })(),
     );
     if (!reply) return { outcome: 'error' };
     return { outcome: reply.error ? 'error' : reply.offline ? 'offline' : 'ok', reply };
+  }
+
+  /**
+   * A model's answer is recorded before it is shown, so the controls it carries name a kept answer;
+   * failures and offline answers get none (nothing was answered to vote on).
+   */
+  private async recordAnswer(message: InboundMessage, reply: FinalReply): Promise<FinalReply> {
+    const feedback = this.deps.feedback;
+    if (!feedback || reply.error || reply.offline || !reply.route || !reply.model) return reply;
+    try {
+      const record = await feedback.record({
+        scope: message.scope,
+        question: message.text,
+        answer: reply.text,
+        route: reply.route,
+        model: reply.model,
+        ...(reply.profileVersion !== undefined ? { profileVersion: reply.profileVersion } : {}),
+        cited: reply.sources.length > 0,
+      });
+      return { ...reply, answerId: record.id };
+    } catch (err) {
+      // An answer without vote buttons beats no answer.
+      this.log(message).warn({ err: asCodedError(err) }, 'could not record the answer for feedback');
+      return reply;
+    }
   }
 
   /** Cheap checks first: the profile and the thread memory are read only when the message leaves it open. */

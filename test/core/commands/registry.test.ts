@@ -130,19 +130,6 @@ describe('CommandRunner', () => {
     expect(await snapshot()).toBe(before);
   });
 
-  it('says eval and feedback are not available yet, to members and admins alike', async () => {
-    const before = await snapshot();
-    for (const command of ['/eval', '/eval report', '/feedback up', '/feedback down Wrong policy.']) {
-      const family = command.split(' ')[0]!;
-      expect((await line(runner, member, command)).text).toBe(`${family} is not available yet in this version of channelwise.`);
-    }
-    for (const command of ['/eval add 2+2? => 4', '/eval run rag --judge']) {
-      const family = command.split(' ')[0]!;
-      expect((await line(runner, admin, command)).text).toBe(`${family} is not available yet in this version of channelwise.`);
-    }
-    expect(await snapshot()).toBe(before);
-  });
-
   it('answers /finetune without a fine-tuning provider: status for members, one sentence and no change for start', async () => {
     const before = await snapshot();
     expect((await line(runner, member, '/finetune')).text).toBe('Training set: 0 examples · provider: none configured.\nNo fine-tuning job yet; start one with /finetune start.');

@@ -1,5 +1,9 @@
-/** `/eval …`: the channel's evaluation cases and runs. Parsed fully; answers "not available yet" until it lands. */
-import { notAvailableYet } from '../not-yet';
+/** `/eval …`: the channel's evaluation cases, runs and the last report (SPEC §3, §8). */
+import { ErrorCode, UserError } from '../../errors';
+import { renderPreview, renderReport } from '../../evaluation/report';
+import { formatUsd } from '../../prompt/cost';
+import type { Evaluation, Executor } from '../context';
+import { reply } from '../reply';
 import { arrowPair, arrowPairText, fail, itemNumber, optionName, plainRow, quote, wordsOf } from '../parse';
 import type { Args, CommandFamilySpec } from '../spec';
 import { EVAL_LEVERS, type EvalCommand, type EvalLever } from '../types';
@@ -7,6 +11,40 @@ import { EVAL_LEVERS, type EvalCommand, type EvalLever } from '../types';
 const family = 'eval';
 const ADD_USAGE = '/eval add <input> => <expected>';
 const RUN_USAGE = `/eval run [<lever> ...] [--judge], where the levers are ${EVAL_LEVERS.join(', ')}`;
+
+function evaluationOf(evaluation: Evaluation | undefined): Evaluation {
+  if (!evaluation) throw new UserError(ErrorCode.NotConfigured, '/eval is not available in this setup.');
+  return evaluation;
+}
+
+const execute: Executor<EvalCommand> = async (command, ctx) => {
+  const { cases, runner } = evaluationOf(ctx.evaluation);
+  switch (command.action) {
+    case 'list': {
+      const list = await cases.list(ctx.scope);
+      if (list.length === 0) return reply('This channel has no evaluation cases yet; add one with /eval add <input> => <expected>.');
+      return reply(list.map((c, i) => `${i + 1}. ${c.input} => ${c.expected}`).join('\n'));
+    }
+    case 'add': {
+      const { number } = await cases.add(ctx.scope, command.input, command.expected, ctx.user.id);
+      return reply(`Added evaluation case ${number}; it is never used as an example or for training.`);
+    }
+    case 'remove': {
+      const removed = await cases.remove(ctx.scope, command.number);
+      return reply(`Removed evaluation case ${command.number}: ${removed.input}`);
+    }
+    case 'report': {
+      const last = await runner.lastReport(ctx.scope);
+      return reply(last ? renderReport(last) : 'No evaluation has run in this channel yet; an admin can start one with /eval run.');
+    }
+    case 'run': {
+      if (ctx.advice.offline) return reply(renderPreview(await runner.preview(ctx.scope, command.levers)));
+      const estimate = await runner.estimate(ctx.scope, command.levers);
+      const report = await runner.run(ctx.scope, { ...(command.levers ? { levers: command.levers } : {}), judge: command.judge });
+      return reply(`Evaluated ${estimate.cases} case(s) through ${estimate.levers.join(', ')} (estimated cost ${formatUsd(estimate.usd)} before starting).\n${renderReport(report)}`);
+    }
+  }
+};
 
 /** Levers may be listed with spaces or commas; `few-shot` and `fine-tune` read as the lever names. */
 function evalRun(args: Args): EvalCommand {
@@ -74,5 +112,5 @@ export const evalFamily: CommandFamilySpec<EvalCommand> = {
     },
     report: plainRow(family, 'report', { description: "the last run's report", admin: false }),
   },
-  execute: notAvailableYet,
+  execute,
 };

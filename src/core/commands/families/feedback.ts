@@ -1,12 +1,28 @@
-/** `/feedback up | down [<reason>]`: the console's vote on its last answer. Parsed fully; answers "not available yet" until it lands. */
-import { notAvailableYet } from '../not-yet';
+/** `/feedback up | down [<reason>]`: the console's vote on its last answer (SPEC §3, §8). */
+import { ErrorCode, UserError } from '../../errors';
+import { REASON_MAX_CHARS } from '../../feedback/feedback';
+import type { Executor } from '../context';
 import { plainRow, tooLarge } from '../parse';
+import { reply } from '../reply';
 import type { CommandFamilySpec } from '../spec';
 import type { FeedbackCommand } from '../types';
 
 const family = 'feedback';
-/** A reason is a sentence or two for the admins reading it, not a document. */
-const REASON_MAX_CHARS = 500;
+
+const execute: Executor<FeedbackCommand> = async (command, ctx) => {
+  const answerId = await ctx.feedback?.lastAnswerId(ctx.scope);
+  if (!ctx.feedback || answerId === undefined) throw new UserError(ErrorCode.NotFound, 'There is no answer to vote on yet; ask me something first.');
+  const result = await ctx.feedback.vote({
+    scope: ctx.scope,
+    answerId,
+    user: ctx.user,
+    value: command.action,
+    ...(command.action === 'down' && command.reason !== undefined ? { reason: command.reason } : {}),
+    isAdmin: await ctx.isAdmin(),
+  });
+  const vote = command.action === 'up' ? '👍' : '👎';
+  return reply(`Recorded your ${vote} on the last answer${result.approved ? '; it was added to the training set' : ''}.`);
+};
 
 export const feedbackFamily: CommandFamilySpec<FeedbackCommand> = {
   name: family,
@@ -28,5 +44,5 @@ export const feedbackFamily: CommandFamilySpec<FeedbackCommand> = {
   },
   // Slack and Discord answers carry 👍 / 👎 buttons instead (SPEC §3, §8).
   consoleOnly: true,
-  execute: notAvailableYet,
+  execute,
 };

@@ -54,7 +54,7 @@ function finetuneStart(args: Args): FinetuneCommand {
 
 const execute: Executor<FinetuneCommand> = async (command, ctx) => {
   const jobs = ctx.finetune;
-  if (!jobs) throw new UserError(ErrorCode.NotAvailable, 'Fine-tuning is not set up in this process.');
+  if (!jobs) throw new UserError(ErrorCode.NotConfigured, 'Fine-tuning is not set up in this process.');
   switch (command.action) {
     case 'status':
       return reply(await jobs.status(ctx.scope));

@@ -1,0 +1,187 @@
+/**
+ * `/eval` end to end against the fake OpenAI server, which answers a case right only when the
+ * request holds what a lever adds (few-shot pairs, the passage, a fine-tuned model id): the report
+ * ranks the levers as the answers actually returned make them; cases never travel as examples;
+ * held-out examples stay out of the run's prompts; members are refused; the budget stops a run.
+ */
+import type { ChatRequestBody } from '../../helpers/fake-openai';
+import { OpenAIChatModel } from '../../../src/providers/openai/chat-model';
+import { channelKnowledgeBase } from '../../../src/core/profiles/resolve';
+import { admin, makeTestApp, member, scopeA, testConfig, testPermissions, type TestApp } from '../../helpers/app';
+import { FakeOpenAI } from '../../helpers/fake-openai';
+import { evalAnswers, type FakeCase } from '../../helpers/fake-eval-answers';
+import { silentLogger } from '../../helpers/logger';
+
+const FACTS: FakeCase[] = [
+  ['What is the office wifi password?', 'tulip42'],
+  ['Which floor is the canteen on?', 'the third floor'],
+  ['Who approves travel requests?', 'Dana Okafor'],
+  ['When is the payroll cut-off?', 'the 20th of each month'],
+  ['Where are spare laptops kept?', 'locker B7'],
+  ['What is the support hotline extension?', 'extension 4410'],
+].map(([input, expected]) => ({ input: input as string, expected: expected as string, needs: 'passage' as const }));
+const STYLE: FakeCase[] = [
+  ['Say hello', 'Ahoy there'],
+  ['Say goodbye', 'Fair winds'],
+  ['Say thanks', 'Much obliged, matey'],
+  ['Say sorry', 'Beg pardon, matey'],
+  ['Say yes', 'Aye aye'],
+  ['Say no', 'Nay, matey'],
+].map(([input, expected]) => ({ input: input as string, expected: expected as string, needs: 'examples' as const }));
+const NOT_ADMIN = "Only admins can change this channel's setup; nothing was changed.";
+const CASES = [...FACTS, ...STYLE];
+const HANDBOOK = FACTS.map((c) => `${c.input.replace('?', '')}: ${c.expected}.`).join('\n\n');
+
+describe('/eval', () => {
+  let fake: FakeOpenAI;
+  let app: TestApp;
+  const run = (text: string, user: typeof admin | typeof member = admin, target: TestApp = app) =>
+    target.commands(testPermissions).run({ scope: scopeA, user, name: 'eval', text });
+  const admin_ = (name: string, text: string) => app.commands(testPermissions).run({ scope: scopeA, user: admin, name, text });
+  const chatBodies = () => fake.requests.filter((r) => r.endpoint === 'chat').map((r) => r.body as ChatRequestBody);
+
+  beforeAll(async () => {
+    fake = await FakeOpenAI.start();
+  });
+  afterAll(async () => {
+    await fake.close();
+  });
+  beforeEach(async () => {
+    fake.reset();
+    fake.chatReply = evalAnswers(CASES);
+    app = await makeTestApp({ model: new OpenAIChatModel({ baseUrl: fake.baseUrl, timeoutMs: 5000, maxRetries: 0, logger: silentLogger, maxRetryWaitMs: 100 }) });
+  });
+  afterEach(async () => {
+    await app.dispose();
+    fake.assertNoViolations();
+  });
+
+  async function setUpChannel(withCases = true): Promise<void> {
+    await admin_('fewshot', 'add Say hi => Ahoy, matey');
+    await admin_('fewshot', 'add Say bye => Fair winds, matey');
+    await app.knowledge.add(channelKnowledgeBase(scopeA), { kind: 'text', text: HANDBOOK }, admin.id, scopeA);
+    // Style requests find no passage; the live RAG route then answers without sources.
+    await admin_('kb', 'strict off');
+    if (withCases) for (const c of CASES) expect((await run(`add ${c.input} => ${c.expected}`)).text).toMatch(/^Added evaluation case \d+/);
+  }
+
+  it('ranks the levers as the answers they got make them, with intervals, cost and latency', async () => {
+    await setUpChannel();
+    const text = (await run('run prompt fewshot rag')).text;
+    const rows = text.split('\n').filter((line) => / · \d+ cases · /.test(line));
+    expect(rows.map((row) => row.split(' · ')[0])).toEqual(['prompt', 'fewshot', 'rag']);
+    const score = (lever: string) => Number(/score (\d\.\d\d)/.exec(rows.find((r) => r.startsWith(`${lever} `)) ?? '')?.[1]);
+    // The fake answers facts only from a passage and style only from examples.
+    expect(score('prompt')).toBe(0);
+    expect(score('fewshot')).toBe(0.5);
+    expect(score('rag')).toBe(1);
+    expect(rows[0]).toMatch(/^prompt · 12 cases · score 0\.00 \(95% 0\.00–0\.00\) · \$[\d.]+ per answer · p50 \d+ ms$/);
+    expect(text).toContain('Best: rag');
+    expect(text).not.toContain('not conclusive');
+    expect(text).toMatch(/estimated cost \$[\d.]+ before starting/);
+    // 12 cases × 3 levers, each a real request counted as the channel's `eval` usage.
+    expect(chatBodies()).toHaveLength(36);
+    const usage = await app.usage.report(scopeA, 7);
+    expect(usage.lines.find((l) => l.line === 'eval')?.totals.requests).toBe(36);
+    expect((await run('report', member)).text).toContain('Best: rag');
+  });
+
+  it('never sends a case as an example, and breaks a tie by cost', async () => {
+    await setUpChannel();
+    await admin_('fewshot', `add ${STYLE[0]?.input} => ${STYLE[0]?.expected}`); // the same input as a case
+    await admin_('route', 'finetune ft:gpt-4o-mini:acme::abc123');
+    const text = (await run('run')).text;
+    for (const body of chatBodies()) {
+      const examples = body.messages.slice(1, -1);
+      for (const c of CASES) expect(examples.filter((m) => m.role === 'assistant').map((m) => m.content)).not.toContain(c.expected);
+      for (const c of CASES) expect(examples.map((m) => m.content)).not.toContain(c.input);
+    }
+    expect((await app.training.examples(scopeA, await app.evaluation.cases.evaluationInputs(scopeA))).map((e) => e.input)).not.toContain(STYLE[0]?.input);
+    // rag and finetune both score 1; the fine-tuned model's short prompt is the cheaper one.
+    expect(text).toContain('Best: finetune (not conclusive: the intervals of finetune and rag overlap)');
+  });
+
+  it('holds out one in five examples when there are no cases, and keeps them out of the prompts', async () => {
+    for (let i = 1; i <= 10; i += 1) await admin_('fewshot', `add Question ${i} => Answer ${i}`);
+    const text = (await run('run prompt fewshot')).text;
+    expect(text).toContain('This channel has no evaluation cases, so 2 of its few-shot examples (one in five) were held out');
+    expect(text).toContain('not conclusive: fewer than 10 cases');
+    const asked = new Set(chatBodies().map((b) => String(b.messages[b.messages.length - 1]?.content)));
+    expect(asked.size).toBe(2);
+    for (const body of chatBodies()) for (const m of body.messages.slice(1, -1)) expect(asked.has(String(m.content))).toBe(false);
+    // The same two every run: stable by id.
+    fake.reset();
+    fake.chatReply = evalAnswers(CASES);
+    await run('run prompt');
+    expect(new Set(chatBodies().map((b) => String(b.messages[b.messages.length - 1]?.content)))).toEqual(asked);
+  });
+
+  it('judges answers against the expected ones, pairwise in a recorded random order', async () => {
+    await setUpChannel();
+    const text = (await run('run fewshot rag --judge')).text;
+    expect(text).toMatch(/^rag · 12 cases · score 1\.00 .* · judge 1\.00 /m);
+    expect(text).toMatch(/^fewshot · 12 cases · score 0\.50 .* · judge 0\.60 /m);
+    expect(text).toMatch(/Judge, pairwise \(order drawn at random, seed \d+; \d+ of 12 shown swapped\): rag 6 · fewshot 0 · ties 6/);
+    const judge = (await app.usage.report(scopeA, 7)).lines.find((l) => l.line === 'judge');
+    expect(judge?.totals.requests).toBe(24 + 12);
+  });
+
+  it("refuses a member's /eval add and /eval run and changes nothing", async () => {
+    await setUpChannel(false);
+    expect((await run('add 2+2? => 4', member)).text).toBe(NOT_ADMIN);
+    expect((await run('remove 1', member)).text).toBe(NOT_ADMIN);
+    expect((await run('run', member)).text).toBe(NOT_ADMIN);
+    expect((await run('list', member)).text).toBe('This channel has no evaluation cases yet; add one with /eval add <input> => <expected>.');
+    expect(chatBodies()).toHaveLength(0);
+    expect((await run('report', member)).text).toMatch(/^No evaluation has run/);
+  });
+
+  it('lists, removes and limits cases; bad input changes nothing', async () => {
+    const small = await makeTestApp({ config: testConfig({}, { evaluation: { ...testConfig().evaluation, maxCases: 2, caseChars: 20 } }) });
+    try {
+      expect((await run('add a? => b', admin, small)).text).toBe('Added evaluation case 1; it is never used as an example or for training.');
+      expect((await run('add a? => c', admin, small)).text).toBe('This channel already has an evaluation case with that input.');
+      expect((await run(`add ${'x'.repeat(21)} => y`, admin, small)).text).toBe('That input is 21 characters; the limit is 20.');
+      await run('add c? => d', admin, small);
+      expect((await run('add e? => f', admin, small)).text).toMatch(/already has 2 evaluation cases, the limit/);
+      expect((await run('remove 3', admin, small)).text).toBe('There is no case 3; /eval list shows 1 to 2.');
+      expect((await run('remove 1', admin, small)).text).toBe('Removed evaluation case 1: a?');
+      expect((await run('list', member, small)).text).toBe('1. c? => d');
+    } finally {
+      await small.dispose();
+    }
+  });
+
+  it('stops a run at the channel budget with one clear sentence', async () => {
+    const pricey = await makeTestApp({
+      config: testConfig({}, { prices: { ...testConfig().prices, 'gpt-4o-mini': { input: 200, cachedInput: 100, output: 200 } } }),
+      model: new OpenAIChatModel({ baseUrl: fake.baseUrl, timeoutMs: 5000, maxRetries: 0, logger: silentLogger, maxRetryWaitMs: 100 }),
+    });
+    try {
+      for (const c of CASES) await run(`add ${c.input} => ${c.expected}`, admin, pricey);
+      await pricey.commands(testPermissions).run({ scope: scopeA, user: admin, name: 'budget', text: 'set 0.05' });
+      const text = (await run('run prompt', admin, pricey)).text;
+      expect(text).toMatch(/^The evaluation stopped after \d+ of 12 answers: .*\$0\.05/);
+      expect(text.split('\n')).toHaveLength(1);
+      expect(chatBodies().length).toBeLessThan(12);
+      expect((await run('report', admin, pricey)).text).toMatch(/^No evaluation has run/);
+    } finally {
+      await pricey.dispose();
+    }
+  });
+
+  it('offline: says evaluation needs a model and shows the cases and the prompt tokens per lever', async () => {
+    const offline = await makeTestApp();
+    try {
+      await run('add Say hello => Ahoy there', admin, offline);
+      await offline.commands(testPermissions).run({ scope: scopeA, user: admin, name: 'fewshot', text: 'add Say hi => Ahoy, matey' });
+      const text = (await run('run', admin, offline)).text;
+      expect(text.split('\n')[0]).toBe('Evaluation needs a model, and none is configured (offline mode); this is what a run would send.');
+      expect(text).toContain('1. Say hello => Ahoy there');
+      const tokens = (lever: string) => Number(new RegExp(`^${lever}: (\\d+) prompt tokens`, 'm').exec(text)?.[1]);
+      expect(tokens('fewshot')).toBeGreaterThan(tokens('prompt'));
+    } finally {
+      await offline.dispose();
+    }
+  });
+});
