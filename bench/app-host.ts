@@ -162,7 +162,8 @@ function startApp(spec: AppSpec, logs: NodeJS.WritableStream): Promise<RunningAp
   const config = loadConfig(spec.env, { configDir: path.resolve(__dirname, '../config') });
   if (spec.app === 'channelwise') return startChannelwise({ env: spec.env, dir: spec.dir, logger: createLogger(config.logLevel, logs) });
   const { slack, openai } = config;
-  if (!slack?.signingSecret || !slack.apiUrl || !openai?.baseUrl) throw new Error('the bare app needs SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_API_URL and OPENAI_BASE_URL');
+  if (!slack?.signingSecret || !slack.apiUrl || !openai?.baseUrl)
+    throw new Error('the bare app needs SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_API_URL and OPENAI_BASE_URL');
   return startBareBolt({
     botToken: slack.botToken,
     signingSecret: slack.signingSecret,

@@ -51,16 +51,26 @@ export async function startChannelwise(options: ChannelwiseBenchOptions): Promis
         logger,
       }
     : undefined;
-  const knowledge = await createKnowledge({ ...config.knowledge, documentChars: config.limits.documentChars }, {
+  const knowledge = await createKnowledge(
+    { ...config.knowledge, documentChars: config.limits.documentChars },
+    {
+      store,
+      tokenizer,
+      logger,
+      clock: systemClock,
+      location: { kind: 'sqlite', file: path.join(options.dir, 'knowledge.sqlite') },
+      ...(openai && config.knowledge.hybrid ? { embedder: new OpenAIEmbedder({ ...openai, model: config.models.embedding }) } : {}),
+    },
+  );
+  const metrics = new Metrics();
+  const app = buildApp(config, {
+    telemetry: metrics,
     store,
     tokenizer,
+    knowledge: knowledge.knowledge,
+    ...(openai ? { model: new OpenAIChatModel(openai) } : {}),
     logger,
-    clock: systemClock,
-    location: { kind: 'sqlite', file: path.join(options.dir, 'knowledge.sqlite') },
-    ...(openai && config.knowledge.hybrid ? { embedder: new OpenAIEmbedder({ ...openai, model: config.models.embedding }) } : {}),
   });
-  const metrics = new Metrics();
-  const app = buildApp(config, { telemetry: metrics, store, tokenizer, knowledge: knowledge.knowledge, ...(openai ? { model: new OpenAIChatModel(openai) } : {}), logger });
   const adapter = await SlackAdapter.create({
     app,
     botToken: slack.botToken,

@@ -38,20 +38,29 @@ function sentence(seed: number, words: number): string {
   return out.join(' ');
 }
 
-export async function benchCoreOverhead(iterations = 3000, profileCacheMs?: number): Promise<{ p50: number; p99: number; personaTokens: number; promptTokens: number }> {
+export async function benchCoreOverhead(
+  iterations = 3000,
+  profileCacheMs?: number,
+): Promise<{ p50: number; p99: number; personaTokens: number; promptTokens: number }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'channelwise-bench-'));
   const store = await createSqliteStore(path.join(dir, 'bench.sqlite'), silentLogger);
   const config = loadConfig({}, { configDir: path.resolve(__dirname, '../config') });
   const tokenizer = new TiktokenTokenizer(config.tokens.encoding);
   const limits = { ...config.limits, personaChars: 50_000 };
   const profiles = { cacheMs: profileCacheMs ?? config.profiles.cacheMs };
-  const knowledge = await createKnowledge({ ...config.knowledge, documentChars: config.limits.documentChars }, { store, tokenizer, logger: silentLogger, clock: systemClock, location: { kind: 'sqlite', file: path.join(dir, 'knowledge.sqlite') } });
-  const app = buildApp({ ...config, limits, profiles, tokens: { ...config.tokens, promptBudget: 128_000 } }, {
-    store,
-    tokenizer,
-    knowledge: knowledge.knowledge,
-    logger: silentLogger,
-  });
+  const knowledge = await createKnowledge(
+    { ...config.knowledge, documentChars: config.limits.documentChars },
+    { store, tokenizer, logger: silentLogger, clock: systemClock, location: { kind: 'sqlite', file: path.join(dir, 'knowledge.sqlite') } },
+  );
+  const app = buildApp(
+    { ...config, limits, profiles, tokens: { ...config.tokens, promptBudget: 128_000 } },
+    {
+      store,
+      tokenizer,
+      knowledge: knowledge.knowledge,
+      logger: silentLogger,
+    },
+  );
   const scope = { platform: 'slack', workspace: 'T1', channel: 'C1' } as const;
   const admin = { id: 'U1', name: 'admin' };
 

@@ -75,10 +75,7 @@ async function main(): Promise<void> {
     const startOpen = performance.now();
     const reopened = await LexicalIndex.openSqlite(file, { bm25 });
     const openSeconds = (performance.now() - startOpen) / 1000;
-    console.log(
-      `index: ${reopened.size} chunks in ${indexSeconds.toFixed(2)} s (analysis, SQLite, postings); ` +
-        `reopen ${openSeconds.toFixed(2)} s`,
-    );
+    console.log(`index: ${reopened.size} chunks in ${indexSeconds.toFixed(2)} s (analysis, SQLite, postings); ` + `reopen ${openSeconds.toFixed(2)} s`);
 
     const queryText = new Map(data.queries.map((query) => [query.id, query.text]));
     const rankings = new Map<string, string[]>();
@@ -90,7 +87,13 @@ async function main(): Promise<void> {
       // 101: one more than Recall@100 needs, since the query's own document may be dropped.
       const hits = await reopened.search(text, 101, [KB]);
       latencies.push(performance.now() - started);
-      rankings.set(queryId, withoutQueryId(hits.map((hit) => hit.docId), queryId));
+      rankings.set(
+        queryId,
+        withoutQueryId(
+          hits.map((hit) => hit.docId),
+          queryId,
+        ),
+      );
     }
 
     const ndcg = meanOverQueries(data.qrels, rankings, (ranking, judgments) => ndcgAtK(ranking, judgments, 10));

@@ -47,9 +47,18 @@ const ROOT = path.resolve(__dirname, '..');
 const GROUPS: readonly (readonly [string, RegExp])[] = [
   ['store (keyv, SQLite/Redis drivers, src/providers/store)', /^(keyv|@keyv\/|sqlite3|better-sqlite3|@redis\/|redis|cluster-key-slot|src\/providers\/store\/)/],
   ['token counting (js-tiktoken, tokenizer)', /^(js-tiktoken|src\/providers\/tokenizer)/],
-  ['logging (pino and the logger wrappers)', /^(pino|sonic-boom|fast-redact|quick-format-unescaped|on-exit-leak-free|thread-stream|safe-stable-stringify|atomic-sleep|src\/providers\/logger|src\/adapters\/slack\/bolt-logger|bench\/log-sink)/],
-  ['Slack Web API client (@slack/web-api and the fetch calls it makes)', /^(@slack\/web-api|eventemitter3|p-queue|p-retry|p-timeout|p-finally|retry|is-stream|is-electron)/],
-  ['Bolt (receiver, middleware, listeners)', /^(@slack\/bolt|@slack\/oauth|@slack\/logger|@slack\/socket-mode|raw-body|tsscmp|path-to-regexp|express|body-parser)/],
+  [
+    'logging (pino and the logger wrappers)',
+    /^(pino|sonic-boom|fast-redact|quick-format-unescaped|on-exit-leak-free|thread-stream|safe-stable-stringify|atomic-sleep|src\/providers\/logger|src\/adapters\/slack\/bolt-logger|bench\/log-sink)/,
+  ],
+  [
+    'Slack Web API client (@slack/web-api and the fetch calls it makes)',
+    /^(@slack\/web-api|eventemitter3|p-queue|p-retry|p-timeout|p-finally|retry|is-stream|is-electron)/,
+  ],
+  [
+    'Bolt (receiver, middleware, listeners)',
+    /^(@slack\/bolt|@slack\/oauth|@slack\/logger|@slack\/socket-mode|raw-body|tsscmp|path-to-regexp|express|body-parser)/,
+  ],
   ['openai SDK (and the fetch calls it makes)', /^openai/],
   ['fetch (undici) resumed on a later tick: either client', /^undici$/],
   ['channelwise Slack adapter (src/adapters)', /^src\/adapters\//],

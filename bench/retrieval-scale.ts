@@ -21,9 +21,41 @@ const ZIPF_EXPONENT = 1.07;
 const BATCH = 2000;
 const KB_COUNT = 20;
 const FUNCTION_WORDS =
-  'the of and to a in is that for it as was with be by on not he this are or his from at which but have an they you were her she there would their we him been has when who will more no if out so said what up its about into than them can only other new some could time these two may then do first any my now such like our over man me even most made after also did many before must through back years where much your way well down should because each just those people how too little state good very make world still own see men work long get here between both life being under never day same another know while last might us great old year off come since against go came right used take three'
-    .split(' ');
-const SYLLABLES = ['ka', 'lo', 'mi', 'ner', 'sta', 'vi', 'to', 'ral', 'en', 'qua', 'dor', 'pe', 'lin', 'gra', 'mo', 'tus', 'ber', 'chi', 'fon', 'sel', 'ax', 'rim', 'ol', 'tre', 'um', 'zen', 'ward', 'ic', 'ly', 'ment'];
+  'the of and to a in is that for it as was with be by on not he this are or his from at which but have an they you were her she there would their we him been has when who will more no if out so said what up its about into than them can only other new some could time these two may then do first any my now such like our over man me even most made after also did many before must through back years where much your way well down should because each just those people how too little state good very make world still own see men work long get here between both life being under never day same another know while last might us great old year off come since against go came right used take three'.split(
+    ' ',
+  );
+const SYLLABLES = [
+  'ka',
+  'lo',
+  'mi',
+  'ner',
+  'sta',
+  'vi',
+  'to',
+  'ral',
+  'en',
+  'qua',
+  'dor',
+  'pe',
+  'lin',
+  'gra',
+  'mo',
+  'tus',
+  'ber',
+  'chi',
+  'fon',
+  'sel',
+  'ax',
+  'rim',
+  'ol',
+  'tre',
+  'um',
+  'zen',
+  'ward',
+  'ic',
+  'ly',
+  'ment',
+];
 
 function parseArgs(argv: readonly string[]): { chunks: number; queries: number } {
   const options = { chunks: 200_000, queries: 300 };
@@ -65,7 +97,7 @@ function zipfSampler(size: number, random: () => number): () => number {
   const cumulative = new Float64Array(size);
   let total = 0;
   for (let rank = 0; rank < size; rank += 1) {
-    total += 1 / Math.pow(rank + 1, ZIPF_EXPONENT);
+    total += 1 / (rank + 1) ** ZIPF_EXPONENT;
     cumulative[rank] = total;
   }
   return () => {
@@ -115,8 +147,7 @@ async function main(): Promise<void> {
     const index = await LexicalIndex.openSqlite(file);
     const openSeconds = (performance.now() - startOpen) / 1000;
     console.log(
-      `index: ${index.size} synthetic chunks (${KB_COUNT} knowledge bases) built in ${indexSeconds.toFixed(1)} s; ` +
-        `reopen ${openSeconds.toFixed(1)} s`,
+      `index: ${index.size} synthetic chunks (${KB_COUNT} knowledge bases) built in ${indexSeconds.toFixed(1)} s; ` + `reopen ${openSeconds.toFixed(1)} s`,
     );
 
     // Short questions use mid-frequency words (what people ask about), long ones are passages.

@@ -21,14 +21,18 @@ async function main(): Promise<void> {
   for (const [name, storeConfig] of usageStores) {
     for (const budget of [false, true]) {
       const r = await benchUsageOverhead(storeConfig, { budget });
-      console.log(`usage accounting per message, ${name}, ${budget ? 'with a budget (check + hold + count)' : 'no budget (read + count)'}: p50 ${ms(r.p50)}, p99 ${ms(r.p99)}`);
+      console.log(
+        `usage accounting per message, ${name}, ${budget ? 'with a budget (check + hold + count)' : 'no budget (read + count)'}: p50 ${ms(r.p50)}, p99 ${ms(r.p99)}`,
+      );
     }
   }
 
   // Slack: channelwise and a bare Bolt app in turns, on the same fakes (worker thread), model answering.
   const options = comparisonArgs(process.argv.slice(2));
   const storeName = options.store?.kind === 'redis' ? 'Redis' : 'SQLite';
-  console.log(`slack path, ${storeName} store, 16 mentions in flight, channelwise (model on, native streaming) vs bare Bolt (openai SDK + one chat.postMessage):`);
+  console.log(
+    `slack path, ${storeName} store, 16 mentions in flight, channelwise (model on, native streaming) vs bare Bolt (openai SDK + one chat.postMessage):`,
+  );
   const comparison = await benchSlackVsBolt({ ...options, onRound: (r) => console.log(`  ${describeRound(r)}`) });
   for (const line of describeComparison(comparison)) console.log(`  ${line}`);
   // One at a time, offline with the placeholder path: what the adapter adds before the first message.

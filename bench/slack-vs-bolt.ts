@@ -205,7 +205,8 @@ function answeredOnce(slack: FakeSlack, openai: FakeOpenAI, sent: readonly { cha
   for (const { channel, ts } of sent) {
     const replies = slack.botMessages(channel, ts);
     if (replies.length !== 1) problems.push(`mention ${channel}/${ts}: ${replies.length} bot messages in its thread`);
-    else if (replies[0]!.streaming === 'in_progress' || replies[0]!.text.trim() !== ANSWER) problems.push(`mention ${channel}/${ts}: answer incomplete or wrong`);
+    else if (replies[0]!.streaming === 'in_progress' || replies[0]!.text.trim() !== ANSWER)
+      problems.push(`mention ${channel}/${ts}: answer incomplete or wrong`);
   }
   const botMessages = [...slack.messages.keys()].reduce((sum, channel) => sum + slack.botMessages(channel).length, 0);
   if (botMessages !== sent.length) problems.push(`${botMessages} bot messages for ${sent.length} mentions`);
@@ -266,7 +267,11 @@ export async function benchSlackVsBolt(options: ComparisonOptions = {}): Promise
         const processUsed = after.processMs - before.processMs;
         const mainUsed = before.main && after.main ? after.main.onCpuMs - before.main.onCpuMs : undefined;
         const mainWaited = before.main && after.main ? after.main.waitingMs - before.main.waitingMs : undefined;
-        if (options.profile) await host.stopProfile(`${options.profile}-${app}-${pair}.cpuprofile`, { mentions: events, ...(mainUsed !== undefined ? { mainCpuMs: mainUsed } : {}) });
+        if (options.profile)
+          await host.stopProfile(`${options.profile}-${app}-${pair}.cpuprofile`, {
+            mentions: events,
+            ...(mainUsed !== undefined ? { mainCpuMs: mainUsed } : {}),
+          });
         const latency = summarize(measured.latencies);
         const round: RoundResult = {
           app,
@@ -308,8 +313,10 @@ function range(values: readonly number[], digits: number): string {
 export function describeRound(r: RoundResult): string {
   const cpu = `${r.mainCpuIsProcess ? 'process' : 'main-thread'} CPU ${ms(r.mainCpuMs)}/mention`;
   const percent = (share: number) => `${(share * 100).toFixed(0)}%`;
-  const busy = r.mainBusy !== undefined && r.mainWaiting !== undefined ? `, main thread on CPU ${percent(r.mainBusy)} and waiting for one ${percent(r.mainWaiting)}` : '';
-  const elsewhere = r.workerCpuMs !== undefined && r.otherThreadsCpuMs !== undefined ? `; its other threads ${ms(r.otherThreadsCpuMs)}, load worker ${ms(r.workerCpuMs)}` : '';
+  const busy =
+    r.mainBusy !== undefined && r.mainWaiting !== undefined ? `, main thread on CPU ${percent(r.mainBusy)} and waiting for one ${percent(r.mainWaiting)}` : '';
+  const elsewhere =
+    r.workerCpuMs !== undefined && r.otherThreadsCpuMs !== undefined ? `; its other threads ${ms(r.otherThreadsCpuMs)}, load worker ${ms(r.workerCpuMs)}` : '';
   return `pair ${r.pair} ${APP_NAMES[r.app].padEnd(11)} ${r.mentionsPerSecond.toFixed(0)} mentions/s, ${cpu}${busy}${elsewhere}; answered p50 ${ms(r.latencyP50)} p99 ${ms(r.latencyP99)}`;
 }
 
@@ -320,8 +327,13 @@ export function describeComparison(result: ComparisonResult): string[] {
     const rounds = result.rounds.filter((r) => r.app === app);
     if (rounds.length === 0) continue;
     lines.push(
-      `${APP_NAMES[app]}: ${range(rounds.map((r) => r.mentionsPerSecond), 0)} mentions/s; CPU ${range(rounds.map((r) => r.mainCpuMs), 2)} ms/mention` +
-        (rounds[0]!.mainCpuIsProcess ? ' (whole process)' : ' (main thread)'),
+      `${APP_NAMES[app]}: ${range(
+        rounds.map((r) => r.mentionsPerSecond),
+        0,
+      )} mentions/s; CPU ${range(
+        rounds.map((r) => r.mainCpuMs),
+        2,
+      )} ms/mention${rounds[0]!.mainCpuIsProcess ? ' (whole process)' : ' (main thread)'}`,
     );
   }
   if (result.ratios.length) lines.push(`ratio channelwise / bare Bolt: ${range(result.ratios, 2)} over ${result.ratios.length} pairs — target ≥ 0.8`);

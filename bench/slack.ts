@@ -68,10 +68,10 @@ async function loadGenerator(): Promise<void> {
     const i = counter++;
     const ts = slack.nextTs();
     const channel = `C${String(i % 50).padStart(8, '0')}`;
-    const body = envelope(
-      appMentionEvent({ channel, user: 'U0PERSON1', team, ts, text: `<@${slack.botUserId}> question number ${i} about the vpn gateway` }),
-      { team, eventId: `Ev${run}${i}` },
-    );
+    const body = envelope(appMentionEvent({ channel, user: 'U0PERSON1', team, ts, text: `<@${slack.botUserId}> question number ${i} about the vpn gateway` }), {
+      team,
+      eventId: `Ev${run}${i}`,
+    });
     const answered = new Promise<void>((resolve) => done.set(ts, resolve));
     const placeholder = new Promise<number>((resolve) => placeholders.set(ts, resolve));
     const sentAt = now();

@@ -14,9 +14,7 @@ const fewshotModeSchema = z.union([
   z.object({ kind: z.literal('auto'), k: z.number().int().min(1).max(50) }).strict(),
 ]);
 
-const priceSchema = z
-  .object({ input: z.number().min(0), cachedInput: z.number().min(0), output: z.number().min(0) })
-  .strict();
+const priceSchema = z.object({ input: z.number().min(0), cachedInput: z.number().min(0), output: z.number().min(0) }).strict();
 
 /**
  * A JSON file of model id → entry (prices.json, models.json): keys starting with `_` are comments;
@@ -116,7 +114,10 @@ export const defaultsFileSchema = z
           z
             .object({
               trainingPerMillion: z.number().min(0).optional(),
-              newJobsUntil: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD').optional(),
+              newJobsUntil: z
+                .string()
+                .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD')
+                .optional(),
               alternatives: z.string().optional(),
             })
             .strict(),
@@ -174,7 +175,10 @@ const modelInfoSchema = z
   .object({
     fineTunable: z.boolean(),
     /** The provider's shutdown (deprecation) date, YYYY-MM-DD: no fine-tuning from then on. */
-    shutdownDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD').optional(),
+    shutdownDate: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD')
+      .optional(),
     /** USD per 1M training tokens. */
     training: z.number().min(0).optional(),
     /** What the fine-tuned model costs to use, USD per 1M tokens. */
@@ -257,9 +261,7 @@ function readEnv(env: Env, name: string): string | undefined {
 }
 
 function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`)
-    .join('; ');
+  return error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`).join('; ');
 }
 
 function readJsonFile<T>(file: string, schema: z.ZodType<T>): T {
@@ -284,9 +286,7 @@ export function parseStoreUrl(value: string | undefined, cwd: string): StoreConf
   }
   if (/^rediss?:\/\//.test(url)) return { kind: 'redis', url };
   if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url };
-  throw new ConfigError(
-    `STORE_URL: unsupported scheme in "${url.split('://')[0]}://…"; use sqlite://, redis:// or postgresql://`,
-  );
+  throw new ConfigError(`STORE_URL: unsupported scheme in "${url.split('://')[0]}://…"; use sqlite://, redis:// or postgresql://`);
 }
 
 function envInt(env: Env, name: string, fallback: number, min: number, max: number): number {

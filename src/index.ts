@@ -43,7 +43,12 @@ function createFinetuning(config: AppConfig, logger: Logger): { finetuner?: Fine
       : new OpenAIFineTuner({ ...common, ...(ft.apiKey ? { apiKey: ft.apiKey } : {}), ...(baseUrl ? { baseUrl } : {}) });
   const separate = ft.separate || ft.kind === 'together';
   const finetuneModel = separate
-    ? new OpenAIChatModel({ ...common, ...(ft.apiKey ? { apiKey: ft.apiKey } : {}), ...(baseUrl ? { baseUrl } : {}), promptCacheKey: config.models.promptCacheKey })
+    ? new OpenAIChatModel({
+        ...common,
+        ...(ft.apiKey ? { apiKey: ft.apiKey } : {}),
+        ...(baseUrl ? { baseUrl } : {}),
+        promptCacheKey: config.models.promptCacheKey,
+      })
     : undefined;
   return { finetuner, ...(finetuneModel ? { finetuneModel } : {}) };
 }
@@ -110,7 +115,13 @@ async function runPlatforms(config: AppConfig, app: App, metrics: Metrics, logge
         stops.push(() => closeServer(server));
       }
       if (discord.shards !== undefined && !shardChild) {
-        const shards = await runShards({ token: discord.token, shards: discord.shards, ...(discord.apiUrl ? { apiUrl: discord.apiUrl } : {}), script: __filename, logger });
+        const shards = await runShards({
+          token: discord.token,
+          shards: discord.shards,
+          ...(discord.apiUrl ? { apiUrl: discord.apiUrl } : {}),
+          script: __filename,
+          logger,
+        });
         stops.push(() => shards.stop());
       } else {
         const adapter = await DiscordAdapter.start({
@@ -176,14 +187,17 @@ async function main(): Promise<number> {
       model: config.models.embedding,
       usage: { sink: embeddingUsageSink(usage, config.prices, logger), tokenizer },
     });
-  const knowledge = await createKnowledge({ ...config.knowledge, documentChars: config.limits.documentChars }, {
-    store,
-    tokenizer,
-    logger,
-    clock: systemClock,
-    location: knowledgeIndexLocation(config.store, process.cwd()),
-    ...(embedder && config.knowledge.hybrid ? { embedder } : {}),
-  });
+  const knowledge = await createKnowledge(
+    { ...config.knowledge, documentChars: config.limits.documentChars },
+    {
+      store,
+      tokenizer,
+      logger,
+      clock: systemClock,
+      location: knowledgeIndexLocation(config.store, process.cwd()),
+      ...(embedder && config.knowledge.hybrid ? { embedder } : {}),
+    },
+  );
   const metrics = new Metrics();
   const app = buildApp(config, {
     telemetry: metrics,

@@ -64,6 +64,7 @@ describe('loadConfig', () => {
     });
     afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+    // biome-ignore lint/suspicious/noExplicitAny: the test edits arbitrary nested config JSON
     function edit(file: string, change: (json: Record<string, any>) => void): void {
       const json = JSON.parse(readFileSync(path.join(dir, file), 'utf8'));
       change(json);
@@ -130,7 +131,13 @@ describe('loadConfig: FINETUNE_*', () => {
 
   it('takes its own provider, URL, key and poll interval', () => {
     const config = loadConfig(
-      { OPENAI_API_KEY: 'sk-chat', FINETUNE_PROVIDER: 'together', FINETUNE_BASE_URL: 'http://127.0.0.1:8/v1', FINETUNE_API_KEY: 'tg-key', FINETUNE_POLL_SECONDS: '15' },
+      {
+        OPENAI_API_KEY: 'sk-chat',
+        FINETUNE_PROVIDER: 'together',
+        FINETUNE_BASE_URL: 'http://127.0.0.1:8/v1',
+        FINETUNE_API_KEY: 'tg-key',
+        FINETUNE_POLL_SECONDS: '15',
+      },
       { configDir: CONFIG_DIR },
     );
     expect(config.finetuneProvider).toEqual({ kind: 'together', apiKey: 'tg-key', baseUrl: 'http://127.0.0.1:8/v1', separate: true });

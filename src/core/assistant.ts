@@ -61,7 +61,8 @@ export interface AssistantDeps {
  */
 export function promptCacheKey(plan: RoutePlan, scopeKey: string): string {
   const hash = createHash('sha256').update(scopeKey).update('\u0000').update(plan.model);
-  for (const message of plan.prompt.messages.slice(0, plan.prompt.prefixMessages)) hash.update('\u0000').update(message.role).update('\u0000').update(message.content);
+  for (const message of plan.prompt.messages.slice(0, plan.prompt.prefixMessages))
+    hash.update('\u0000').update(message.role).update('\u0000').update(message.content);
   return `cw-${hash.digest('base64url').slice(0, 32)}`;
 }
 
@@ -158,7 +159,18 @@ export class Assistant {
         const usage: TokenUsage = { promptTokens: plan.prompt.tokens, cachedTokens: 0, completionTokens: 0, estimated: true };
         const costUsd = estimateCost(this.deps.prices, plan.model, usage);
         await this.count(async () => {
-          await usageLog.record(message.scope, { kind: 'chat', route: plan.route, model: plan.model, usage, costUsd, latencyMs: elapsed(), error: false, offline: true, prefix, signals });
+          await usageLog.record(message.scope, {
+            kind: 'chat',
+            route: plan.route,
+            model: plan.model,
+            usage,
+            costUsd,
+            latencyMs: elapsed(),
+            error: false,
+            offline: true,
+            prefix,
+            signals,
+          });
         });
       } else if (usageLog) {
         await this.count(() => usageLog.signal(message.scope, signals));
@@ -205,7 +217,10 @@ export class Assistant {
       log.warn({ model: plan.model }, 'model returned an empty answer');
       text = 'The model returned an empty answer; please try rephrasing.';
     }
-    this.deps.logger.info({ scope: channelKey(message.scope), messageId: message.messageId, route: plan.route, model: plan.model, usage: done?.usage, latencyMs: elapsed() }, 'answered');
+    this.deps.logger.info(
+      { scope: channelKey(message.scope), messageId: message.messageId, route: plan.route, model: plan.model, usage: done?.usage, latencyMs: elapsed() },
+      'answered',
+    );
     const notice = done?.warning ? `\n\n${budgetWarning(done.warning)}` : '';
     yield {
       type: 'done',

@@ -70,8 +70,7 @@ export class InternalError extends Error implements CodedError {
 }
 
 export function isCodedError(err: unknown): err is CodedError {
-  return err instanceof Error && typeof (err as Partial<CodedError>).code === 'string' &&
-    Object.values(ErrorCode).includes((err as CodedError).code);
+  return err instanceof Error && typeof (err as Partial<CodedError>).code === 'string' && Object.values(ErrorCode).includes((err as CodedError).code);
 }
 
 /** Wrap an unknown thrown value once, keeping coded errors as they are. */

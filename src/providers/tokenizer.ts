@@ -12,9 +12,7 @@ export type EncodingName = 'o200k_base' | 'cl100k_base';
 
 function loadRanks(name: EncodingName): TiktokenBPE {
   // Only the chosen rank table is loaded (each is several MB); the CJS builds export it as the module.
-  return name === 'o200k_base'
-    ? (require('js-tiktoken/ranks/o200k_base') as TiktokenBPE)
-    : (require('js-tiktoken/ranks/cl100k_base') as TiktokenBPE);
+  return name === 'o200k_base' ? (require('js-tiktoken/ranks/o200k_base') as TiktokenBPE) : (require('js-tiktoken/ranks/cl100k_base') as TiktokenBPE);
 }
 
 export class TiktokenTokenizer implements Tokenizer {

@@ -10,12 +10,8 @@ describe('tooLarge', () => {
   });
 
   it('says "larger than" when only the limit is known, in MB for bytes, with the limit named as asked', () => {
-    expect(tooLarge('big.pdf', { limit: 20_000_000, unit: 'bytes', limitName: 'file limit' }).message).toBe(
-      'big.pdf is larger than the file limit of 20 MB.',
-    );
-    expect(tooLarge('https://example.com/x', { limit: 100_000, unit: 'bytes' }).message).toBe(
-      'https://example.com/x is larger than the limit of 0.1 MB.',
-    );
+    expect(tooLarge('big.pdf', { limit: 20_000_000, unit: 'bytes', limitName: 'file limit' }).message).toBe('big.pdf is larger than the file limit of 20 MB.');
+    expect(tooLarge('https://example.com/x', { limit: 100_000, unit: 'bytes' }).message).toBe('https://example.com/x is larger than the limit of 0.1 MB.');
   });
 
   it('gives the size in MB when it is known and reads differently from the limit', () => {
@@ -23,9 +19,7 @@ describe('tooLarge', () => {
       'big.pdf is 25.3 MB; the file limit is 20 MB.',
     );
     // 20,000,001 bytes rounds to the limit's own figure: "20 MB; the limit is 20 MB" would not read as a refusal.
-    expect(tooLarge('big.pdf', { actual: 20_000_001, limit: 20_000_000, unit: 'bytes' }).message).toBe(
-      'big.pdf is larger than the limit of 20 MB.',
-    );
+    expect(tooLarge('big.pdf', { actual: 20_000_001, limit: 20_000_000, unit: 'bytes' }).message).toBe('big.pdf is larger than the limit of 20 MB.');
   });
 
   it('keeps the caller’s log context beside the sizes', () => {

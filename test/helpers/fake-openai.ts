@@ -127,8 +127,26 @@ export interface FakeOpenAIOptions {
 
 /** The chat request fields a strict server knows: the long-standing core of the API. */
 export const STRICT_CHAT_FIELDS: readonly string[] = [
-  'model', 'messages', 'stream', 'stream_options', 'temperature', 'top_p', 'n', 'stop', 'max_tokens', 'max_completion_tokens',
-  'presence_penalty', 'frequency_penalty', 'logit_bias', 'logprobs', 'top_logprobs', 'seed', 'user', 'tools', 'tool_choice', 'response_format',
+  'model',
+  'messages',
+  'stream',
+  'stream_options',
+  'temperature',
+  'top_p',
+  'n',
+  'stop',
+  'max_tokens',
+  'max_completion_tokens',
+  'presence_penalty',
+  'frequency_penalty',
+  'logit_bias',
+  'logprobs',
+  'top_logprobs',
+  'seed',
+  'user',
+  'tools',
+  'tool_choice',
+  'response_format',
 ];
 
 /** Errors shaped like the real API's. */
@@ -151,7 +169,8 @@ export const fakeErrors = {
     type: 'invalid_request_error',
     code: 'context_length_exceeded',
     param: 'messages',
-    message: "This model's maximum context length is 128000 tokens. However, your messages resulted in 130000 tokens. Please reduce the length of the messages.",
+    message:
+      "This model's maximum context length is 128000 tokens. However, your messages resulted in 130000 tokens. Please reduce the length of the messages.",
   }),
   invalidApiKey: (): FakeError => ({
     status: 401,
@@ -183,9 +202,7 @@ export function fakeTokenCount(text: string): number {
 function messageText(content: unknown): string {
   if (typeof content === 'string') return content;
   if (Array.isArray(content)) {
-    return content
-      .map((part: unknown) => (typeof part === 'object' && part !== null && 'text' in part ? String(part.text) : ''))
-      .join('');
+    return content.map((part: unknown) => (typeof part === 'object' && part !== null && 'text' in part ? String(part.text) : '')).join('');
   }
   return '';
 }
@@ -378,7 +395,13 @@ export class FakeOpenAI {
       case 'embeddings': {
         const response = this.embeddingResponse(body as EmbeddingRequestBody);
         if (!behaviour.omitUsage) {
-          this.reportedUsage.push({ endpoint: 'embeddings', model: response.model, promptTokens: response.usage.prompt_tokens, cachedTokens: 0, completionTokens: 0 });
+          this.reportedUsage.push({
+            endpoint: 'embeddings',
+            model: response.model,
+            promptTokens: response.usage.prompt_tokens,
+            cachedTokens: 0,
+            completionTokens: 0,
+          });
         }
         sendJson(res, 200, behaviour.omitUsage ? { ...response, usage: undefined } : response);
         return;
@@ -436,15 +459,30 @@ export class FakeOpenAI {
       if (purpose === 'fine-tune' && file) problems.push(...checkChatTrainingFile(file.value));
       if (problems.length) return refuse(400, problems);
       const stored = this.fineTuning.addFile(file?.fileName ?? 'file', purpose ?? '', file?.value ?? '');
-      answer('OpenAIFile', { id: stored.id, object: 'file', bytes: Buffer.byteLength(stored.content), created_at: stored.createdAt, filename: stored.name, purpose: stored.purpose, status: 'processed' });
+      answer('OpenAIFile', {
+        id: stored.id,
+        object: 'file',
+        bytes: Buffer.byteLength(stored.content),
+        created_at: stored.createdAt,
+        filename: stored.name,
+        purpose: stored.purpose,
+        status: 'processed',
+      });
       return;
     }
     if (path === '/v1/fine_tuning/jobs' && method === 'POST') {
       if (body === undefined) problems.push('missing JSON body');
       else problems.push(...checkOpenAISchema('CreateFineTuningJobRequest', body, { closed: true }).errors);
-      const request = (body ?? {}) as { model?: string; training_file?: string; suffix?: string; metadata?: Record<string, string>; method?: { supervised?: { hyperparameters?: { n_epochs?: unknown } } } };
+      const request = (body ?? {}) as {
+        model?: string;
+        training_file?: string;
+        suffix?: string;
+        metadata?: Record<string, string>;
+        method?: { supervised?: { hyperparameters?: { n_epochs?: unknown } } };
+      };
       const file = request.training_file ? this.fineTuning.files.get(request.training_file) : undefined;
-      if (problems.length === 0 && (!file || file.purpose !== 'fine-tune')) problems.push(`training_file: no file ${String(request.training_file)} uploaded with purpose fine-tune`);
+      if (problems.length === 0 && file?.purpose !== 'fine-tune')
+        problems.push(`training_file: no file ${String(request.training_file)} uploaded with purpose fine-tune`);
       if (problems.length) return refuse(400, problems);
       const epochs = request.method?.supervised?.hyperparameters?.n_epochs;
       const job = this.fineTuning.create({
@@ -468,21 +506,40 @@ export class FakeOpenAI {
     if (action === undefined) {
       answer('FineTuningJob', await this.fineTuning.retrieve(job.id, () => openAIJob(job)));
     } else if (action === 'events') {
-      const data = [...job.events].reverse().map((e) => ({ object: 'fine_tuning.job.event', id: e.id, created_at: e.at, level: e.level, message: e.message, type: 'message', data: {} }));
+      const data = [...job.events]
+        .reverse()
+        .map((e) => ({ object: 'fine_tuning.job.event', id: e.id, created_at: e.at, level: e.level, message: e.message, type: 'message', data: {} }));
       answer('ListFineTuningJobEventsResponse', { object: 'list', data, has_more: false });
     } else if (action === 'checkpoints') {
-      const data = job.phase === 'succeeded' || job.phase === 'running'
-        ? [1, 2].map((n) => ({
-            object: 'fine_tuning.job.checkpoint',
-            id: `ftckpt-${job.id}-${n}`,
-            created_at: job.createdAt,
-            fine_tuned_model_checkpoint: `${job.fineTunedModel ?? `ft:${job.model}:channelwise:ckpt`}:ckpt-step-${n * 10}`,
-            fine_tuning_job_id: job.id,
-            step_number: n * 10,
-            metrics: { step: n * 10, train_loss: 1 / (n + 1), train_mean_token_accuracy: 0.5, valid_loss: 1.2 / (n + 1), valid_mean_token_accuracy: 0.5, full_valid_loss: 1.2 / (n + 1), full_valid_mean_token_accuracy: 0.5 },
-          })).reverse()
-        : [];
-      answer('ListFineTuningJobCheckpointsResponse', { object: 'list', data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null });
+      const data =
+        job.phase === 'succeeded' || job.phase === 'running'
+          ? [1, 2]
+              .map((n) => ({
+                object: 'fine_tuning.job.checkpoint',
+                id: `ftckpt-${job.id}-${n}`,
+                created_at: job.createdAt,
+                fine_tuned_model_checkpoint: `${job.fineTunedModel ?? `ft:${job.model}:channelwise:ckpt`}:ckpt-step-${n * 10}`,
+                fine_tuning_job_id: job.id,
+                step_number: n * 10,
+                metrics: {
+                  step: n * 10,
+                  train_loss: 1 / (n + 1),
+                  train_mean_token_accuracy: 0.5,
+                  valid_loss: 1.2 / (n + 1),
+                  valid_mean_token_accuracy: 0.5,
+                  full_valid_loss: 1.2 / (n + 1),
+                  full_valid_mean_token_accuracy: 0.5,
+                },
+              }))
+              .reverse()
+          : [];
+      answer('ListFineTuningJobCheckpointsResponse', {
+        object: 'list',
+        data,
+        has_more: false,
+        first_id: data[0]?.id ?? null,
+        last_id: data.at(-1)?.id ?? null,
+      });
     } else {
       const cancelled = this.fineTuning.cancel(job.id) ?? job;
       answer('FineTuningJob', openAIJob(cancelled));
@@ -627,7 +684,13 @@ export class FakeOpenAI {
   private cachedTokens(body: ChatRequestBody): number {
     const cacheKey = typeof body.prompt_cache_key === 'string' ? body.prompt_cache_key : '';
     const keys = body.messages.map((_, i) =>
-      createHash('sha256').update(body.model).update('\u0000').update(cacheKey).update('\u0000').update(JSON.stringify(body.messages.slice(0, i + 1))).digest('hex'),
+      createHash('sha256')
+        .update(body.model)
+        .update('\u0000')
+        .update(cacheKey)
+        .update('\u0000')
+        .update(JSON.stringify(body.messages.slice(0, i + 1)))
+        .digest('hex'),
     );
     let cachedCount = 0;
     keys.forEach((key, i) => {
@@ -642,9 +705,11 @@ export class FakeOpenAI {
 
   private embeddingResponse(body: EmbeddingRequestBody) {
     const inputs: Array<string | number[]> =
-      typeof body.input === 'string' ? [body.input]
-      : body.input.every((item) => typeof item === 'number') ? [body.input as number[]]
-      : (body.input as Array<string | number[]>);
+      typeof body.input === 'string'
+        ? [body.input]
+        : body.input.every((item) => typeof item === 'number')
+          ? [body.input as number[]]
+          : (body.input as Array<string | number[]>);
     const dimensions = body.dimensions ?? this.options.embeddingDimensions ?? 64;
     const tokens = inputs.reduce<number>((sum, input) => sum + (typeof input === 'string' ? fakeTokenCount(input) : input.length), 0);
     return {

@@ -58,12 +58,14 @@ function toJsonSchema(node: Json, componentName: string): Json {
     } else if (key === '$recursiveRef' && value === '#') {
       out['$ref'] = `#/$defs/${componentName}`;
     } else if (key === '$recursiveAnchor' && typeof value === 'boolean') {
-      continue;
     } else {
       out[key] = toJsonSchema(value, componentName);
     }
   }
-  for (const [flag, bound] of [['exclusiveMinimum', 'minimum'], ['exclusiveMaximum', 'maximum']] as const) {
+  for (const [flag, bound] of [
+    ['exclusiveMinimum', 'minimum'],
+    ['exclusiveMaximum', 'maximum'],
+  ] as const) {
     if (typeof out[flag] !== 'boolean') continue;
     if (out[flag] === true && typeof out[bound] === 'number') {
       out[flag] = out[bound];

@@ -235,7 +235,11 @@ export function storeContractSuite(kind: string, makeStore: () => Promise<Docume
       const missing = key('abort-missing');
       await store.set(existing, { version: 1 });
       const refusal = new Error('refused by mutate');
-      await expect(store.update(existing, () => { throw refusal; })).rejects.toBe(refusal);
+      await expect(
+        store.update(existing, () => {
+          throw refusal;
+        }),
+      ).rejects.toBe(refusal);
       await expect(store.update(missing, async () => Promise.reject(refusal))).rejects.toBe(refusal);
       expect(await store.get(existing)).toEqual({ version: 1 });
       expect(await store.get(missing)).toBeUndefined();
@@ -247,7 +251,10 @@ export function storeContractSuite(kind: string, makeStore: () => Promise<Docume
     it('an update whose mutate returns no JSON value writes nothing', async () => {
       const k = key('update-undefined');
       await store.set(k, ['kept']);
-      await expectStoreError(store.update(k, () => undefined), /not JSON/);
+      await expectStoreError(
+        store.update(k, () => undefined),
+        /not JSON/,
+      );
       expect(await store.get(k)).toEqual(['kept']);
     });
 
@@ -310,9 +317,7 @@ export function storeContractSuite(kind: string, makeStore: () => Promise<Docume
       const keys = Array.from({ length: 200 }, (_, i) => key(`claim-race-${i}`));
       // Four callers per key, two on each instance, all in flight at once.
       const attempts = keys.flatMap((k) => [0, 1, 2, 3].map((caller) => ({ k, caller })));
-      const results = await Promise.all(
-        attempts.map(({ k, caller }) => (caller % 2 === 0 ? store : other).setIfAbsent(k, { caller }, 60_000)),
-      );
+      const results = await Promise.all(attempts.map(({ k, caller }) => (caller % 2 === 0 ? store : other).setIfAbsent(k, { caller }, 60_000)));
       for (const k of keys) {
         const winners = attempts.filter((a, i) => a.k === k && results[i]);
         expect(winners).toHaveLength(1);
@@ -458,9 +463,7 @@ export function storeContractSuite(kind: string, makeStore: () => Promise<Docume
 
     it('100 concurrent updates appending to one list leave exactly 100 items', async () => {
       const k = key('concurrent-append');
-      await Promise.all(
-        Array.from({ length: 100 }, (_, i) => store.update<number[]>(k, (list) => [...(list ?? []), i])),
-      );
+      await Promise.all(Array.from({ length: 100 }, (_, i) => store.update<number[]>(k, (list) => [...(list ?? []), i])));
       const list = (await store.get<number[]>(k)) ?? [];
       expect(list).toHaveLength(100);
       expect([...list].sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i));
@@ -472,11 +475,7 @@ export function storeContractSuite(kind: string, makeStore: () => Promise<Docume
     it('100 concurrent updates from two store instances leave exactly 100 items', async () => {
       const other = await openWarm();
       const k = key('concurrent-append-two-instances');
-      await Promise.all(
-        Array.from({ length: 100 }, (_, i) =>
-          (i % 2 === 0 ? store : other).update<string[]>(k, (list) => [...(list ?? []), `item-${i}`]),
-        ),
-      );
+      await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? store : other).update<string[]>(k, (list) => [...(list ?? []), `item-${i}`])));
       const list = (await store.get<string[]>(k)) ?? [];
       expect(list).toHaveLength(100);
       expect(new Set(list).size).toBe(100);
@@ -485,9 +484,7 @@ export function storeContractSuite(kind: string, makeStore: () => Promise<Docume
     it('100 concurrent setIfAbsent calls on one key from two instances: exactly one wins', async () => {
       const other = await openWarm();
       const k = key('concurrent-set-if-absent');
-      const results = await Promise.all(
-        Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? store : other).setIfAbsent(k, { winner: i })),
-      );
+      const results = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? store : other).setIfAbsent(k, { winner: i })));
       const winners = results.flatMap((won, i) => (won ? [i] : []));
       expect(winners).toHaveLength(1);
       expect(await other.get(k)).toEqual({ winner: winners[0] });
@@ -495,9 +492,7 @@ export function storeContractSuite(kind: string, makeStore: () => Promise<Docume
 
     it('concurrent updates of many different keys all land', async () => {
       const keys = Array.from({ length: 30 }, (_, i) => key(`many-keys-${i}`));
-      await Promise.all(
-        keys.flatMap((k) => Array.from({ length: 4 }, () => store.update<number>(k, (n) => (n ?? 0) + 1))),
-      );
+      await Promise.all(keys.flatMap((k) => Array.from({ length: 4 }, () => store.update<number>(k, (n) => (n ?? 0) + 1))));
       for (const k of keys) expect(await store.get(k)).toBe(4);
     });
 
@@ -518,7 +513,10 @@ export function storeContractSuite(kind: string, makeStore: () => Promise<Docume
       await s.close();
       expect(await s.ping()).toBe(false);
       await expectStoreError(s.get(key('after-close')), /closed/);
-      await expectStoreError(s.update(key('after-close'), () => 1), /closed/);
+      await expectStoreError(
+        s.update(key('after-close'), () => 1),
+        /closed/,
+      );
     });
 
     if (options.sharedAcrossProcesses) {

@@ -95,7 +95,9 @@ export class ConsoleAdapter {
     this.write(`${reply.text}\n`);
     if (reply.announce) this.write(`[announced in the channel] ${reply.announce}\n`);
     if (reply.form?.kind === 'persona-edit') {
-      this.write(`The console has no forms; the current persona is below. Change it with /persona set <text> (end a line with \\ to continue it).\n${reply.form.initial}\n`);
+      this.write(
+        `The console has no forms; the current persona is below. Change it with /persona set <text> (end a line with \\ to continue it).\n${reply.form.initial}\n`,
+      );
     } else if (reply.form?.kind === 'fewshot-add') {
       this.write('The console has no forms; add an example with /fewshot add <input> => <output>.\n');
     }

@@ -144,10 +144,18 @@ export function advise(input: AdviceInput): Advice {
     { label: 'auto falling back to prompt on questions', value: n(s.autoFallbacks), basis: 'measured' },
   );
   if (input.feedback) {
-    figures.push({ label: '👎 share of votes', value: `${pct(share(input.feedback.down, input.feedback.up + input.feedback.down))} of ${n(input.feedback.up + input.feedback.down)}`, basis: 'measured' });
+    figures.push({
+      label: '👎 share of votes',
+      value: `${pct(share(input.feedback.down, input.feedback.up + input.feedback.down))} of ${n(input.feedback.up + input.feedback.down)}`,
+      basis: 'measured',
+    });
   }
   if (input.evaluation) {
-    figures.push({ label: 'last evaluation, best lever', value: `${input.evaluation.best}${input.evaluation.conclusive ? '' : ' (not conclusive)'}`, basis: 'measured' });
+    figures.push({
+      label: 'last evaluation, best lever',
+      value: `${input.evaluation.best}${input.evaluation.conclusive ? '' : ' (not conclusive)'}`,
+      basis: 'measured',
+    });
   }
 
   // A shutdown ahead is shown, so the admin can plan (the channel is also warned 30 and 7 days before).

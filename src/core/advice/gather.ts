@@ -29,7 +29,11 @@ export function trainingTokens(deps: Pick<AdviceDeps, 'tokenizer'>, persona: str
   const system = messageTokens(deps.tokenizer, { role: 'system', content: persona });
   return examples.reduce(
     (sum, e) =>
-      sum + system + messageTokens(deps.tokenizer, { role: 'user', content: e.input }) + messageTokens(deps.tokenizer, { role: 'assistant', content: e.output }) + REPLY_PRIMING_TOKENS,
+      sum +
+      system +
+      messageTokens(deps.tokenizer, { role: 'user', content: e.input }) +
+      messageTokens(deps.tokenizer, { role: 'assistant', content: e.output }) +
+      REPLY_PRIMING_TOKENS,
     0,
   );
 }

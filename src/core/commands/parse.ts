@@ -46,7 +46,9 @@ export function quote(text: string): string {
 }
 
 export function shorten(text: string): string {
-  const flat = cleanText(text.slice(0, QUOTE_MAX_CHARS * 4)).replace(/\s+/g, ' ').trim();
+  const flat = cleanText(text.slice(0, QUOTE_MAX_CHARS * 4))
+    .replace(/\s+/g, ' ')
+    .trim();
   const chars = Array.from(flat);
   return chars.length > QUOTE_MAX_CHARS ? `${chars.slice(0, QUOTE_MAX_CHARS).join('')}…` : flat;
 }

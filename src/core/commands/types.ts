@@ -33,9 +33,7 @@ export type RouteCommand =
   | { readonly family: 'route'; readonly action: 'set'; readonly route: 'prompt' | 'rag' | 'auto' }
   | { readonly family: 'route'; readonly action: 'finetune'; readonly model?: string };
 
-export type ModelCommand =
-  | { readonly family: 'model'; readonly action: 'show' }
-  | { readonly family: 'model'; readonly action: 'set'; readonly model: string };
+export type ModelCommand = { readonly family: 'model'; readonly action: 'show' } | { readonly family: 'model'; readonly action: 'set'; readonly model: string };
 
 /** `--workspace` makes list/add/remove work on the workspace-wide knowledge base instead of the channel's. */
 export type KbCommand =

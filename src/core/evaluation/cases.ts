@@ -48,18 +48,28 @@ export class EvalCases implements EvaluationInputs {
 
   /** Bad input (too long, a duplicate, past the limit) is refused and changes nothing. */
   async add(scope: ChannelScope, input: string, expected: string, addedBy: string): Promise<{ readonly number: number; readonly added: EvalCase }> {
-    for (const [name, text] of [['input', input], ['expected answer', expected]] as const) {
+    for (const [name, text] of [
+      ['input', input],
+      ['expected answer', expected],
+    ] as const) {
       if (text.length > this.limits.caseChars) {
-        throw new UserError(ErrorCode.TooLarge, `That ${name} is ${text.length.toLocaleString('en-US')} characters; the limit is ${this.limits.caseChars.toLocaleString('en-US')}.`);
+        throw new UserError(
+          ErrorCode.TooLarge,
+          `That ${name} is ${text.length.toLocaleString('en-US')} characters; the limit is ${this.limits.caseChars.toLocaleString('en-US')}.`,
+        );
       }
     }
     const added: EvalCase = { id: randomUUID(), input: input.trim(), expected: expected.trim(), addedBy, addedAt: this.clock.now().toISOString() };
     const list = await this.store.update<EvalCase[]>(this.key(scope), (current) => {
       const cases = current ?? [];
       if (cases.length >= this.limits.maxCases) {
-        throw new UserError(ErrorCode.TooLarge, `This channel already has ${cases.length} evaluation cases, the limit; remove one with /eval remove <n> first.`);
+        throw new UserError(
+          ErrorCode.TooLarge,
+          `This channel already has ${cases.length} evaluation cases, the limit; remove one with /eval remove <n> first.`,
+        );
       }
-      if (cases.some((c) => c.input === added.input)) throw new UserError(ErrorCode.InvalidState, 'This channel already has an evaluation case with that input.');
+      if (cases.some((c) => c.input === added.input))
+        throw new UserError(ErrorCode.InvalidState, 'This channel already has an evaluation case with that input.');
       return [...cases, added];
     });
     return { number: list.length, added };
@@ -70,7 +80,8 @@ export class EvalCases implements EvaluationInputs {
     await this.store.update<EvalCase[]>(this.key(scope), (current) => {
       const cases = current ?? [];
       removed = cases[number - 1];
-      if (!removed) throw new UserError(ErrorCode.NotFound, `There is no case ${number}; /eval list shows ${cases.length === 0 ? 'none' : `1 to ${cases.length}`}.`);
+      if (!removed)
+        throw new UserError(ErrorCode.NotFound, `There is no case ${number}; /eval list shows ${cases.length === 0 ? 'none' : `1 to ${cases.length}`}.`);
       return cases.filter((_, i) => i !== number - 1);
     });
     return removed as EvalCase;

@@ -139,7 +139,12 @@ function stableRank(id: string): string {
 /** One in five examples, chosen by a hash of their ids: the same ones every run. */
 export function heldOutExamples(examples: readonly FewshotExample[]): ReadonlySet<string> {
   const count = Math.ceil(examples.length / 5);
-  return new Set([...examples].sort((a, b) => stableRank(a.id).localeCompare(stableRank(b.id))).slice(0, count).map((e) => e.id));
+  return new Set(
+    [...examples]
+      .sort((a, b) => stableRank(a.id).localeCompare(stableRank(b.id)))
+      .slice(0, count)
+      .map((e) => e.id),
+  );
 }
 
 /** Runs `work` over `items`, at most `limit` at once, results in order; the first failure stops new work. */
@@ -183,7 +188,14 @@ export class EvalRunner {
     }
     const held = heldOutExamples(profile.fewshot.value);
     const cases = profile.fewshot.value.filter((e) => held.has(e.id)).map((e) => ({ input: e.input, expected: e.output }));
-    return { cases, heldOut: cases.length, profile: withExamples(profile, profile.fewshot.value.filter((e) => !held.has(e.id))) };
+    return {
+      cases,
+      heldOut: cases.length,
+      profile: withExamples(
+        profile,
+        profile.fewshot.value.filter((e) => !held.has(e.id)),
+      ),
+    };
   }
 
   /** The levers this channel can use; named ones it cannot are refused in one sentence. */
@@ -222,7 +234,10 @@ export class EvalRunner {
   }
 
   /** What the run will cost at most as planned: the prompts plus answers as long as the expected ones. */
-  async estimate(scope: ChannelScope, levers?: readonly EvalLever[]): Promise<{ readonly usd: number; readonly cases: number; readonly levers: readonly EvalLever[] }> {
+  async estimate(
+    scope: ChannelScope,
+    levers?: readonly EvalLever[],
+  ): Promise<{ readonly usd: number; readonly cases: number; readonly levers: readonly EvalLever[] }> {
     const { cases, profile } = await this.setup(scope);
     const chosen = await this.levers(profile, levers);
     let usd = 0;
@@ -240,7 +255,11 @@ export class EvalRunner {
     const model = this.deps.model;
     if (!model) throw new UserError(ErrorCode.NotConfigured, 'Evaluation needs a model, and none is configured (offline mode).');
     const { cases, heldOut, profile } = await this.setup(scope);
-    if (cases.length === 0) throw new UserError(ErrorCode.InvalidState, 'This channel has no evaluation cases and no few-shot examples to hold out; add cases with /eval add <input> => <expected>.');
+    if (cases.length === 0)
+      throw new UserError(
+        ErrorCode.InvalidState,
+        'This channel has no evaluation cases and no few-shot examples to hold out; add cases with /eval add <input> => <expected>.',
+      );
     const levers = await this.levers(profile, options.levers);
     const estimate = await this.estimate(scope, levers);
     const seed = options.seed ?? Math.floor(this.deps.clock.now().getTime() % 2 ** 31);
@@ -266,14 +285,20 @@ export class EvalRunner {
     }
 
     const long = cases.map((c) => !isShortAnswer(c.expected));
-    const expectedVectors = await this.embed(scope, cases.filter((_, i) => long[i]).map((c) => c.expected));
+    const expectedVectors = await this.embed(
+      scope,
+      cases.filter((_, i) => long[i]).map((c) => c.expected),
+    );
     const rows: LeverRow[] = [];
     const judgeScores = new Map<EvalLever, number[]>();
     for (const lever of levers) {
       const scores: number[] = [];
       let invalid = 0;
       const leverAnswers = cases.map((_, i) => answers.get(`${lever}:${i}`) as Answer);
-      const answerVectors = await this.embed(scope, leverAnswers.filter((_, i) => long[i]).map((a) => a.text));
+      const answerVectors = await this.embed(
+        scope,
+        leverAnswers.filter((_, i) => long[i]).map((a) => a.text),
+      );
       let longIndex = 0;
       for (const [i, c] of cases.entries()) {
         const answer = leverAnswers[i] as Answer;
@@ -294,11 +319,15 @@ export class EvalRunner {
       if (options.judge) {
         judgeScores.set(
           lever,
-          await pool(cases.map((c, i) => ({ c, answer: leverAnswers[i] as Answer })), this.deps.settings.concurrency, async ({ c, answer }) => {
-            const reply = await this.call(scope, 'judge', profile.model.value, JUDGE_SYSTEM, judgePrompt(c.input, c.expected, answer.text));
-            spent += reply.costUsd;
-            return parseJudgeScore(reply.text) ?? 0;
-          }),
+          await pool(
+            cases.map((c, i) => ({ c, answer: leverAnswers[i] as Answer })),
+            this.deps.settings.concurrency,
+            async ({ c, answer }) => {
+              const reply = await this.call(scope, 'judge', profile.model.value, JUDGE_SYSTEM, judgePrompt(c.input, c.expected, answer.text));
+              spent += reply.costUsd;
+              return parseJudgeScore(reply.text) ?? 0;
+            },
+          ),
         );
       }
       const judged = judgeScores.get(lever);
@@ -319,7 +348,8 @@ export class EvalRunner {
     const runnerUp = ranked[1];
     let notConclusiveWhy: string | undefined;
     if (cases.length < CONCLUSIVE_CASES) notConclusiveWhy = `fewer than ${CONCLUSIVE_CASES} cases`;
-    else if (best && runnerUp && overlaps(rowScore(best, options.judge), rowScore(runnerUp, options.judge))) notConclusiveWhy = `the intervals of ${best.lever} and ${runnerUp.lever} overlap`;
+    else if (best && runnerUp && overlaps(rowScore(best, options.judge), rowScore(runnerUp, options.judge)))
+      notConclusiveWhy = `the intervals of ${best.lever} and ${runnerUp.lever} overlap`;
 
     let pairwise: PairwiseResult | undefined;
     if (options.judge && best && runnerUp) {
@@ -327,7 +357,13 @@ export class EvalRunner {
       const tally = { firstWins: 0, secondWins: 0, ties: 0, swapped: 0 };
       const prompts = cases.map((c, i) => ({
         c,
-        ...pairwisePrompt(c.input, c.expected, (answers.get(`${best.lever}:${i}`) as Answer).text, (answers.get(`${runnerUp.lever}:${i}`) as Answer).text, random),
+        ...pairwisePrompt(
+          c.input,
+          c.expected,
+          (answers.get(`${best.lever}:${i}`) as Answer).text,
+          (answers.get(`${runnerUp.lever}:${i}`) as Answer).text,
+          random,
+        ),
       }));
       await pool(prompts, this.deps.settings.concurrency, async ({ prompt, swapped }) => {
         const reply = await this.call(scope, 'judge', profile.model.value, PAIRWISE_SYSTEM, prompt);
@@ -369,7 +405,16 @@ export class EvalRunner {
   private async answer(scope: ChannelScope, lever: EvalLever, profile: EffectiveProfile, input: string): Promise<Answer> {
     const plan = await this.plan(lever, profile, input);
     if (plan.noSourceAnswer) return { text: plan.noSourceAnswer, costUsd: 0, latencyMs: 0, sources: 0 };
-    const reply = await this.stream(scope, plan.route, plan.model, plan.prompt.messages, plan.prompt.tokens, plan.temperature, this.deps.settings.maxReplyTokens, 'eval');
+    const reply = await this.stream(
+      scope,
+      plan.route,
+      plan.model,
+      plan.prompt.messages,
+      plan.prompt.tokens,
+      plan.temperature,
+      this.deps.settings.maxReplyTokens,
+      'eval',
+    );
     return { ...reply, sources: plan.sources.length };
   }
 
@@ -396,7 +441,13 @@ export class EvalRunner {
     let costUsd = 0;
     let latencyMs = 0;
     const metered = this.deps.model as MeteredModel;
-    for await (const event of metered.stream({ scope, kind, ...(route ? { route } : {}), promptTokens: () => promptTokens, request: { model, messages, temperature, maxTokens } })) {
+    for await (const event of metered.stream({
+      scope,
+      kind,
+      ...(route ? { route } : {}),
+      promptTokens: () => promptTokens,
+      request: { model, messages, temperature, maxTokens },
+    })) {
       if (event.type === 'delta') text += event.text;
       else {
         costUsd = event.costUsd;

@@ -122,7 +122,13 @@ export function parseJudgeScore(reply: string): number | undefined {
  * Pairwise: the two answers in an order drawn from `random` (recorded, so a position bias of the
  * judge cancels out over the cases rather than favouring one lever).
  */
-export function pairwisePrompt(question: string, expected: string, first: string, second: string, random: () => number): { readonly prompt: string; readonly swapped: boolean } {
+export function pairwisePrompt(
+  question: string,
+  expected: string,
+  first: string,
+  second: string,
+  random: () => number,
+): { readonly prompt: string; readonly swapped: boolean } {
   const swapped = random() < 0.5;
   const [a, b] = swapped ? [second, first] : [first, second];
   return { prompt: `Question:\n${question}\n\nExpected answer:\n${expected}\n\nAnswer A:\n${a}\n\nAnswer B:\n${b}`, swapped };

@@ -106,10 +106,7 @@ export class Feedback {
   /** Keeps the answer for `answerDays`; returns its id, which the feedback controls carry. */
   async record(answer: Omit<AnswerRecord, 'id' | 'at'>): Promise<AnswerRecord> {
     const record: AnswerRecord = { ...answer, id: randomUUID(), at: this.clock.now().toISOString() };
-    await Promise.all([
-      this.store.set(this.answerKey(record.id), record, this.ttlMs),
-      this.store.set(this.lastKey(answer.scope), record.id, this.ttlMs),
-    ]);
+    await Promise.all([this.store.set(this.answerKey(record.id), record, this.ttlMs), this.store.set(this.lastKey(answer.scope), record.id, this.ttlMs)]);
     return record;
   }
 
@@ -139,8 +136,7 @@ export class Feedback {
     const answer = await this.answerInScope(request.scope, request.answerId);
     const now = this.clock.now();
     const reason = request.reason?.trim();
-    const vote: StoredVote | undefined =
-      request.value === 'none' ? undefined : { value: request.value, ...(reason ? { reason } : {}), at: now.toISOString() };
+    const vote: StoredVote | undefined = request.value === 'none' ? undefined : { value: request.value, ...(reason ? { reason } : {}), at: now.toISOString() };
     const cutoff = now.getTime() - this.ttlMs;
     await this.store.update<ChannelVotes>(this.votesKey(request.scope), (current) => {
       const kept: Record<string, AnswerVotes> = {};
@@ -163,7 +159,15 @@ export class Feedback {
     });
     let approved = false;
     if (request.value === 'up' && request.isAdmin) {
-      approved = (await this.training.approve(request.scope, { input: answer.question, output: answer.answer, approvedBy: request.user.id, source: 'vote', answerId: answer.id })).added;
+      approved = (
+        await this.training.approve(request.scope, {
+          input: answer.question,
+          output: answer.answer,
+          approvedBy: request.user.id,
+          source: 'vote',
+          answerId: answer.id,
+        })
+      ).added;
     }
     return { value: request.value, approved };
   }

@@ -26,7 +26,14 @@ export interface FinetuneSettings {
   readonly warnExamples: number;
   readonly epochs: number;
   readonly exampleTokenLimit: number;
-  readonly providers: Readonly<Partial<Record<'openai' | 'together', { readonly trainingPerMillion?: number | undefined; readonly newJobsUntil?: string | undefined; readonly alternatives?: string | undefined }>>>;
+  readonly providers: Readonly<
+    Partial<
+      Record<
+        'openai' | 'together',
+        { readonly trainingPerMillion?: number | undefined; readonly newJobsUntil?: string | undefined; readonly alternatives?: string | undefined }
+      >
+    >
+  >;
 }
 
 export interface FinetuneDeps {
@@ -103,7 +110,7 @@ export class FinetuneJobs {
     const tuner = this.deps.tuner?.provider;
     const facts = factsOf({ models: this.deps.models }, model);
     if (tuner === 'openai' && facts?.training !== undefined) return facts.training;
-    return tuner ? this.deps.settings.providers[tuner as 'openai' | 'together']?.trainingPerMillion ?? facts?.training : undefined;
+    return tuner ? (this.deps.settings.providers[tuner as 'openai' | 'together']?.trainingPerMillion ?? facts?.training) : undefined;
   }
 
   /** Validates, states the estimate, uploads, creates the job and persists it. Any problem: nothing is created. */
@@ -179,7 +186,10 @@ export class FinetuneJobs {
     }
     const facts = factsOf({ models: this.deps.models }, model);
     if (facts && !facts.fineTunable) {
-      throw new UserError(ErrorCode.InvalidState, `${model} cannot be fine-tuned; name a fine-tunable base model with /finetune start <base-model>${info?.alternatives ? ` or use ${info.alternatives}` : ''}.`);
+      throw new UserError(
+        ErrorCode.InvalidState,
+        `${model} cannot be fine-tuned; name a fine-tunable base model with /finetune start <base-model>${info?.alternatives ? ` or use ${info.alternatives}` : ''}.`,
+      );
     }
   }
 
@@ -199,17 +209,12 @@ export class FinetuneJobs {
     );
     const tuner = this.deps.tuner;
     if (tuner && tuner.provider === record.provider) {
-      const [events, checkpoints] = await Promise.all([
-        tuner.events(record.jobId, 5).catch(() => []),
-        tuner.checkpoints(record.jobId).catch(() => []),
-      ]);
+      const [events, checkpoints] = await Promise.all([tuner.events(record.jobId, 5).catch(() => []), tuner.checkpoints(record.jobId).catch(() => [])]);
       if (events.length) lines.push('Latest events:', ...events.map((e) => `• ${e.at.slice(0, 19).replace('T', ' ')} ${e.message}`));
       if (checkpoints.length) {
         lines.push(
           'Checkpoints:',
-          ...checkpoints.map(
-            (c) => `• step ${c.step}: training loss ${c.trainLoss?.toFixed(4) ?? '—'} · validation loss ${c.validLoss?.toFixed(4) ?? '—'}`,
-          ),
+          ...checkpoints.map((c) => `• step ${c.step}: training loss ${c.trainLoss?.toFixed(4) ?? '—'} · validation loss ${c.validLoss?.toFixed(4) ?? '—'}`),
         );
       }
     }
@@ -220,7 +225,8 @@ export class FinetuneJobs {
     const record = await this.job(scope);
     const tuner = this.deps.tuner;
     if (!record || record.finished) throw new UserError(ErrorCode.InvalidState, 'This channel has no running fine-tuning job to cancel.');
-    if (!tuner || tuner.provider !== record.provider) throw new UserError(ErrorCode.InvalidState, `Job ${record.jobId} runs on ${record.provider}, which is not configured now.`);
+    if (!tuner || tuner.provider !== record.provider)
+      throw new UserError(ErrorCode.InvalidState, `Job ${record.jobId} runs on ${record.provider}, which is not configured now.`);
     const state = await tuner.cancel(record.jobId);
     await this.apply(record, state);
     return `Cancelled fine-tuning job ${record.jobId}; the channel's model and route are unchanged.`;
@@ -269,7 +275,8 @@ export class FinetuneJobs {
 
   /** Records the provider's state; a new status is said in the channel once, the end acted on once. */
   private async apply(record: JobRecord, state: FineTuneJobState): Promise<void> {
-    if (state.status === 'unknown') this.deps.logger.info({ jobId: record.jobId, status: state.providerStatus }, 'fine-tuning job in a status we do not know; still watching');
+    if (state.status === 'unknown')
+      this.deps.logger.info({ jobId: record.jobId, status: state.providerStatus }, 'fine-tuning job in a status we do not know; still watching');
     const changed = state.providerStatus !== record.providerStatus;
     const finished = TERMINAL.has(state.status);
     const updated = await this.reschedule(record, changed, {
@@ -281,7 +288,14 @@ export class FinetuneJobs {
     });
     if (!changed && !finished) return;
     // Once across processes and restarts, whoever saw the status first.
-    if (!(await this.deps.store.setIfAbsent(`finetune:said:${channelKey(record.scope)}:${record.provider}:${record.jobId}:${state.providerStatus}`, true, 90 * 86_400_000))) return;
+    if (
+      !(await this.deps.store.setIfAbsent(
+        `finetune:said:${channelKey(record.scope)}:${record.provider}:${record.jobId}:${state.providerStatus}`,
+        true,
+        90 * 86_400_000,
+      ))
+    )
+      return;
     if (finished) {
       await this.finish(updated, state);
       await this.deps.store.update<string[]>(ACTIVE_KEY, (list) => (list ?? []).filter((k) => k !== channelKey(record.scope)));
@@ -317,5 +331,8 @@ export class FinetuneJobs {
 
 /** The fine-tuned model's name part: the channel, in the letters providers accept. */
 export function suffixOf(scope: ChannelScope): string {
-  return `cw-${scope.channel}`.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, 40);
+  return `cw-${scope.channel}`
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .slice(0, 40);
 }

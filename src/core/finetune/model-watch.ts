@@ -52,7 +52,9 @@ export class ModelWatch {
     const key = channelKey(scope);
     if (this.tracked.has(key)) return;
     await this.deps.store.update<ChannelScope[]>(CHANNELS_KEY, (list) =>
-      (list ?? []).some((s) => channelKey(s) === key) ? (list ?? []) : [...(list ?? []), { platform: scope.platform, workspace: scope.workspace, channel: scope.channel }],
+      (list ?? []).some((s) => channelKey(s) === key)
+        ? (list ?? [])
+        : [...(list ?? []), { platform: scope.platform, workspace: scope.workspace, channel: scope.channel }],
     );
     this.tracked.add(key);
   }

@@ -40,7 +40,12 @@ export function toJsonl(lines: readonly unknown[]): string {
 export function preferenceLines(persona: string, pairs: readonly PreferencePair[]): unknown[] {
   const system = shortPersona(persona);
   return pairs.map((p) => ({
-    input: { messages: [{ role: 'system', content: system }, { role: 'user', content: p.input }] },
+    input: {
+      messages: [
+        { role: 'system', content: system },
+        { role: 'user', content: p.input },
+      ],
+    },
     preferred_output: [{ role: 'assistant', content: p.preferred }],
     non_preferred_output: [{ role: 'assistant', content: p.rejected }],
   }));
@@ -78,7 +83,9 @@ export function checkTrainingSet(
   const problems: string[] = [];
   const warnings: string[] = [];
   if (lines.length < limits.minExamples) {
-    problems.push(`The training set has ${lines.length} example${lines.length === 1 ? '' : 's'}; fine-tuning needs at least ${limits.minExamples} (add few-shot examples or approve answers).`);
+    problems.push(
+      `The training set has ${lines.length} example${lines.length === 1 ? '' : 's'}; fine-tuning needs at least ${limits.minExamples} (add few-shot examples or approve answers).`,
+    );
   } else if (lines.length < limits.warnExamples) {
     warnings.push(`The training set has ${lines.length} examples; under ${limits.warnExamples} a fine-tuned model often learns little.`);
   }
@@ -91,7 +98,8 @@ export function checkTrainingSet(
     if (!user.content.trim()) problems.push(`The input of ${name} is empty.`);
     if (!assistant.content.trim()) problems.push(`The answer of ${name} is empty.`);
     const count = lineTokens(tokenizer, line);
-    if (count > limits.exampleTokenLimit) problems.push(`${capitalise(name)} has ${count} tokens, over the model's limit of ${limits.exampleTokenLimit} per training example.`);
+    if (count > limits.exampleTokenLimit)
+      problems.push(`${capitalise(name)} has ${count} tokens, over the model's limit of ${limits.exampleTokenLimit} per training example.`);
     tokens += count;
   });
   return { problems: [...new Set(problems)], warnings, tokens };

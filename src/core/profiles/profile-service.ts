@@ -65,7 +65,8 @@ export class ProfileService {
   async setPersona(scope: ChannelScope, user: UserRef, text: string, level: Level = 'channel', note?: string): Promise<number> {
     const persona = text.trim();
     if (!persona) throw new UserError(ErrorCode.ParseError, 'The persona text is empty.');
-    if (persona.length > this.limits.personaChars) throw tooLarge('The persona', { actual: persona.length, limit: this.limits.personaChars, unit: 'characters' });
+    if (persona.length > this.limits.personaChars)
+      throw tooLarge('The persona', { actual: persona.length, limit: this.limits.personaChars, unit: 'characters' });
     return this.profiles.change(this.level(scope, level), actorOf(user), (record, ctx) => {
       const version = record.personaVersions + 1;
       ctx.audit('persona', 'set', record.persona ? `v${record.persona.version}` : null, `v${version}`);
@@ -130,9 +131,7 @@ export class ProfileService {
       next[id] = entry;
       return next;
     });
-    await this.profiles.appendAudit(workspaceKey(scope), [
-      { at: entry.savedAt, actor: entry.savedBy, field: 'library', action: 'save', old: null, new: name },
-    ]);
+    await this.profiles.appendAudit(workspaceKey(scope), [{ at: entry.savedAt, actor: entry.savedBy, field: 'library', action: 'save', old: null, new: name }]);
     return entry;
   }
 
@@ -160,16 +159,16 @@ export class ProfileService {
     const cleanInput = input.trim();
     const cleanOutput = output.trim();
     if (!cleanInput || !cleanOutput) throw new UserError(ErrorCode.ParseError, 'An example needs both an input and an output.');
-    for (const [what, text] of [['example input', cleanInput], ['example output', cleanOutput]] as const) {
+    for (const [what, text] of [
+      ['example input', cleanInput],
+      ['example output', cleanOutput],
+    ] as const) {
       if (text.length > this.limits.exampleChars) throw tooLarge(`The ${what}`, { actual: text.length, limit: this.limits.exampleChars, unit: 'characters' });
     }
     return this.profiles.change(this.level(scope, 'channel'), actorOf(user), (record, ctx) => {
       const list = record.fewshot ?? [];
       if (list.length >= this.limits.fewshotExamples) {
-        throw new UserError(
-          ErrorCode.TooLarge,
-          `This channel already has ${this.limits.fewshotExamples} examples, the limit; remove one first.`,
-        );
+        throw new UserError(ErrorCode.TooLarge, `This channel already has ${this.limits.fewshotExamples} examples, the limit; remove one first.`);
       }
       const example: FewshotExample = { id: `e${record.nextExampleId}`, input: cleanInput, output: cleanOutput, addedBy: ctx.actor, addedAt: ctx.at };
       record.nextExampleId += 1;

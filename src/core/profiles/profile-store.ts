@@ -100,17 +100,14 @@ export class ProfileStore {
       const ctx: ChangeContext = {
         actor,
         at,
-        audit: (field, action, oldValue, newValue) =>
-          entries.push({ at, actor, field, action, old: oldValue ?? null, new: newValue ?? null }),
+        audit: (field, action, oldValue, newValue) => entries.push({ at, actor, field, action, old: oldValue ?? null, new: newValue ?? null }),
         personaVersion: (version) => versions.push(version),
       };
       result = mutate(record, ctx);
       if (entries.length === 0) return current ?? record;
 
       if (versions.length > 0) {
-        await this.store.update<PersonaVersion[]>(storeKeys.personaHistory(level.key), (list) =>
-          appendBounded(list, versions, this.limits.personaHistory),
-        );
+        await this.store.update<PersonaVersion[]>(storeKeys.personaHistory(level.key), (list) => appendBounded(list, versions, this.limits.personaHistory));
       }
       await this.appendAudit(level.key, entries);
       if (!current && level.key !== level.workspaceKey) {

@@ -41,11 +41,7 @@ export function workspaceKnowledgeBase(scope: ChannelScope): string {
   return workspaceKey(scope);
 }
 
-function pick<T>(
-  fallback: T,
-  workspace: T | undefined,
-  channel: T | undefined,
-): Sourced<T> {
+function pick<T>(fallback: T, workspace: T | undefined, channel: T | undefined): Sourced<T> {
   if (channel !== undefined) return { value: channel, source: 'channel' };
   if (workspace !== undefined) return { value: workspace, source: 'workspace' };
   return { value: fallback, source: 'config' };

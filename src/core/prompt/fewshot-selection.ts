@@ -21,16 +21,15 @@ function exampleTerms(example: FewshotExample): Set<string> {
   return cached;
 }
 
-export function selectExamples(
-  examples: readonly FewshotExample[],
-  mode: FewshotMode,
-  message: string,
-): readonly FewshotExample[] {
+export function selectExamples(examples: readonly FewshotExample[], mode: FewshotMode, message: string): readonly FewshotExample[] {
   if (mode.kind === 'all' || examples.length <= mode.k) return examples;
   const messageTerms = terms(message);
   const scored = examples.map((example, index) => ({ index, score: similarity(messageTerms, exampleTerms(example)) }));
   // Highest score first; ties keep list order so the choice is deterministic.
   scored.sort((a, b) => b.score - a.score || a.index - b.index);
-  const chosen = scored.slice(0, mode.k).map((s) => s.index).sort((a, b) => a - b);
+  const chosen = scored
+    .slice(0, mode.k)
+    .map((s) => s.index)
+    .sort((a, b) => a - b);
   return chosen.map((index) => examples[index]!);
 }

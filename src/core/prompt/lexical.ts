@@ -5,9 +5,11 @@
  */
 
 const STOPWORDS = new Set(
-  ('a an and are as at be but by can could did do does for from had has have how i if in into is it its ' +
+  (
+    'a an and are as at be but by can could did do does for from had has have how i if in into is it its ' +
     'me my no not of on or our please so than that the their them then there these they this to us was ' +
-    'we were what when where which who why will with would you your').split(' '),
+    'we were what when where which who why will with would you your'
+  ).split(' '),
 );
 
 /** Distinct lowercase word terms of `text`, stopwords removed. */

@@ -12,9 +12,7 @@ export const FINETUNE_PERSONA_CHARS = 500;
 
 export function shortPersona(persona: string): string {
   const firstParagraph = persona.split(/\n\s*\n/)[0]?.trim() ?? '';
-  return firstParagraph.length > FINETUNE_PERSONA_CHARS
-    ? `${firstParagraph.slice(0, FINETUNE_PERSONA_CHARS).trimEnd()}…`
-    : firstParagraph;
+  return firstParagraph.length > FINETUNE_PERSONA_CHARS ? `${firstParagraph.slice(0, FINETUNE_PERSONA_CHARS).trimEnd()}…` : firstParagraph;
 }
 
 export class FinetuneResponder implements Responder {
@@ -33,11 +31,7 @@ export class FinetuneResponder implements Responder {
         'This channel is set to answer with a fine-tuned model but has none yet; an admin can set one with /route finetune <model-id>.',
       );
     }
-    const prompt = assemblePrompt(
-      { system: shortPersona(profile.persona.value), examples: [], history, message },
-      this.tokenizer,
-      this.promptBudget,
-    );
+    const prompt = assemblePrompt({ system: shortPersona(profile.persona.value), examples: [], history, message }, this.tokenizer, this.promptBudget);
     return { route: 'finetune', model, temperature: profile.temperature.value, prompt, sources: [], reason: 'the channel route is finetune' };
   }
 }

@@ -8,12 +8,7 @@ import type { Responder } from './responder';
 
 export type Responders = Readonly<Record<Route, Responder>>;
 
-export function createResponders(deps: {
-  tokenizer: Tokenizer;
-  promptBudget: number;
-  knowledge: KnowledgeIndex;
-  retrieval: RetrievalSettings;
-}): Responders {
+export function createResponders(deps: { tokenizer: Tokenizer; promptBudget: number; knowledge: KnowledgeIndex; retrieval: RetrievalSettings }): Responders {
   const prompt = new PromptResponder(deps.tokenizer, deps.promptBudget);
   const rag = new RagResponder(deps.tokenizer, deps.promptBudget, deps.knowledge, deps.retrieval);
   return {

@@ -37,10 +37,7 @@ export function renderUsage(report: UsageReport, offline: boolean): string {
   if (report.total.requests === 0) return `${header}\nNo model calls yet.\n${usageFigures('total', report.total)}`;
   const lines = report.lines.map(({ line, totals }) => usageFigures(line, totals));
   const latencies = report.lines.map(({ line, totals }) => `${line} ${latency(totals)}`).join('; ');
-  const notes: string[] = [
-    `cache hit rate ${hitRate(report.total)} (cached tokens / prompt tokens)`,
-    `latency: ${latencies} (measured to within 20%)`,
-  ];
+  const notes: string[] = [`cache hit rate ${hitRate(report.total)} (cached tokens / prompt tokens)`, `latency: ${latencies} (measured to within 20%)`];
   if (report.total.errors) notes.push(`${n(report.total.errors)} of the ${n(report.total.requests)} requests failed.`);
   if (report.total.estimated) {
     notes.push(

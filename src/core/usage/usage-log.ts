@@ -362,9 +362,7 @@ export class UsageLog {
     const now = this.clock.now().getTime();
     const dayList = Array.from({ length: days }, (_, i) => dayOf(new Date(now - (days - 1 - i) * DAY_MS)));
     const months = [...new Set(dayList.map(monthOf))];
-    const records = new Map(
-      await Promise.all(months.map(async (month) => [month, await this.store.get<MonthRecord>(this.monthKey(scope, month))] as const)),
-    );
+    const records = new Map(await Promise.all(months.map(async (month) => [month, await this.store.get<MonthRecord>(this.monthKey(scope, month))] as const)));
     const byLine = new Map<UsageLine, LineTotals>();
     let signals = emptySignals();
     const series = dayList.map((day) => {

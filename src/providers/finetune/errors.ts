@@ -15,7 +15,10 @@ export function refused(status: number | undefined, providerMessage: string, pro
     return new UserError(ErrorCode.ModelRejected, `${provider} rejected the fine-tuning API key (FINETUNE_API_KEY).`, { status, providerMessage });
   }
   if (status !== undefined && status >= 400 && status < 500) {
-    return new UserError(ErrorCode.ModelRejected, `${provider} refused the fine-tuning request: ${firstSentence(providerMessage) || `HTTP ${status}`}.`, { status, providerMessage });
+    return new UserError(ErrorCode.ModelRejected, `${provider} refused the fine-tuning request: ${firstSentence(providerMessage) || `HTTP ${status}`}.`, {
+      status,
+      providerMessage,
+    });
   }
   return new UserError(ErrorCode.ModelUnavailable, FINETUNE_UNAVAILABLE, { status, providerMessage });
 }

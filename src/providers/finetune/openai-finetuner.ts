@@ -2,7 +2,8 @@
  * `FINETUNE_PROVIDER=openai`: any server with OpenAI's `/files` + `/fine_tuning/jobs` API (OpenAI,
  * Azure OpenAI and compatible services), through the openai SDK.
  */
-import OpenAI, { toFile } from 'openai';
+import type OpenAI from 'openai';
+import { toFile } from 'openai';
 import type { FineTuneCheckpoint, FineTuneEvent, FineTuneJobState, FineTuner, FineTuneRequest, FineTuneStatus } from '../../core/ports';
 import { createOpenAIClient, type OpenAIClientOptions } from '../openai/client';
 import { toFinetuneError } from './errors';
@@ -44,7 +45,10 @@ export class OpenAIFineTuner implements FineTuner {
 
   upload(fileName: string, jsonl: string): Promise<string> {
     return this.call(async () => {
-      const file = await this.client.files.create({ file: await toFile(Buffer.from(jsonl, 'utf8'), fileName, { type: 'application/jsonl' }), purpose: 'fine-tune' });
+      const file = await this.client.files.create({
+        file: await toFile(Buffer.from(jsonl, 'utf8'), fileName, { type: 'application/jsonl' }),
+        purpose: 'fine-tune',
+      });
       return file.id;
     });
   }

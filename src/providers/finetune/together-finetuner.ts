@@ -89,7 +89,7 @@ export class TogetherFineTuner implements FineTuner {
       let message = text;
       try {
         const parsed = JSON.parse(text) as { error?: { message?: string } | string; message?: string };
-        message = typeof parsed.error === 'string' ? parsed.error : parsed.error?.message ?? parsed.message ?? text;
+        message = typeof parsed.error === 'string' ? parsed.error : (parsed.error?.message ?? parsed.message ?? text);
       } catch {
         // not JSON: keep the text
       }

@@ -63,11 +63,10 @@ export async function extractDocument(doc: RawDocument): Promise<ExtractedDocume
   const format = detectFormat(doc);
   const label = baseName(doc.name);
   if (!format) {
-    throw new UserError(
-      ErrorCode.UnreadableFile,
-      `${label} is not a format I can read; send text, Markdown, HTML, PDF or DOCX.`,
-      { name: doc.name, contentType: doc.contentType },
-    );
+    throw new UserError(ErrorCode.UnreadableFile, `${label} is not a format I can read; send text, Markdown, HTML, PDF or DOCX.`, {
+      name: doc.name,
+      contentType: doc.contentType,
+    });
   }
   const fallbackTitle = label.replace(/\.[a-z0-9]+$/i, '');
   try {

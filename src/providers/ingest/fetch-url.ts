@@ -35,11 +35,7 @@ export function isPublicAddress(address: string): boolean {
 }
 
 function refusedAddress(host: string): UserError {
-  return new UserError(
-    ErrorCode.AddressRefused,
-    `I won't fetch ${host}: it points to a private, loopback or link-local address.`,
-    { host },
-  );
+  return new UserError(ErrorCode.AddressRefused, `I won't fetch ${host}: it points to a private, loopback or link-local address.`, { host });
 }
 
 function guardedLookup(allowPrivate: boolean): net.LookupFunction {
@@ -91,7 +87,11 @@ function fetchOnce(rawUrl: string, limits: FetchLimits): Promise<FetchedResource
       {
         lookup: guardedLookup(limits.allowPrivate),
         timeout: limits.timeoutMs,
-        headers: { 'user-agent': 'channelwise-kb/1.0', accept: 'text/html, text/markdown, text/plain, application/pdf, application/vnd.openxmlformats-officedocument.wordprocessingml.document;q=0.9, */*;q=0.5' },
+        headers: {
+          'user-agent': 'channelwise-kb/1.0',
+          accept:
+            'text/html, text/markdown, text/plain, application/pdf, application/vnd.openxmlformats-officedocument.wordprocessingml.document;q=0.9, */*;q=0.5',
+        },
       },
       (response) => {
         const status = response.statusCode ?? 0;
@@ -130,11 +130,24 @@ function fetchOnce(rawUrl: string, limits: FetchLimits): Promise<FetchedResource
       },
     );
     request.on('timeout', () => {
-      request.destroy(new UserError(ErrorCode.Timeout, `${url.toString()} took longer than ${(limits.timeoutMs / 1000).toLocaleString('en-US', { maximumFractionDigits: 1 })} s to answer, so I gave up.`));
+      request.destroy(
+        new UserError(
+          ErrorCode.Timeout,
+          `${url.toString()} took longer than ${(limits.timeoutMs / 1000).toLocaleString('en-US', { maximumFractionDigits: 1 })} s to answer, so I gave up.`,
+        ),
+      );
     });
     request.on('error', (err) => {
       if (err instanceof UserError) reject(err);
-      else reject(new UserError(ErrorCode.FetchFailed, `I could not fetch ${url.toString()} (${(err as NodeJS.ErrnoException).code ?? err.message}).`, {}, { cause: err }));
+      else
+        reject(
+          new UserError(
+            ErrorCode.FetchFailed,
+            `I could not fetch ${url.toString()} (${(err as NodeJS.ErrnoException).code ?? err.message}).`,
+            {},
+            { cause: err },
+          ),
+        );
     });
   });
 }

@@ -59,7 +59,6 @@ export function extractHtml(html: string, fallbackTitle: string): ExtractedDocum
   const body = root.querySelector('body') ?? root;
   walk(body);
   flushLoose();
-  const title =
-    normaliseText(root.querySelector('title')?.text ?? '') || normaliseText(root.querySelector('h1')?.text ?? '') || fallbackTitle;
+  const title = normaliseText(root.querySelector('title')?.text ?? '') || normaliseText(root.querySelector('h1')?.text ?? '') || fallbackTitle;
   return { title, blocks: blocks.map((b) => ({ ...b, headings: b.headings.filter(Boolean) })) };
 }

@@ -58,7 +58,11 @@ export function extractMarkdown(source: string, fallbackTitle: string, markdown 
 }
 
 function firstLineTitle(source: string): string | undefined {
-  const line = source.trim().split('\n')[0]?.replace(/^#+\s*/, '').trim();
+  const line = source
+    .trim()
+    .split('\n')[0]
+    ?.replace(/^#+\s*/, '')
+    .trim();
   if (!line) return undefined;
   return line.length > 80 ? `${line.slice(0, 79)}…` : line;
 }

@@ -66,12 +66,10 @@ export async function createKnowledge(
   const { location } = deps;
   if (location.kind === 'sqlite') mkdirSync(path.dirname(location.file), { recursive: true });
   const refresh = location.kind === 'postgres' && location.refreshIntervalMs !== undefined ? { refreshIntervalMs: location.refreshIntervalMs } : {};
-  const lexical =
-    location.kind === 'sqlite' ? await LexicalIndex.openSqlite(location.file) : await LexicalIndex.openPostgres(location.options, refresh);
+  const lexical = location.kind === 'sqlite' ? await LexicalIndex.openSqlite(location.file) : await LexicalIndex.openPostgres(location.options, refresh);
   let vectors: StoredVectorIndex | undefined;
   if (deps.embedder) {
-    vectors =
-      location.kind === 'sqlite' ? await StoredVectorIndex.openSqlite(location.file) : await StoredVectorIndex.openPostgres(location.options, refresh);
+    vectors = location.kind === 'sqlite' ? await StoredVectorIndex.openSqlite(location.file) : await StoredVectorIndex.openPostgres(location.options, refresh);
   }
   const logger = deps.logger.child({ component: 'knowledge' });
   const knowledge = new IndexedKnowledge({

@@ -7,17 +7,7 @@
  */
 import { tooLarge } from '../../core/errors';
 import type { ChannelScope } from '../../core/types';
-import type {
-  AddedDocument,
-  Clock,
-  DocumentStore,
-  KnowledgeDocument,
-  KnowledgeIndex,
-  KnowledgeSource,
-  Logger,
-  Passage,
-  Tokenizer,
-} from '../../core/ports';
+import type { AddedDocument, Clock, DocumentStore, KnowledgeDocument, KnowledgeIndex, KnowledgeSource, Logger, Passage, Tokenizer } from '../../core/ports';
 import { chunkDocument, type ChunkingOptions } from '../ingest/chunk';
 import type { ExtractedDocument } from '../ingest/document';
 import { extractDocument } from '../ingest/extract';
@@ -140,7 +130,12 @@ export class IndexedKnowledge implements KnowledgeIndex {
       })),
     );
     if (this.deps.vectors) {
-      await this.deps.vectors.index(kbId, id, chunks.map((chunk, i) => ({ chunkId: `${id}#${i + 1}`, text: chunk.text })), caller);
+      await this.deps.vectors.index(
+        kbId,
+        id,
+        chunks.map((chunk, i) => ({ chunkId: `${id}#${i + 1}`, text: chunk.text })),
+        caller,
+      );
     }
 
     const entry: KnowledgeDocument = {
@@ -220,11 +215,9 @@ export class IndexedKnowledge implements KnowledgeIndex {
         if (entry) entry.hit = { ...chunk, score: 0, relevance: 0 };
       }
     }
-    return fused
-      .slice(0, limit)
-      .flatMap((f) => {
-        const entry = byKey.get(f.id);
-        return entry?.hit ? [toPassage(entry.hit, Math.max(entry.lexical, entry.cosine))] : [];
-      });
+    return fused.slice(0, limit).flatMap((f) => {
+      const entry = byKey.get(f.id);
+      return entry?.hit ? [toPassage(entry.hit, Math.max(entry.lexical, entry.cosine))] : [];
+    });
   }
 }

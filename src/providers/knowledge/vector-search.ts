@@ -50,10 +50,7 @@ export class EmbeddedVectorSearch implements VectorSearch {
       return await this.embedder.embed(texts, caller);
     } catch (err) {
       this.pausedUntil = this.now() + EMBEDDING_RETRY_MS;
-      this.logger.warn(
-        { ...what, err, retryInMs: EMBEDDING_RETRY_MS },
-        'embedding failed; searching by keywords only for now',
-      );
+      this.logger.warn({ ...what, err, retryInMs: EMBEDDING_RETRY_MS }, 'embedding failed; searching by keywords only for now');
       return undefined;
     }
   }

@@ -38,9 +38,7 @@ export function buildChatBody(request: ChatRequest, options: { promptCacheKey?: 
     stream: true,
     stream_options: { include_usage: true },
     ...(request.temperature !== undefined && !reasoning ? { temperature: request.temperature } : {}),
-    ...(request.maxTokens !== undefined
-      ? reasoning ? { max_completion_tokens: request.maxTokens } : { max_tokens: request.maxTokens }
-      : {}),
+    ...(request.maxTokens !== undefined ? (reasoning ? { max_completion_tokens: request.maxTokens } : { max_tokens: request.maxTokens }) : {}),
     ...(options.promptCacheKey && request.cacheKey ? { prompt_cache_key: request.cacheKey } : {}),
   };
 }

@@ -92,7 +92,14 @@ export class OpenAIEmbedder implements Embedder {
     } catch (err) {
       const translated = toModelError(err, call);
       this.logger.debug({ code: translated.code, ...translated.context }, 'embedding request failed');
-      await this.usage?.sink({ model: this.model, promptTokens: 0, estimated: false, latencyMs: Date.now() - started, error: true, ...(caller ? { caller } : {}) });
+      await this.usage?.sink({
+        model: this.model,
+        promptTokens: 0,
+        estimated: false,
+        latencyMs: Date.now() - started,
+        error: true,
+        ...(caller ? { caller } : {}),
+      });
       throw translated;
     }
     if (this.usage) {
@@ -110,10 +117,7 @@ export class OpenAIEmbedder implements Embedder {
     }
     const data = [...response.data].sort((a, b) => a.index - b.index);
     if (data.length !== batch.length) {
-      throw new InternalError(
-        ErrorCode.Internal,
-        `embedding model ${this.model} returned ${data.length} vectors for ${batch.length} texts`,
-      );
+      throw new InternalError(ErrorCode.Internal, `embedding model ${this.model} returned ${data.length} vectors for ${batch.length} texts`);
     }
     return data.map((item) => item.embedding);
   }

@@ -22,8 +22,7 @@ export const MODEL_SENTENCES = {
   outOfQuota: 'The model account has run out of quota; an admin needs to check its billing.',
   rejected: 'The model rejected this request; the details are in the logs.',
   forbidden: (model: string) => `The model provider refused access to the model "${model}".`,
-  unknownModel: (model: string) =>
-    `The model provider does not know the model "${model}"; an admin can choose another with /model set.`,
+  unknownModel: (model: string) => `The model provider does not know the model "${model}"; an admin can choose another with /model set.`,
 } as const;
 
 export function modelTimeout(call: ModelCallContext, detail: Record<string, unknown> = {}): UserError {

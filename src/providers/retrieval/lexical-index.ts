@@ -217,9 +217,7 @@ export class LexicalIndex {
       if (groups.size === 0) return [];
       allowGroup = (group) => groups.has(group);
     }
-    return this.postings
-      .search(queryCounts, limit, allowGroup)
-      .map((hit) => ({ rowId: this.rowOfSlot[hit.slot]!, score: hit.score }));
+    return this.postings.search(queryCounts, limit, allowGroup).map((hit) => ({ rowId: this.rowOfSlot[hit.slot]!, score: hit.score }));
   }
 
   /** Closes the store once the changes already queued are done. */

@@ -8,15 +8,7 @@ import { ErrorCode, InternalError } from '../../core/errors';
 import type { PostgresRetrievalOptions } from './postgres/postgres-tables';
 import { PostgresVectorStore } from './postgres/postgres-vector-store';
 import { SqliteVectorStore } from './sqlite/sqlite-vector-store';
-import {
-  dimensionMismatch,
-  MAX_VECTOR_SEARCH_LIMIT,
-  toFloat32,
-  validateVectorEntry,
-  type VectorEntry,
-  type VectorHit,
-  type VectorIndex,
-} from './vector-index';
+import { dimensionMismatch, MAX_VECTOR_SEARCH_LIMIT, toFloat32, validateVectorEntry, type VectorEntry, type VectorHit, type VectorIndex } from './vector-index';
 import { VectorMemory } from './algorithms/vector-memory';
 import { StoreMirror } from './store-mirror';
 import type { VectorInput, VectorStore } from './vector-store';
@@ -118,9 +110,7 @@ export class StoredVectorIndex implements VectorIndex {
     }
     const query = toFloat32(vector, 'the query vector');
     await this.refreshIfStale();
-    return this.memory
-      .search(query, limit, kbIds)
-      .map(({ ref, score }) => ({ kbId: ref.kbId, docId: ref.docId, chunkId: ref.chunkId, score }));
+    return this.memory.search(query, limit, kbIds).map(({ ref, score }) => ({ kbId: ref.kbId, docId: ref.docId, chunkId: ref.chunkId, score }));
   }
 
   async isEmpty(): Promise<boolean> {
@@ -170,5 +160,4 @@ export class StoredVectorIndex implements VectorIndex {
     );
     this.mirror.markRefreshed();
   }
-
 }

@@ -58,4 +58,3 @@ export class KeyedMutex {
     return this.tails.size;
   }
 }
-

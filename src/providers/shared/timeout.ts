@@ -13,7 +13,6 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout:
   }
 }
 
-
 /** True when `promise` settles within `ms`, false when it does not; the timer is cleared either way. */
 export async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
   return withTimeout(

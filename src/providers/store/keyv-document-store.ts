@@ -172,9 +172,7 @@ export class KeyvDocumentStore implements DocumentStore {
     // A document on the edge of expiring keeps at least 1 ms, as it did when it was read.
     const readExpires = read.expires;
     const expires = Math.max(readExpires, Date.now() + 1);
-    return this.backend(`write "${key}"`, () =>
-      this.adapter.replaceIfExpiresAt(key, serializeJson({ value: next, expires }), expires, readExpires),
-    );
+    return this.backend(`write "${key}"`, () => this.adapter.replaceIfExpiresAt(key, serializeJson({ value: next, expires }), expires, readExpires));
   }
 
   /** Runs one backend call; anything it throws becomes a StoreError (coded errors pass through). */
@@ -209,4 +207,3 @@ function checkTtl(ttlMs: number | undefined): number | undefined {
   // Redis takes whole milliseconds; rounding up never shortens what the caller asked for.
   return Math.ceil(ttlMs);
 }
-

@@ -1,5 +1,5 @@
 import { ErrorCode, InternalError } from '../../core/errors';
-import { KeyedMutex, LockWaitTimeout } from '../shared/keyed-mutex';
+import { type KeyedMutex, LockWaitTimeout } from '../shared/keyed-mutex';
 
 export { withTimeout } from '../shared/timeout';
 
@@ -20,6 +20,8 @@ export async function inProcessTurn<T>(mutex: KeyedMutex, key: string, label: st
     return await mutex.run(key, task, waitMs);
   } catch (err) {
     if (!(err instanceof LockWaitTimeout) || err.key !== key) throw err;
-    throw storeError(`update of "${label}" waited ${waitMs} ms for the updates before it in this process; an update called from inside its own update waits for itself forever`);
+    throw storeError(
+      `update of "${label}" waited ${waitMs} ms for the updates before it in this process; an update called from inside its own update waits for itself forever`,
+    );
   }
 }

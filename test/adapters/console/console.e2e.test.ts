@@ -45,11 +45,7 @@ describe('console (npm start with no platform credentials)', () => {
   });
 
   it('offline: applies persona and example and prints the assembled prompt with its token count, then exits 0', async () => {
-    const result = await runConsole(
-      '/persona set You are a terse librarian.\n/fewshot add Hi => Hello.\nwhat time is it?\n',
-      {},
-      dir,
-    );
+    const result = await runConsole('/persona set You are a terse librarian.\n/fewshot add Hi => Hello.\nwhat time is it?\n', {}, dir);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Persona set (v1).');
@@ -110,7 +106,9 @@ describe('console (npm start with no platform credentials)', () => {
       expect(result.code).toBe(0);
       const prompt = fake.reportedUsage.reduce((sum, u) => sum + u.promptTokens, 0);
       const completion = fake.reportedUsage.reduce((sum, u) => sum + u.completionTokens, 0);
-      expect(result.stdout).toMatch(new RegExp(`^total — requests 2 · prompt tokens ${prompt.toLocaleString('en-US')} · cached tokens 0 · completion tokens ${completion} · cost \\$`, 'm'));
+      expect(result.stdout).toMatch(
+        new RegExp(`^total — requests 2 · prompt tokens ${prompt.toLocaleString('en-US')} · cached tokens 0 · completion tokens ${completion} · cost \\$`, 'm'),
+      );
       expect(result.stdout).toContain('Requests and cost per day:');
       expect(result.stdout).toMatch(/^\d\d-\d\d █+ +2 req /m);
       expect(result.stdout).toContain('Monthly cap set to $5.00, with a warning at 60%.');

@@ -28,7 +28,11 @@ function channel(change: (input: MutableInput) => void = () => undefined): Advic
     signals: { questions: 100, unsourced: 5, kbMisses: 0, autoFallbacks: 0 },
     channel: { model: 'gpt-4o-mini', examples: 20, hasKnowledge: false },
     trainingSet: { examples: 20, tokens: 20_000 },
-    pricing: { current: mini, ...(miniFacts.fineTuned ? { fineTuned: miniFacts.fineTuned } : {}), ...(miniFacts.training !== undefined ? { training: miniFacts.training } : {}) },
+    pricing: {
+      current: mini,
+      ...(miniFacts.fineTuned ? { fineTuned: miniFacts.fineTuned } : {}),
+      ...(miniFacts.training !== undefined ? { training: miniFacts.training } : {}),
+    },
     fineTuning: { fineTunable: true, source: 'config/models.json' },
     today: '2026-12-01',
     settings: config.advice,
@@ -37,7 +41,9 @@ function channel(change: (input: MutableInput) => void = () => undefined): Advic
   return input;
 }
 
-type MutableInput = { -readonly [K in keyof AdviceInput]: AdviceInput[K] extends object ? { -readonly [P in keyof AdviceInput[K]]: AdviceInput[K][P] } : AdviceInput[K] };
+type MutableInput = {
+  -readonly [K in keyof AdviceInput]: AdviceInput[K] extends object ? { -readonly [P in keyof AdviceInput[K]]: AdviceInput[K][P] } : AdviceInput[K];
+};
 
 /** Scale the request count (and every per-request sum with it) to `requests` over `days`. */
 function volume(input: MutableInput, requests: number, days = 30): void {
@@ -83,12 +89,7 @@ const ROWS: ReadonlyArray<readonly [string, Lever, AdviceInput, RegExp]> = [
     }),
     /45% of this channel's 100 knowledge questions got no source \(45 knowledge-base misses\).*not facts/s,
   ],
-  [
-    'a long prefix at high volume with a fine-tunable model',
-    'fine-tune',
-    channel(),
-    /above the break-even of [\d,]+ requests a month/,
-  ],
+  ['a long prefix at high volume with a fine-tunable model', 'fine-tune', channel(), /above the break-even of [\d,]+ requests a month/],
   [
     'the same with a model that can no longer be fine-tuned',
     'keep',
@@ -104,12 +105,7 @@ const ROWS: ReadonlyArray<readonly [string, Lever, AdviceInput, RegExp]> = [
     channel((c) => (c.fineTuning = { fineTunable: true, shutdownDate: '2026-06-30', source: 'GET /models' })),
     /can no longer be fine-tuned \(its shutdown date is 2026-06-30, per GET \/models\)/,
   ],
-  [
-    'low volume with a long prefix',
-    'keep',
-    channel((c) => volume(c, 300)),
-    /below the fine-tune's break-even of [\d,]+ requests a month/,
-  ],
+  ['low volume with a long prefix', 'keep', channel((c) => volume(c, 300)), /below the fine-tune's break-even of [\d,]+ requests a month/],
 ];
 
 describe('advise', () => {
@@ -122,7 +118,8 @@ describe('advise', () => {
     const text = renderAdvice(advice);
     expect(text.split('\n').filter((line) => line.startsWith('Recommendation:'))).toEqual([`Recommendation: ${lever}`]);
     for (const line of text.split('\n').filter((l) => l.startsWith('• '))) expect(line).toMatch(/\((measured|estimated)\)$/);
-    if (lever !== 'fine-tune' && input.measured.prefixTokens / input.measured.requests >= LONG_PREFIX_TOKENS) expect(advice.recommendation).not.toBe('fine-tune');
+    if (lever !== 'fine-tune' && input.measured.prefixTokens / input.measured.requests >= LONG_PREFIX_TOKENS)
+      expect(advice.recommendation).not.toBe('fine-tune');
   });
 
   it('the fine-tune row states the training cost and a break-even the measured volume reaches, and the low-volume row does not reach', () => {
@@ -135,7 +132,9 @@ describe('advise', () => {
     const text = renderAdvice(busy);
     const training = (20_000 * config.advice.epochs * miniFacts.training!) / 1_000_000;
     expect(text).toContain(`• one-time training cost (× ${config.advice.epochs} epochs): $${training.toFixed(4)} (estimated)`);
-    expect(text).toContain(`• break-even volume (training repaid in ${PAYBACK_MONTHS} months): ${breakEven.toLocaleString('en-US')} requests/month, against 6,000 now (estimated)`);
+    expect(text).toContain(
+      `• break-even volume (training repaid in ${PAYBACK_MONTHS} months): ${breakEven.toLocaleString('en-US')} requests/month, against 6,000 now (estimated)`,
+    );
     // The break-even is where the saving over PAYBACK_MONTHS equals the training cost.
     const hit = 1024 / 1700;
     const ft = miniFacts.fineTuned!;

@@ -254,7 +254,10 @@ describe('/fewshot', () => {
   });
 
   it.each<[string, RegExp]>([
-    ['add just a question', /Separate the example's input from its output with => — usage: \/fewshot add <input> => <output>, or \/fewshot add alone to open a form/],
+    [
+      'add just a question',
+      /Separate the example's input from its output with => — usage: \/fewshot add <input> => <output>, or \/fewshot add alone to open a form/,
+    ],
     ['add => answer', /The example's input \(before =>\) is empty/],
     ['add question =>', /The example's output \(after =>\) is empty/],
     ['add   =>   ', /input \(before =>\) is empty/],
@@ -377,7 +380,10 @@ describe('/kb', () => {
     ['search refund policy for EU', { family: 'kb', action: 'search', query: 'refund policy for EU' }],
     ['SEARCH  返品ポリシー  ', { family: 'kb', action: 'search', query: '返品ポリシー' }],
     ['list --workspace', { family: 'kb', action: 'list', workspace: true }],
-    ['add --workspace Travel policy: book early.', { family: 'kb', action: 'add', workspace: true, source: { kind: 'text', text: 'Travel policy: book early.' } }],
+    [
+      'add --workspace Travel policy: book early.',
+      { family: 'kb', action: 'add', workspace: true, source: { kind: 'text', text: 'Travel policy: book early.' } },
+    ],
     ['add --workspace https://example.com/p', { family: 'kb', action: 'add', workspace: true, source: { kind: 'url', url: 'https://example.com/p' } }],
     ['add --workspace', { family: 'kb', action: 'add', workspace: true, source: { kind: 'files' } }],
     ['remove --workspace d2', { family: 'kb', action: 'remove', docId: 'd2', workspace: true }],
@@ -455,7 +461,10 @@ describe('/finetune start --epochs', () => {
   });
 
   it.each<[string, RegExp]>([
-    ['start --epochs', /Say how many epochs after --epochs — usage: \/finetune start \[<base-model>\] \[--switch\] \[--epochs <n>\], where n is a whole number from 1 to 50/],
+    [
+      'start --epochs',
+      /Say how many epochs after --epochs — usage: \/finetune start \[<base-model>\] \[--switch\] \[--epochs <n>\], where n is a whole number from 1 to 50/,
+    ],
     ['start --epochs --switch', /Say how many epochs after --epochs/],
     ['start --epochs 0', /“0” is not a whole number of epochs from 1 to 50/],
     ['start --epochs 51', /“51” is not a whole number of epochs from 1 to 50/],
@@ -659,15 +668,96 @@ describe('parseCommandLine (console)', () => {
 
 describe('fuzz: random input never throws and always reads well', () => {
   const KEYWORDS = [
-    'show', 'set', 'edit', 'reset', 'history', 'rollback', 'save', 'use', 'list', 'add', 'remove', 'clear', 'mode',
-    'all', 'auto', 'prompt', 'rag', 'finetune', 'search', 'status', 'export', 'start', 'cancel', '7d', '30d', 'help',
-    '--switch', '—switch', '-', 'v3', '#2', '0', '51', '50', '1', 'gpt-4o', 'ft:gpt-4o-mini:org::x',
-    'up', 'down', 'run', 'report', 'warn', '--judge', '--epochs', '--epochs=3', 'fewshot', 'few-shot', '$25', '12.50', '80%', '101',
+    'show',
+    'set',
+    'edit',
+    'reset',
+    'history',
+    'rollback',
+    'save',
+    'use',
+    'list',
+    'add',
+    'remove',
+    'clear',
+    'mode',
+    'all',
+    'auto',
+    'prompt',
+    'rag',
+    'finetune',
+    'search',
+    'status',
+    'export',
+    'start',
+    'cancel',
+    '7d',
+    '30d',
+    'help',
+    '--switch',
+    '—switch',
+    '-',
+    'v3',
+    '#2',
+    '0',
+    '51',
+    '50',
+    '1',
+    'gpt-4o',
+    'ft:gpt-4o-mini:org::x',
+    'up',
+    'down',
+    'run',
+    'report',
+    'warn',
+    '--judge',
+    '--epochs',
+    '--epochs=3',
+    'fewshot',
+    'few-shot',
+    '$25',
+    '12.50',
+    '80%',
+    '101',
   ];
   const FRAGMENTS = [
-    '=>', '= >', '=>=>', ' => ', '<https://example.com|ex>', '<http://a.b>', 'https://x.y/z?a=1', 'https://', '<https://|>',
-    '&amp;', '\u00a0', '\r\n', '\r', '\n', '\t', '\u0000', '\u0007', '\u001b', '\u007f', '\u0085', '\u2028', '\u2029',
-    '\ufeff', '\u200f', '\u202e', '\u3000', 'é', 'e\u0301', '👩🏽‍💻', '🇯🇵', '日本', 'مرحبا', '\ud83d', '\ude00', '“', '`', '#',
+    '=>',
+    '= >',
+    '=>=>',
+    ' => ',
+    '<https://example.com|ex>',
+    '<http://a.b>',
+    'https://x.y/z?a=1',
+    'https://',
+    '<https://|>',
+    '&amp;',
+    '\u00a0',
+    '\r\n',
+    '\r',
+    '\n',
+    '\t',
+    '\u0000',
+    '\u0007',
+    '\u001b',
+    '\u007f',
+    '\u0085',
+    '\u2028',
+    '\u2029',
+    '\ufeff',
+    '\u200f',
+    '\u202e',
+    '\u3000',
+    'é',
+    'e\u0301',
+    '👩🏽‍💻',
+    '🇯🇵',
+    '日本',
+    'مرحبا',
+    '\ud83d',
+    '\ude00',
+    '“',
+    '`',
+    '#',
   ];
 
   /**
@@ -696,8 +786,14 @@ describe('fuzz: random input never throws and always reads well', () => {
 
   /** The same rules as `expectOneSentence`, as a predicate: thousands of `expect` calls would dominate the run. */
   function isOneSentence(message: string): boolean {
-    return message === message.trim() && !/[\n\r\u2028\u2029\u0085]/.test(message) && /^\S.*\.$/.test(message) &&
-      !/\.\s+[A-Z]/.test(message) && message.length < 400 && !/I could not read that command/.test(message);
+    return (
+      message === message.trim() &&
+      !/[\n\r\u2028\u2029\u0085]/.test(message) &&
+      /^\S.*\.$/.test(message) &&
+      !/\.\s+[A-Z]/.test(message) &&
+      message.length < 400 &&
+      !/I could not read that command/.test(message)
+    );
   }
 
   /** What is wrong with a result, or undefined when it is fine. */
@@ -730,8 +826,9 @@ describe('fuzz: random input never throws and always reads well', () => {
         return false;
       case 'fewshot':
         if (parsed.action === 'add' && 'input' in parsed) {
-          return parsed.input.includes('=>') || [parsed.input, parsed.output].some(
-            (side) => side === '' || side.length > SMALL_LIMITS.exampleChars || side !== side.trim(),
+          return (
+            parsed.input.includes('=>') ||
+            [parsed.input, parsed.output].some((side) => side === '' || side.length > SMALL_LIMITS.exampleChars || side !== side.trim())
           );
         }
         if (parsed.action === 'remove') return !positive(parsed.number);
@@ -743,11 +840,16 @@ describe('fuzz: random input never throws and always reads well', () => {
         return parsed.action === 'set' && !MODEL_ID.test(parsed.model);
       case 'finetune':
         if (parsed.action !== 'start') return false;
-        return (parsed.baseModel !== undefined && !MODEL_ID.test(parsed.baseModel)) ||
-          (parsed.epochs !== undefined && !(Number.isInteger(parsed.epochs) && parsed.epochs >= 1 && parsed.epochs <= 50));
+        return (
+          (parsed.baseModel !== undefined && !MODEL_ID.test(parsed.baseModel)) ||
+          (parsed.epochs !== undefined && !(Number.isInteger(parsed.epochs) && parsed.epochs >= 1 && parsed.epochs <= 50))
+        );
       case 'budget':
         if (parsed.action !== 'set') return false;
-        return !(parsed.usd > 0 && parsed.usd <= 1_000_000) || (parsed.warnPct !== undefined && !(Number.isInteger(parsed.warnPct) && parsed.warnPct >= 1 && parsed.warnPct <= 100));
+        return (
+          !(parsed.usd > 0 && parsed.usd <= 1_000_000) ||
+          (parsed.warnPct !== undefined && !(Number.isInteger(parsed.warnPct) && parsed.warnPct >= 1 && parsed.warnPct <= 100))
+        );
       case 'eval':
         if (parsed.action === 'add') return [parsed.input, parsed.expected].some((side) => side === '' || side.length > SMALL_LIMITS.exampleChars);
         if (parsed.action === 'remove') return !positive(parsed.number);
@@ -805,7 +907,10 @@ describe('fuzz: random input never throws and always reads well', () => {
   });
 
   it('random command names and console lines never throw (fast-check, seeded)', () => {
-    const name = fc.oneof(commandText.map((t) => t.slice(0, 30)), fc.constantFrom(...COMMAND_FAMILIES));
+    const name = fc.oneof(
+      commandText.map((t) => t.slice(0, 30)),
+      fc.constantFrom(...COMMAND_FAMILIES),
+    );
     fc.assert(
       fc.property(name, commandText, (n, text) => {
         const problems: string[] = [];
@@ -818,11 +923,13 @@ describe('fuzz: random input never throws and always reads well', () => {
   });
 
   it('help is idempotent: the same usage every time, however it is typed', () => {
+    // The help text before any parse, to compare with after many.
+    const helpBefore = Object.fromEntries(COMMAND_FAMILIES.map((f) => [f, usageOf(f)]));
     fc.assert(
       fc.property(fc.constantFrom(...COMMAND_FAMILIES), fc.constantFrom('help', 'HELP', ' Help ', '\thelp\n'), (family, typed) => {
         const first = parseCommand(family, typed, SMALL_LIMITS);
         const again = parseCommand(family, typed, SMALL_LIMITS);
-        return first.ok && again.ok && first.command.action === 'help' && again.command.action === 'help' && usageOf(family) === usageOf(family);
+        return first.ok && again.ok && first.command.action === 'help' && again.command.action === 'help' && helpBefore[family] === usageOf(family);
       }),
       { seed: 7, numRuns: 200 },
     );

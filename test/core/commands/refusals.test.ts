@@ -122,8 +122,24 @@ describe('through the Slack adapter over HTTP, as a member who is not a workspac
  * `set`). `kb attach`, `detach` and `strict` have no Discord form, so they cannot be run there.
  */
 const SAMPLE: Record<string, string | number | boolean> = {
-  text: 'You are a pirate.', version: 1, name: 'pirate', input: 'Hi', output: 'Hello.', expected: '4', number: 1,
-  model: 'gpt-4o', doc: 'd1', usd: 25, warn: 90, k: 3, base_model: 'gpt-4o-mini', switch: true, epochs: 3, levers: 'prompt fewshot', judge: true, url: 'https://docs.example/guide',
+  text: 'You are a pirate.',
+  version: 1,
+  name: 'pirate',
+  input: 'Hi',
+  output: 'Hello.',
+  expected: '4',
+  number: 1,
+  model: 'gpt-4o',
+  doc: 'd1',
+  usd: 25,
+  warn: 90,
+  k: 3,
+  base_model: 'gpt-4o-mini',
+  switch: true,
+  epochs: 3,
+  levers: 'prompt fewshot',
+  judge: true,
+  url: 'https://docs.example/guide',
 };
 const DISCORD_CASES = COMMAND_FAMILIES.flatMap((family) =>
   subcommandsOfFamily(family)
@@ -148,24 +164,30 @@ describe('through the Discord adapter, as a member without Manage Server', () =>
 
   it('covers every admin row with a Discord subcommand', () => {
     const covered = new Set(DISCORD_CASES.map((c) => `${c.family} ${c.subcommand}`));
-    const expected = CASES.map((c) => `${c.family} ${subcommandsOfFamily(c.family).find((row) => row.keywords.includes(c.text.split(' ')[0]?.toLowerCase() ?? ''))?.name ?? 'set'}`)
-      .filter((line) => !['kb attach', 'kb detach', 'kb strict', 'route finetune'].includes(line));
+    const expected = CASES.map(
+      (c) => `${c.family} ${subcommandsOfFamily(c.family).find((row) => row.keywords.includes(c.text.split(' ')[0]?.toLowerCase() ?? ''))?.name ?? 'set'}`,
+    ).filter((line) => !['kb attach', 'kb detach', 'kb strict', 'route finetune'].includes(line));
     for (const line of expected) expect(covered).toContain(line);
   });
 
-  it.each(DISCORD_CASES.map((c) => [`/${c.family} ${c.subcommand} ${JSON.stringify(c.options)}`, c] as const))('%s', async (_line, { family, subcommand, options }) => {
-    const { h } = discord;
-    const scope = discordScope(h.guild.id, h.channel.id);
-    await seed(h.app, scope);
-    const before = await storeSnapshot(h.app.store, scope);
-    const requestsBefore = h.discord.requests.length;
-    const record = await h.slash(h.member, family, subcommand, options);
-    expect(told(record)).toBe(NOT_ADMIN_SENTENCE);
-    expect(allEphemeral(record)).toBe(true);
-    expect(await storeSnapshot(h.app.store, scope)).toBe(before);
-    // Nothing posted in the channel, no modal opened: only the interaction's own answer.
-    expect(record.callbacks.map((c) => c['type'])).not.toContain(9);
-    const sent = h.discord.requests.slice(requestsBefore).filter((r) => r.route !== undefined && !r.route.startsWith('/interactions/') && !r.route.startsWith('/webhooks/'));
-    expect(sent.map((r) => `${r.method} ${r.route}`)).toEqual([]);
-  });
+  it.each(DISCORD_CASES.map((c) => [`/${c.family} ${c.subcommand} ${JSON.stringify(c.options)}`, c] as const))(
+    '%s',
+    async (_line, { family, subcommand, options }) => {
+      const { h } = discord;
+      const scope = discordScope(h.guild.id, h.channel.id);
+      await seed(h.app, scope);
+      const before = await storeSnapshot(h.app.store, scope);
+      const requestsBefore = h.discord.requests.length;
+      const record = await h.slash(h.member, family, subcommand, options);
+      expect(told(record)).toBe(NOT_ADMIN_SENTENCE);
+      expect(allEphemeral(record)).toBe(true);
+      expect(await storeSnapshot(h.app.store, scope)).toBe(before);
+      // Nothing posted in the channel, no modal opened: only the interaction's own answer.
+      expect(record.callbacks.map((c) => c['type'])).not.toContain(9);
+      const sent = h.discord.requests
+        .slice(requestsBefore)
+        .filter((r) => r.route !== undefined && !r.route.startsWith('/interactions/') && !r.route.startsWith('/webhooks/'));
+      expect(sent.map((r) => `${r.method} ${r.route}`)).toEqual([]);
+    },
+  );
 });

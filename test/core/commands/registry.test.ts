@@ -110,13 +110,15 @@ describe('CommandRunner', () => {
   });
 
   it('/route names the effective route and model, and explains auto', async () => {
-    expect((await line(runner, member, '/route')).text).toMatch(/^Route: prompt \(the default from config\) · model: gpt-4o-mini \(the default from config\)\./);
+    expect((await line(runner, member, '/route')).text).toMatch(
+      /^Route: prompt \(the default from config\) · model: gpt-4o-mini \(the default from config\)\./,
+    );
     const set = await line(runner, admin, '/route auto');
     expect(set.announce).toBe("alice set this channel's route to auto.");
-    expect((await line(runner, member, '/route')).text).toMatch(/Route: auto \(set in this channel\)[\s\S]*Why: auto answers with RAG when the message is a question/);
-    expect((await line(runner, admin, '/route finetune')).text).toBe(
-      'This channel has no fine-tuned model yet; name one with /route finetune <model-id>.',
+    expect((await line(runner, member, '/route')).text).toMatch(
+      /Route: auto \(set in this channel\)[\s\S]*Why: auto answers with RAG when the message is a question/,
     );
+    expect((await line(runner, admin, '/route finetune')).text).toBe('This channel has no fine-tuned model yet; name one with /route finetune <model-id>.');
     expect((await app.profiles.resolve(scopeA)).route.value).toBe('auto');
     await line(runner, admin, '/route finetune ft:gpt-4o-mini:org::abc');
     expect((await line(runner, member, '/route')).text).toMatch(/^Route: finetune \(set in this channel\) · model: ft:gpt-4o-mini:org::abc/);
@@ -132,7 +134,9 @@ describe('CommandRunner', () => {
 
   it('answers /finetune without a fine-tuning provider: status for members, one sentence and no change for start', async () => {
     const before = await snapshot();
-    expect((await line(runner, member, '/finetune')).text).toBe('Training set: 0 examples · provider: none configured.\nNo fine-tuning job yet; start one with /finetune start.');
+    expect((await line(runner, member, '/finetune')).text).toBe(
+      'Training set: 0 examples · provider: none configured.\nNo fine-tuning job yet; start one with /finetune start.',
+    );
     expect((await line(runner, admin, '/finetune start --epochs 3')).text).toBe(NO_PROVIDER_SENTENCE);
     expect(await snapshot()).toBe(before);
   });

@@ -35,12 +35,15 @@ describe('the command table', () => {
     for (const { row, label } of rows) expect({ label, examples: row.examples.length > 0 }).toEqual({ label, examples: true });
   });
 
-  it.each(examples.map((e) => [`/${e.family} ${e.text}`.trim(), e] as const))('%s parses to its own row, with that row’s admin rule', (_name, { family, row, text }) => {
-    const command = parsed(family, text);
-    expect(command.family).toBe(family);
-    expect(command.action).toBe(row.name);
-    expect(isMutating(command)).toBe(row.admin);
-  });
+  it.each(examples.map((e) => [`/${e.family} ${e.text}`.trim(), e] as const))(
+    '%s parses to its own row, with that row’s admin rule',
+    (_name, { family, row, text }) => {
+      const command = parsed(family, text);
+      expect(command.family).toBe(family);
+      expect(command.action).toBe(row.name);
+      expect(isMutating(command)).toBe(row.admin);
+    },
+  );
 
   it.each(rows.map((r) => [r.label, r] as const))('%s: every keyword has an example that starts with it', (_label, { row }) => {
     for (const keyword of row.keywords) {
@@ -70,14 +73,32 @@ describe('the command table', () => {
 
   it('marks as admin exactly the subcommands SPEC §3 marks (admin)', () => {
     expect(rows.filter(({ row }) => row.admin).map(({ label }) => label)).toEqual([
-      '/persona set', '/persona edit', '/persona reset', '/persona rollback', '/persona save', '/persona use',
-      '/fewshot add', '/fewshot remove', '/fewshot clear', '/fewshot mode',
-      '/route set', '/route finetune',
+      '/persona set',
+      '/persona edit',
+      '/persona reset',
+      '/persona rollback',
+      '/persona save',
+      '/persona use',
+      '/fewshot add',
+      '/fewshot remove',
+      '/fewshot clear',
+      '/fewshot mode',
+      '/route set',
+      '/route finetune',
       '/model set',
-      '/kb add', '/kb remove', '/kb attach', '/kb detach', '/kb strict',
-      '/finetune export', '/finetune start', '/finetune cancel',
-      '/budget set', '/budget clear',
-      '/eval add', '/eval remove', '/eval run',
+      '/kb add',
+      '/kb remove',
+      '/kb attach',
+      '/kb detach',
+      '/kb strict',
+      '/finetune export',
+      '/finetune start',
+      '/finetune cancel',
+      '/budget set',
+      '/budget clear',
+      '/eval add',
+      '/eval remove',
+      '/eval run',
     ]);
   });
 
@@ -176,7 +197,10 @@ describe('Discord command shapes', () => {
       if (!('subcommands' in command)) continue;
       for (const sub of command.subcommands) {
         const row = subcommandsOfFamily(command.name).find((r) => r.name === sub.name);
-        expect({ sub: `${command.name} ${sub.name}`, keyword: row?.keywords.includes(sub.name) }).toEqual({ sub: `${command.name} ${sub.name}`, keyword: true });
+        expect({ sub: `${command.name} ${sub.name}`, keyword: row?.keywords.includes(sub.name) }).toEqual({
+          sub: `${command.name} ${sub.name}`,
+          keyword: true,
+        });
       }
     }
   });
@@ -192,30 +216,70 @@ describe('Discord options → the grammar', () => {
     { command: 'persona rollback', values: { version: 3 }, expected: { family: 'persona', action: 'rollback', version: 3 } },
     { command: 'persona save', values: { name: 'pirate' }, expected: { family: 'persona', action: 'save', name: 'pirate' } },
     { command: 'persona use', values: { name: 'pirate' }, expected: { family: 'persona', action: 'use', name: 'pirate' } },
-    { command: 'fewshot add', values: { input: 'Hi', output: 'Hello => there.' }, expected: { family: 'fewshot', action: 'add', input: 'Hi', output: 'Hello => there.' } },
+    {
+      command: 'fewshot add',
+      values: { input: 'Hi', output: 'Hello => there.' },
+      expected: { family: 'fewshot', action: 'add', input: 'Hi', output: 'Hello => there.' },
+    },
     { command: 'fewshot add', values: {}, expected: { family: 'fewshot', action: 'add', form: true } },
-    { command: 'fewshot add', values: { input: 'Hi' }, expected: "The example's output (after =>) is empty — usage: /fewshot add <input> => <output>, or /fewshot add alone to open a form." },
-    { command: 'fewshot add', values: { input: 'a => b', output: 'c' }, expected: 'The input cannot contain =>; type the command instead — usage: /fewshot add input:<what a user writes> output:<the answer>.' },
+    {
+      command: 'fewshot add',
+      values: { input: 'Hi' },
+      expected: "The example's output (after =>) is empty — usage: /fewshot add <input> => <output>, or /fewshot add alone to open a form.",
+    },
+    {
+      command: 'fewshot add',
+      values: { input: 'a => b', output: 'c' },
+      expected: 'The input cannot contain =>; type the command instead — usage: /fewshot add input:<what a user writes> output:<the answer>.',
+    },
     { command: 'fewshot remove', values: { number: 2 }, expected: { family: 'fewshot', action: 'remove', number: 2 } },
     { command: 'fewshot mode', values: { mode: 'auto', k: 3 }, expected: { family: 'fewshot', action: 'mode', mode: { kind: 'auto', k: 3 } } },
     { command: 'fewshot mode', values: { mode: 'all' }, expected: { family: 'fewshot', action: 'mode', mode: { kind: 'all' } } },
     { command: 'route set', values: { route: 'rag' }, expected: { family: 'route', action: 'set', route: 'rag' } },
-    { command: 'route set', values: { route: 'finetune', model: 'ft:gpt-4o-mini:org::abc' }, expected: { family: 'route', action: 'finetune', model: 'ft:gpt-4o-mini:org::abc' } },
+    {
+      command: 'route set',
+      values: { route: 'finetune', model: 'ft:gpt-4o-mini:org::abc' },
+      expected: { family: 'route', action: 'finetune', model: 'ft:gpt-4o-mini:org::abc' },
+    },
     { command: 'model set', values: { model: 'gpt-4o' }, expected: { family: 'model', action: 'set', model: 'gpt-4o' } },
-    { command: 'kb add', values: { text: 'Refunds take 5 days.' }, expected: { family: 'kb', action: 'add', source: { kind: 'text', text: 'Refunds take 5 days.' } } },
-    { command: 'kb add', values: { url: 'https://docs.example/guide' }, expected: { family: 'kb', action: 'add', source: { kind: 'url', url: 'https://docs.example/guide' } } },
+    {
+      command: 'kb add',
+      values: { text: 'Refunds take 5 days.' },
+      expected: { family: 'kb', action: 'add', source: { kind: 'text', text: 'Refunds take 5 days.' } },
+    },
+    {
+      command: 'kb add',
+      values: { url: 'https://docs.example/guide' },
+      expected: { family: 'kb', action: 'add', source: { kind: 'url', url: 'https://docs.example/guide' } },
+    },
     { command: 'kb add', values: { file: 'guide.pdf' }, expected: { family: 'kb', action: 'add', source: { kind: 'files' } } },
-    { command: 'kb add', values: { text: 'x', file: 'guide.pdf' }, expected: 'Give one of text, url or file, not text and file — usage: /kb add text:<text> | url:<url> | file:<file>.' },
-    { command: 'kb add', values: { url: 'docs.example' }, expected: '“docs.example” is not a web address starting with http:// or https:// — usage: /kb add url:<url>.' },
+    {
+      command: 'kb add',
+      values: { text: 'x', file: 'guide.pdf' },
+      expected: 'Give one of text, url or file, not text and file — usage: /kb add text:<text> | url:<url> | file:<file>.',
+    },
+    {
+      command: 'kb add',
+      values: { url: 'docs.example' },
+      expected: '“docs.example” is not a web address starting with http:// or https:// — usage: /kb add url:<url>.',
+    },
     { command: 'kb remove', values: { doc: 'd1' }, expected: { family: 'kb', action: 'remove', docId: 'd1' } },
     { command: 'kb search', values: { query: 'refund policy' }, expected: { family: 'kb', action: 'search', query: 'refund policy' } },
     { command: 'finetune start', values: {}, expected: { family: 'finetune', action: 'start', switchRoute: false } },
-    { command: 'finetune start', values: { base_model: 'gpt-4o-mini', switch: true, epochs: 3 }, expected: { family: 'finetune', action: 'start', baseModel: 'gpt-4o-mini', switchRoute: true, epochs: 3 } },
+    {
+      command: 'finetune start',
+      values: { base_model: 'gpt-4o-mini', switch: true, epochs: 3 },
+      expected: { family: 'finetune', action: 'start', baseModel: 'gpt-4o-mini', switchRoute: true, epochs: 3 },
+    },
     { command: 'usage', values: { period: '30d' }, expected: { family: 'usage', action: 'show', period: '30d' } },
     { command: 'usage', values: {}, expected: { family: 'usage', action: 'show', period: '7d' } },
     { command: 'budget set', values: { usd: 12.5, warn: 90 }, expected: { family: 'budget', action: 'set', usd: 12.5, warnPct: 90 } },
     { command: 'budget set', values: { usd: 25 }, expected: { family: 'budget', action: 'set', usd: 25 } },
-    { command: 'eval add', values: { input: 'What is 2+2?', expected: '4' }, expected: { family: 'eval', action: 'add', input: 'What is 2+2?', expected: '4' } },
+    {
+      command: 'eval add',
+      values: { input: 'What is 2+2?', expected: '4' },
+      expected: { family: 'eval', action: 'add', input: 'What is 2+2?', expected: '4' },
+    },
     { command: 'eval remove', values: { number: 1 }, expected: { family: 'eval', action: 'remove', number: 1 } },
     { command: 'eval run', values: { levers: 'prompt rag', judge: true }, expected: { family: 'eval', action: 'run', levers: ['prompt', 'rag'], judge: true } },
     { command: 'eval run', values: { judge: false }, expected: { family: 'eval', action: 'run', judge: false } },

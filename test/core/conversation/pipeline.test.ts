@@ -80,9 +80,7 @@ describe('MessagePipeline', () => {
       const a = new RecordingReplier();
       const b = new RecordingReplier();
       const mentions = Array.from({ length: 20 }, (_, i) => message(`question ${i}`));
-      const outcomes = await Promise.all(
-        mentions.flatMap((m) => [pipeline().handle(m, a), other.messages(other.commands(testPermissions)).handle(m, b)]),
-      );
+      const outcomes = await Promise.all(mentions.flatMap((m) => [pipeline().handle(m, a), other.messages(other.commands(testPermissions)).handle(m, b)]));
       expect(outcomes.filter((o) => o === 'offline')).toHaveLength(20);
       expect(outcomes.filter((o) => o === 'duplicate')).toHaveLength(20);
       expect(a.answers.length + b.answers.length).toBe(20);
@@ -142,7 +140,11 @@ describe('MessagePipeline', () => {
   });
 
   it('runs `kb add` from a mention that shares files, for admins only, once, and tells the sender', async () => {
-    const file: Attachment = { name: 'handbook.txt', contentType: 'text/plain', download: async () => new TextEncoder().encode('The VPN gateway is vpn.example.com.') };
+    const file: Attachment = {
+      name: 'handbook.txt',
+      contentType: 'text/plain',
+      download: async () => new TextEncoder().encode('The VPN gateway is vpn.example.com.'),
+    };
     const replier = new RecordingReplier();
     const byMember = message('kb add', { attachments: [file] });
     expect(await pipeline().handle(byMember, replier)).toBe('ok');

@@ -49,7 +49,9 @@ describe('/eval', () => {
   beforeEach(async () => {
     fake.reset();
     fake.chatReply = evalAnswers(CASES);
-    app = await makeTestApp({ model: new OpenAIChatModel({ baseUrl: fake.baseUrl, timeoutMs: 5000, maxRetries: 0, logger: silentLogger, maxRetryWaitMs: 100 }) });
+    app = await makeTestApp({
+      model: new OpenAIChatModel({ baseUrl: fake.baseUrl, timeoutMs: 5000, maxRetries: 0, logger: silentLogger, maxRetryWaitMs: 100 }),
+    });
   });
   afterEach(async () => {
     await app.dispose();

@@ -86,7 +86,13 @@ describe('evaluation scoring', () => {
 
   it('ranks by score, breaking ties by cost per answer', () => {
     const row = (lever: LeverRow['lever'], mean: number, cost: number): LeverRow => ({
-      lever, cases: 10, scored: 10, score: { mean, low: mean, high: mean }, costPerAnswer: cost, p50LatencyMs: 1, invalidCitations: 0,
+      lever,
+      cases: 10,
+      scored: 10,
+      score: { mean, low: mean, high: mean },
+      costPerAnswer: cost,
+      p50LatencyMs: 1,
+      invalidCitations: 0,
     });
     expect(rankRows([row('rag', 0.9, 0.02), row('finetune', 0.9, 0.01), row('prompt', 0.95, 0.5)]).map((r) => r.lever)).toEqual(['prompt', 'finetune', 'rag']);
   });

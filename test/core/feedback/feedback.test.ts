@@ -55,7 +55,14 @@ describe('feedback on answers', () => {
     const reply = await ask('hello there');
     expect(reply.answerId).toEqual(expect.any(String));
     const record = await app.feedback.answer(reply.answerId ?? '');
-    expect(record).toMatchObject({ question: 'hello there', answer: 'You said: hello there', route: 'prompt', model: 'gpt-4o-mini', profileVersion: 1, cited: false });
+    expect(record).toMatchObject({
+      question: 'hello there',
+      answer: 'You said: hello there',
+      route: 'prompt',
+      model: 'gpt-4o-mini',
+      profileVersion: 1,
+      cited: false,
+    });
   });
 
   it('keeps one latest vote per user and answer through toggles, changes and re-votes', async () => {
@@ -103,7 +110,9 @@ describe('feedback on answers', () => {
     await expect(app.feedback.vote({ scope: scopeA, answerId: 'nope', user: member, value: 'up', isAdmin: false })).rejects.toThrow('no longer kept');
     const other = { ...scopeA, channel: 'C9' };
     await expect(app.feedback.vote({ scope: other, answerId, user: member, value: 'up', isAdmin: true })).rejects.toThrow('no longer kept');
-    await expect(app.feedback.vote({ scope: scopeA, answerId, user: member, value: 'down', reason: 'x'.repeat(501), isAdmin: false })).rejects.toThrow('limit is 500');
+    await expect(app.feedback.vote({ scope: scopeA, answerId, user: member, value: 'down', reason: 'x'.repeat(501), isAdmin: false })).rejects.toThrow(
+      'limit is 500',
+    );
     expect(await app.feedback.counts(scopeA, 30)).toMatchObject({ up: 0, down: 0 });
     expect(await app.training.approved(other)).toEqual([]);
   });
@@ -122,12 +131,16 @@ describe('feedback on answers', () => {
 
   it('votes from the console with /feedback on the last answer, and /usage shows the counts by route', async () => {
     const runner = app.commands({ isAdmin: async () => true });
-    expect((await runner.run({ scope: scopeA, user: admin, name: 'feedback', text: 'up' })).text).toBe('There is no answer to vote on yet; ask me something first.');
+    expect((await runner.run({ scope: scopeA, user: admin, name: 'feedback', text: 'up' })).text).toBe(
+      'There is no answer to vote on yet; ask me something first.',
+    );
     await ask('first');
     const { answerId = '' } = await ask('second');
     expect((await runner.run({ scope: scopeA, user: admin, name: 'feedback', text: 'down It echoed me.' })).text).toBe('Recorded your 👎 on the last answer.');
     expect((await app.feedback.votesOf(scopeA, answerId))['U_ADMIN']).toMatchObject({ value: 'down', reason: 'It echoed me.' });
-    expect((await runner.run({ scope: scopeA, user: admin, name: 'feedback', text: 'up' })).text).toBe('Recorded your 👍 on the last answer; it was added to the training set.');
+    expect((await runner.run({ scope: scopeA, user: admin, name: 'feedback', text: 'up' })).text).toBe(
+      'Recorded your 👍 on the last answer; it was added to the training set.',
+    );
     const usage = (await runner.run({ scope: scopeA, user: member, name: 'usage', text: '' })).text;
     expect(usage).toContain('feedback — prompt 👍 1 · 👎 0');
   });

@@ -98,4 +98,3 @@ export function recordPosts(app: TestApp, into: string[] = []): string[] {
   app.posters.register('console', { post: async (_scope, text) => void into.push(text) });
   return into;
 }
-

@@ -66,7 +66,9 @@ describe.each(['openai', 'together'] as const)('fine-tuning on %s', (providerNam
     await step();
     const model = provider.book.only().fineTunedModel ?? '';
     expect(model).not.toBe('');
-    expect(posts.at(-1)).toBe(`Fine-tuning job ${job.id} succeeded: the channel's fine-tuned model is now ${model} and the channel answers with it (route finetune).`);
+    expect(posts.at(-1)).toBe(
+      `Fine-tuning job ${job.id} succeeded: the channel's fine-tuned model is now ${model} and the channel answers with it (route finetune).`,
+    );
     const polls = provider.book.retrievals.length;
     await step();
     await step();
@@ -122,7 +124,9 @@ describe.each(['openai', 'together'] as const)('fine-tuning on %s', (providerNam
   });
 
   it('shows the job, its latest events and (where reported) checkpoint losses in /finetune status', async () => {
-    expect((await run(member, 'status')).text).toBe(`Training set: 12 examples · provider: ${providerName}.\nNo fine-tuning job yet; start one with /finetune start.`);
+    expect((await run(member, 'status')).text).toBe(
+      `Training set: 12 examples · provider: ${providerName}.\nNo fine-tuning job yet; start one with /finetune start.`,
+    );
     await run(admin, 'start');
     const job = provider.book.only();
     provider.book.advance(job.id, 'running');
@@ -131,7 +135,8 @@ describe.each(['openai', 'together'] as const)('fine-tuning on %s', (providerNam
     expect(status).toContain(`Job ${job.id}: running · base model gpt-4o-mini · 3 epochs`);
     expect(status).toMatch(/Latest events:\n• .+Created fine-tuning job/);
     expect(status).toContain('Job is running');
-    if (providerName === 'openai') expect(status).toMatch(/Checkpoints:\n• step 10: training loss 0\.5000 · validation loss 0\.6000\n• step 20: training loss 0\.3333/);
+    if (providerName === 'openai')
+      expect(status).toMatch(/Checkpoints:\n• step 10: training loss 0\.5000 · validation loss 0\.6000\n• step 20: training loss 0\.3333/);
   });
 
   it('leaves a job to the processes that can post on its platform', async () => {

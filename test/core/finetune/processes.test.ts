@@ -111,7 +111,9 @@ describe('model shutdown warnings on SQLite', () => {
       await app.modelWatch.checkDaily();
       expect(posts).toEqual([]); // 40 days ahead: nothing yet
       // /advise shows the date ahead, as /route does.
-      const advice = await app.commands(testPermissions).run({ scope: { platform: 'console', workspace: 'W1', channel: 'C1' }, user: admin, name: 'advise', text: '' });
+      const advice = await app
+        .commands(testPermissions)
+        .run({ scope: { platform: 'console', workspace: 'W1', channel: 'C1' }, user: admin, name: 'advise', text: '' });
       expect(advice.text).toContain(`model shutdown date: ${date} (per config/models.json)`);
       clock.tick(10 * DAY_MS);
       await app.modelWatch.checkDaily();

@@ -78,7 +78,9 @@ describe.each(['openai', 'together'] as const)('training set checks on %s', (pro
     const price = providerName === 'openai' ? app.config.modelInfo['gpt-4o-mini']?.training : app.config.finetune.providers.together?.trainingPerMillion;
     expect(price).toBeGreaterThan(0);
     const text = (await start('start --epochs 4')).text;
-    expect(text).toContain(`estimated cost ${formatUsd((tokens * 4 * (price ?? 0)) / 1_000_000)} (${tokens.toLocaleString('en-US')} tokens × 4 epochs × ${formatUsd(price ?? 0)} per 1M tokens)`);
+    expect(text).toContain(
+      `estimated cost ${formatUsd((tokens * 4 * (price ?? 0)) / 1_000_000)} (${tokens.toLocaleString('en-US')} tokens × 4 epochs × ${formatUsd(price ?? 0)} per 1M tokens)`,
+    );
     expect(provider.book.only().epochs).toBe(4);
   });
 });
@@ -104,14 +106,27 @@ describe('the export', () => {
       }),
     };
     await seedExamples(app, scopeA, 3);
-    await app.training.approve(scopeA, { input: 'Where is the VPN?', output: 'vpn.example.com, said the crab.', approvedBy: admin.id, source: 'vote', answerId: 'a1' });
+    await app.training.approve(scopeA, {
+      input: 'Where is the VPN?',
+      output: 'vpn.example.com, said the crab.',
+      approvedBy: admin.id,
+      source: 'vote',
+      answerId: 'a1',
+    });
     const reply = await app.commands(testPermissions).run({ scope: scopeA, user: admin, name: 'finetune', text: 'export' });
     expect(reply.text).toBe(`The training set: 3 examples as chat fine-tuning JSONL (training-C1.jsonl).`);
     expect(reply.file).toMatchObject({ name: 'training-C1.jsonl', mimeType: 'application/jsonl' });
     const content = reply.file?.content ?? '';
     expect(checkChatTrainingFile(content)).toEqual([]);
-    const lines = content.trim().split('\n').map((l) => JSON.parse(l) as { messages: Array<{ role: string; content: string }> });
-    expect(lines.map((l) => l.messages.map((m) => m.role))).toEqual([['system', 'user', 'assistant'], ['system', 'user', 'assistant'], ['system', 'user', 'assistant']]);
+    const lines = content
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { messages: Array<{ role: string; content: string }> });
+    expect(lines.map((l) => l.messages.map((m) => m.role))).toEqual([
+      ['system', 'user', 'assistant'],
+      ['system', 'user', 'assistant'],
+      ['system', 'user', 'assistant'],
+    ]);
     const persona = (await app.profiles.resolve(scopeA)).persona.value;
     expect(new Set(lines.map((l) => l.messages[0]?.content))).toEqual(new Set([shortPersona(persona)]));
     expect(lines.map((l) => l.messages[1]?.content)).toEqual(['question 1?', 'question 3?', 'Where is the VPN?']);
@@ -132,7 +147,15 @@ describe('the export', () => {
       let printed = '';
       output.on('data', (chunk: Buffer) => (printed += chunk.toString('utf8')));
       const commands = app.commands({ isAdmin: async () => true });
-      const adapter = new ConsoleAdapter({ input: new PassThrough(), output, messages: app.messages(commands), commands, interactive: false, offline: true, fileDir: dir });
+      const adapter = new ConsoleAdapter({
+        input: new PassThrough(),
+        output,
+        messages: app.messages(commands),
+        commands,
+        interactive: false,
+        offline: true,
+        fileDir: dir,
+      });
       await adapter.handleLine('/finetune export');
       const file = path.join(dir, 'training-local.jsonl');
       expect(printed).toContain(`Wrote ${file}\n`);
@@ -149,7 +172,12 @@ describe('the export', () => {
   it('writes preference pairs in the DPO format', () => {
     const [line] = preferenceLines('Be brief.', [{ input: 'Hi?', preferred: 'Hello.', rejected: 'Greetings, dear user, how may I...' }]);
     expect(line).toEqual({
-      input: { messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi?' }] },
+      input: {
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Hi?' },
+        ],
+      },
       preferred_output: [{ role: 'assistant', content: 'Hello.' }],
       non_preferred_output: [{ role: 'assistant', content: 'Greetings, dear user, how may I...' }],
     });
@@ -157,7 +185,7 @@ describe('the export', () => {
 });
 
 describe('when the provider takes no new jobs', () => {
-  it("says so in one sentence at /finetune start, names the alternatives, and creates nothing", async () => {
+  it('says so in one sentence at /finetune start, names the alternatives, and creates nothing', async () => {
     const provider = await startProvider('openai');
     const clock = testClock('2027-02-01T09:00:00Z');
     const app = await makeTestApp({ model: provider.model, finetuner: provider.finetuner, clock });
@@ -166,7 +194,9 @@ describe('when the provider takes no new jobs', () => {
       const text = (await app.commands(testPermissions).run({ scope: scopeA, user: admin, name: 'finetune', text: 'start' })).text;
       const cutoff = app.config.finetune.providers.openai?.newJobsUntil;
       expect(cutoff).toBe('2027-01-06');
-      expect(text).toBe(`openai takes no new fine-tuning jobs since ${cutoff}, so gpt-4o-mini cannot be fine-tuned there; use ${app.config.finetune.providers.openai?.alternatives} instead.`);
+      expect(text).toBe(
+        `openai takes no new fine-tuning jobs since ${cutoff}, so gpt-4o-mini cannot be fine-tuned there; use ${app.config.finetune.providers.openai?.alternatives} instead.`,
+      );
       expect(provider.book.jobs.size).toBe(0);
     } finally {
       await app.dispose();

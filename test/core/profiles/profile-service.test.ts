@@ -225,9 +225,7 @@ describe('ProfileService', () => {
 
     it('refuses removing a number that does not exist, naming the range', async () => {
       await app.profiles.addExample(scopeA, admin, 'a', '1');
-      await expect(app.profiles.removeExample(scopeA, admin, 5)).rejects.toThrow(
-        "There is no example 5; this channel's examples are numbered 1 to 1.",
-      );
+      await expect(app.profiles.removeExample(scopeA, admin, 5)).rejects.toThrow("There is no example 5; this channel's examples are numbered 1 to 1.");
     });
 
     it('refuses an example past the count limit and keeps the others', async () => {

@@ -65,8 +65,7 @@ describe('assemblePrompt', () => {
   });
 
   it('refuses, as input too long, when persona, examples and message alone exceed the budget', () => {
-    const run = () =>
-      assemblePrompt({ system: 'word '.repeat(300), examples, history: history(4), message: 'hello' }, tokenizer, 200);
+    const run = () => assemblePrompt({ system: 'word '.repeat(300), examples, history: history(4), message: 'hello' }, tokenizer, 200);
     expect(run).toThrow(UserError);
     try {
       run();
@@ -86,7 +85,12 @@ describe('assemblePrompt', () => {
 
   it('counts the same tokens whether the prompt fits by far (counted only when asked) or has to be measured', () => {
     let counts = 0;
-    const counting = { count: (text: string) => (counts++, tokenizer.count(text)) };
+    const counting = {
+      count: (text: string) => {
+        counts++;
+        return tokenizer.count(text);
+      },
+    };
     const shapes = [
       { system: 'You are terse.', examples, history: history(6), message: 'What now?' },
       { system: 'Persona ü 🎉 with ünïcödé and 日本語のテキスト', examples: [], history: [], message: 'emoji 🎉🎉 and café' },

@@ -78,7 +78,9 @@ describe('budgets on SQLite', () => {
     expect(warned[0]!.budgetWarning).toBe(true);
     expect(WARNING.exec(warned[0]!.text)?.[1]).toBe('50');
 
-    expect((await command(app, scope, '/budget')).text).toMatch(/ spent this month \(.+, UTC\) of the \$[\d.]+ monthly cap \(\d+(\.\d)?%; set by alice on .+ UTC\)\. Admins are warned at 50%/);
+    expect((await command(app, scope, '/budget')).text).toMatch(
+      / spent this month \(.+, UTC\) of the \$[\d.]+ monthly cap \(\d+(\.\d)?%; set by alice on .+ UTC\)\. Admins are warned at 50%/,
+    );
     expect((await command(app, scope, '/budget clear')).text).toMatch(/^The monthly cap is lifted/);
     expect((await ask(app, scope, 'and now?')).error).toBeUndefined();
   });

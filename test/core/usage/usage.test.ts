@@ -39,7 +39,14 @@ const chatModel = (server: FakeOpenAI, promptCacheKey = true) =>
   new OpenAIChatModel({ baseUrl: server.baseUrl, timeoutMs: 5000, maxRetries: 0, logger: silentLogger, promptCacheKey });
 
 const embedderFor = (server: FakeOpenAI) => (sink: EmbeddingUsageSink) =>
-  new OpenAIEmbedder({ baseUrl: server.baseUrl, timeoutMs: 5000, maxRetries: 0, logger: silentLogger, model: 'text-embedding-3-small', usage: { sink, tokenizer: testTokenizer() } });
+  new OpenAIEmbedder({
+    baseUrl: server.baseUrl,
+    timeoutMs: 5000,
+    maxRetries: 0,
+    logger: silentLogger,
+    model: 'text-embedding-3-small',
+    usage: { sink, tokenizer: testTokenizer() },
+  });
 
 let channelCounter = 0;
 const newScope = (): ChannelScope => ({ platform: 'console', workspace: 'W-usage', channel: `C${process.pid}-${++channelCounter}` });
@@ -242,7 +249,10 @@ describe('the /usage chart', () => {
 
       // What is drawn is what was measured: every day of the period on the axis, today's two requests.
       const report = await app.usage.report(scope, days);
-      const spec = usageChartSpec(report, 'x') as { data: { values: { day: string; requests: number }[] }; vconcat: { encoding: { x: { scale: { domain: string[] } } } }[] };
+      const spec = usageChartSpec(report, 'x') as {
+        data: { values: { day: string; requests: number }[] };
+        vconcat: { encoding: { x: { scale: { domain: string[] } } } }[];
+      };
       expect(spec.vconcat[0]?.encoding.x.scale.domain).toHaveLength(days);
       expect(spec.data.values).toEqual([expect.objectContaining({ day: report.series.at(-1)?.day.slice(5), requests: 2 })]);
       expect(reply.textChart?.split('\n')).toHaveLength(days + 1);
@@ -257,8 +267,6 @@ function formatted(usd: number): string {
   return usd === 0 ? '$0' : usd < 0.01 ? `$${usd.toPrecision(2)}` : `$${usd.toFixed(usd < 1 ? 4 : 2)}`;
 }
 
-
-
 describe('/advise from what was measured', () => {
   it('reports the recorded figures, labelled, and points a channel whose questions miss the knowledge base to rag', async () => {
     const config = testConfig();
@@ -271,9 +279,21 @@ describe('/advise from what was measured', () => {
       await command(app, scope, '/route auto');
       const profile = await app.profiles.resolve(scope);
       // The prefix each answer sent, planned the way the assistant plans it.
-      const responders = createResponders({ tokenizer: testTokenizer(), promptBudget: config.tokens.promptBudget, knowledge: app.knowledge, retrieval: config.retrieval });
+      const responders = createResponders({
+        tokenizer: testTokenizer(),
+        promptBudget: config.tokens.promptBudget,
+        knowledge: app.knowledge,
+        retrieval: config.retrieval,
+      });
       const prefixes: number[] = [];
-      for (const question of ['What are the opening hours?', 'Where can I park?', 'Is there a cloakroom?', 'How much do tickets cost?', 'thanks!', 'Who built the museum?']) {
+      for (const question of [
+        'What are the opening hours?',
+        'Where can I park?',
+        'Is there a cloakroom?',
+        'How much do tickets cost?',
+        'thanks!',
+        'Who built the museum?',
+      ]) {
         prefixes.push((await responders.auto.plan({ profile, message: question, history: [] })).prompt.prefixTokens);
         await ask(app, scope, question);
       }

@@ -55,13 +55,29 @@ describe('chunkDocument', () => {
   });
 
   it('drops NUL characters (PDF text carries some; PostgreSQL cannot store them)', () => {
-    const chunks = chunkDocument({ title: 'x', blocks: [{ text: 'a\u0000b', headings: [] }, { text: '\u0000', headings: [] }] }, tokenizer, { maxTokens: 100, overlapTokens: 0 });
+    const chunks = chunkDocument(
+      {
+        title: 'x',
+        blocks: [
+          { text: 'a\u0000b', headings: [] },
+          { text: '\u0000', headings: [] },
+        ],
+      },
+      tokenizer,
+      { maxTokens: 100, overlapTokens: 0 },
+    );
     expect(chunks).toEqual([{ text: 'ab' }]);
   });
 
   it('locates PDF chunks by page', () => {
     const chunks = chunkDocument(
-      { title: 'x', blocks: [{ text: 'one', headings: [], page: 1 }, { text: 'two', headings: [], page: 2 }] },
+      {
+        title: 'x',
+        blocks: [
+          { text: 'one', headings: [], page: 1 },
+          { text: 'two', headings: [], page: 2 },
+        ],
+      },
       tokenizer,
       { maxTokens: 100, overlapTokens: 10 },
     );

@@ -52,7 +52,12 @@ describe('extractDocument', () => {
   });
 
   it('docx: headings and paragraphs through mammoth', async () => {
-    const docx = makeDocx([{ heading: 'Onboarding' }, { paragraph: 'Welcome aboard & good luck.' }, { heading: 'Laptops', level: 2 }, { paragraph: 'IT hands them out on day one.' }]);
+    const docx = makeDocx([
+      { heading: 'Onboarding' },
+      { paragraph: 'Welcome aboard & good luck.' },
+      { heading: 'Laptops', level: 2 },
+      { paragraph: 'IT hands them out on day one.' },
+    ]);
     const doc = await extractDocument({ bytes: docx, name: 'onboarding.docx' });
     expect(doc.format).toBe('docx');
     expect(doc.blocks).toEqual([
@@ -67,7 +72,10 @@ describe('extractDocument', () => {
     [{ bytes: Buffer.from('%PDF-1.4\ngarbage'), name: 'broken.pdf' }, 'broken.pdf could not be read as PDF; it may be damaged.'],
     [{ bytes: makeZip({ 'a.txt': 'x' }), name: 'archive.docx' }, 'archive.docx could not be read as DOCX; it may be damaged.'],
     [{ bytes: makeZip({ 'a.txt': 'x' }), name: 'archive.zip' }, 'archive.zip is not a format I can read; send text, Markdown, HTML, PDF or DOCX.'],
-    [{ bytes: Buffer.from([1, 2, 3]), name: 'image.png', contentType: 'image/png' }, 'image.png is not a format I can read; send text, Markdown, HTML, PDF or DOCX.'],
+    [
+      { bytes: Buffer.from([1, 2, 3]), name: 'image.png', contentType: 'image/png' },
+      'image.png is not a format I can read; send text, Markdown, HTML, PDF or DOCX.',
+    ],
     [{ bytes: utf8('   \n\n  '), name: 'empty.txt' }, 'empty.txt has no text I can index.'],
   ])('refuses a bad file with one clear sentence (%#)', async (raw, message) => {
     const err = await extractDocument(raw).catch((e: unknown) => e);

@@ -42,7 +42,9 @@ describe('knowledge base commands', () => {
   it('adds pasted text, confirms it is searchable, lists it and finds it', async () => {
     const added = await kb('add Holiday policy\n\nEveryone gets 25 days of paid holiday per year.');
     expect(added.text).toBe('Added "Holiday policy" as d1 (1 passage); it is searchable now.');
-    expect((await kb('list', [], member)).text).toMatch(/^Documents in this channel's knowledge base \(1\):\n• d1 — Holiday policy \(1 passage, added by alice, .* UTC\)$/);
+    expect((await kb('list', [], member)).text).toMatch(
+      /^Documents in this channel's knowledge base \(1\):\n• d1 — Holiday policy \(1 passage, added by alice, .* UTC\)$/,
+    );
     const search = await kb('search how many holiday days', [], member);
     expect(search.text).toMatch(/^Top passages for "how many holiday days":\n1\. \[0\.\d{3}\] Holiday policy\n {3}Holiday policy Everyone gets 25 days/);
   });

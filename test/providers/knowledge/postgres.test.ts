@@ -49,7 +49,7 @@ suite.describe('knowledge bases on PostgreSQL shared by two processes', () => {
   });
 
   it('what one process adds, replaces and removes, the other sees', async () => {
-    const [a, b] = handles.map((h) => h.knowledge) as [typeof handles[0]['knowledge'], typeof handles[0]['knowledge']];
+    const [a, b] = handles.map((h) => h.knowledge) as [(typeof handles)[0]['knowledge'], (typeof handles)[0]['knowledge']];
     const added = await a.add(kbId, { kind: 'text', text: 'Expenses\n\nSubmit receipts within 30 days.' }, 'alice');
     expect((await b.search([kbId], 'submit receipts', 3))[0]).toMatchObject({ docId: added.id, title: 'Expenses' });
     expect((await b.list(kbId)).map((d) => d.id)).toEqual([added.id]);

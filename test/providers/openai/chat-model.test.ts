@@ -86,7 +86,10 @@ describe('streaming a reply', () => {
   it('reports cached prompt tokens when the same prefix is sent again', async () => {
     const model = chatModel();
     await run(model);
-    const second = await run(model, { ...request, messages: [...request.messages, { role: 'assistant', content: 'Paris.' }, { role: 'user', content: 'And Italy?' }] });
+    const second = await run(model, {
+      ...request,
+      messages: [...request.messages, { role: 'assistant', content: 'Paris.' }, { role: 'user', content: 'And Italy?' }],
+    });
 
     const done = second.events.at(-1);
     expect(done?.type).toBe('done');
@@ -253,11 +256,7 @@ describe('failures', () => {
 
     const { error } = await run(chatModel(), { ...request, model: 'gpt-nope' });
 
-    expectUserError(
-      error,
-      ErrorCode.ModelRejected,
-      'The model provider does not know the model "gpt-nope"; an admin can choose another with /model set.',
-    );
+    expectUserError(error, ErrorCode.ModelRejected, 'The model provider does not know the model "gpt-nope"; an admin can choose another with /model set.');
   });
 
   it('says the API key was rejected on a 401', async () => {
@@ -324,4 +323,3 @@ describe('usage and the prompt cache key', () => {
     expect(second.events.at(-1)).toEqual({ type: 'done', finishReason: 'stop' });
   });
 });
-

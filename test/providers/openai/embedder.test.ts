@@ -94,7 +94,9 @@ describe('OpenAIEmbedder', () => {
   it('names the embedding model when the provider does not know it', async () => {
     fake.enqueue('embeddings', { error: fakeErrors.modelNotFound('text-embedding-nope') });
 
-    const error = await embedder({ model: 'text-embedding-nope' }).embed(['x']).catch((err: unknown) => err);
+    const error = await embedder({ model: 'text-embedding-nope' })
+      .embed(['x'])
+      .catch((err: unknown) => err);
 
     expect(error).toBeInstanceOf(UserError);
     expect((error as UserError).code).toBe(ErrorCode.ModelRejected);

@@ -18,7 +18,7 @@ function importGraph(): Map<string, string[]> {
   for (const file of files) {
     const source = readFileSync(path.join(ROOT, file), 'utf8');
     const imports = [...source.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)]
-      .map((m) => path.relative(ROOT, path.resolve(ROOT, path.dirname(file), m[1]!)) + '.ts')
+      .map((m) => `${path.relative(ROOT, path.resolve(ROOT, path.dirname(file), m[1]!))}.ts`)
       .filter((target) => !target.startsWith('..'));
     graph.set(file, imports);
   }

@@ -16,7 +16,10 @@ async function postgresProbe(): Promise<StoreBackendProbe> {
   return {
     writeRaw: async (key, text) => {
       // As @keyv/postgres wrote: keyv's namespace prefix, the JSON text, no TTL column.
-      await pool.query(`INSERT INTO ${table} (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [`channelwise:${key}`, text]);
+      await pool.query(`INSERT INTO ${table} (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [
+        `channelwise:${key}`,
+        text,
+      ]);
     },
     readRaw: async (key) => (await pool.query<{ value: string }>(`SELECT value FROM ${table} WHERE key = $1`, [`channelwise:${key}`])).rows[0]?.value,
     countCommands: async (_key, run) => {

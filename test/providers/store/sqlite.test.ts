@@ -21,7 +21,10 @@ async function sqliteProbe(): Promise<StoreBackendProbe> {
   return {
     writeRaw: async (key, text) => {
       // As @keyv/sqlite wrote: keyv's namespace prefix, the JSON text, no TTL column.
-      db.prepare(`INSERT INTO ${SQLITE_TABLE} (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(`channelwise:${key}`, text);
+      db.prepare(`INSERT INTO ${SQLITE_TABLE} (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(
+        `channelwise:${key}`,
+        text,
+      );
     },
     readRaw: async (key) => db.prepare<[string], { value: string }>(`SELECT value FROM ${SQLITE_TABLE} WHERE key = ?`).get(`channelwise:${key}`)?.value,
     countCommands: async (_key, run) => {

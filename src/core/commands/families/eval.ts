@@ -41,7 +41,9 @@ const execute: Executor<EvalCommand> = async (command, ctx) => {
       if (ctx.advice.offline) return reply(renderPreview(await runner.preview(ctx.scope, command.levers)));
       const estimate = await runner.estimate(ctx.scope, command.levers);
       const report = await runner.run(ctx.scope, { ...(command.levers ? { levers: command.levers } : {}), judge: command.judge });
-      return reply(`Evaluated ${estimate.cases} case(s) through ${estimate.levers.join(', ')} (estimated cost ${formatUsd(estimate.usd)} before starting).\n${renderReport(report)}`);
+      return reply(
+        `Evaluated ${estimate.cases} case(s) through ${estimate.levers.join(', ')} (estimated cost ${formatUsd(estimate.usd)} before starting).\n${renderReport(report)}`,
+      );
     }
   }
 };

@@ -39,9 +39,7 @@ const execute: Executor<FewshotCommand> = async (command, ctx) => {
     case 'mode': {
       await ctx.profiles.setFewshotMode(ctx.scope, ctx.user, command.mode);
       const detail =
-        command.mode.kind === 'all'
-          ? 'every example goes into each prompt.'
-          : `the ${command.mode.k} examples most like each message go into its prompt.`;
+        command.mode.kind === 'all' ? 'every example goes into each prompt.' : `the ${command.mode.k} examples most like each message go into its prompt.`;
       return reply(`Few-shot mode is now ${describeMode(command.mode)}: ${detail}`, {
         announce: `${who(ctx.user)} set this channel's few-shot mode to ${describeMode(command.mode)}.`,
       });

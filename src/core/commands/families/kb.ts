@@ -53,7 +53,10 @@ const execute: Executor<KbCommand> = async (command, ctx) => {
   switch (command.action) {
     case 'list': {
       const docs = await ctx.knowledge.list(kbId);
-      if (docs.length === 0) return reply(`${onWorkspace ? "The workspace's" : 'The'} knowledge base is empty; add text, a URL or a file with /kb add${onWorkspace ? ' --workspace' : ''}.`);
+      if (docs.length === 0)
+        return reply(
+          `${onWorkspace ? "The workspace's" : 'The'} knowledge base is empty; add text, a URL or a file with /kb add${onWorkspace ? ' --workspace' : ''}.`,
+        );
       const lines = docs.map(
         (d) => `• ${d.id} — ${d.title}${d.url ? ` <${d.url}>` : ''} (${plural(d.chunks, 'passage')}, added by ${d.addedBy}, ${formatTime(d.addedAt)})`,
       );
@@ -187,7 +190,8 @@ export const kbFamily: CommandFamilySpec<KbCommand> = {
       fromOptions: (v) => {
         const given = (['text', 'url', 'file'] as const).filter((name) => v[name] !== undefined);
         if (given.length > 1) fail(`Give one of text, url or file, not ${given.join(' and ')}`, '/kb add text:<text> | url:<url> | file:<file>');
-        if (v['url'] !== undefined && !/^https?:\/\/\S+$/i.test(String(v['url']))) fail(`${quote(String(v['url']))} is not a web address starting with http:// or https://`, '/kb add url:<url>');
+        if (v['url'] !== undefined && !/^https?:\/\/\S+$/i.test(String(v['url'])))
+          fail(`${quote(String(v['url']))} is not a web address starting with http:// or https://`, '/kb add url:<url>');
         return v['file'] !== undefined ? 'add' : `add ${String(v['text'] ?? v['url'] ?? '')}`;
       },
       parse: (args) => {

@@ -13,10 +13,12 @@ import type { RouteCommand } from '../types';
 async function showRoute(ctx: CommandContext) {
   const p = await ctx.profiles.resolve(ctx.scope);
   const route = p.route.value;
-  const model = route === 'finetune' ? p.fineTunedModel.value ?? '(none set)' : p.model.value;
+  const model = route === 'finetune' ? (p.fineTunedModel.value ?? '(none set)') : p.model.value;
   const modelSource = route === 'finetune' ? p.fineTunedModel.source : p.model.source;
   const shutdown = model === '(none set)' ? undefined : await shutdownDateOf(ctx.advice, model);
-  const lines = [`Route: ${route} (${sourceLabel(p.route.source)}) · model: ${model} (${sourceLabel(modelSource)})${shutdown ? ` · shuts down on ${shutdown}` : ''}.`];
+  const lines = [
+    `Route: ${route} (${sourceLabel(p.route.source)}) · model: ${model} (${sourceLabel(modelSource)})${shutdown ? ` · shuts down on ${shutdown}` : ''}.`,
+  ];
   switch (route) {
     case 'prompt':
       lines.push('Why: answers come from the persona, the few-shot examples and the base model.');
@@ -43,7 +45,7 @@ const execute: Executor<RouteCommand> = async (command, ctx) => {
       let note = '';
       if (command.route !== 'prompt') {
         const docs = await ctx.knowledge.list(channelKnowledgeBase(ctx.scope));
-        if (docs.length === 0) note = " The knowledge base is empty so far; add documents with /kb add.";
+        if (docs.length === 0) note = ' The knowledge base is empty so far; add documents with /kb add.';
       }
       return reply(`Route set to ${command.route}.${note}`, { announce: `${who(ctx.user)} set this channel's route to ${command.route}.` });
     }
@@ -51,10 +53,7 @@ const execute: Executor<RouteCommand> = async (command, ctx) => {
       if (command.model) {
         await ctx.profiles.setFineTunedModel(ctx.scope, ctx.user, command.model);
       } else if (!(await ctx.profiles.resolve(ctx.scope)).fineTunedModel.value) {
-        throw new UserError(
-          ErrorCode.InvalidState,
-          'This channel has no fine-tuned model yet; name one with /route finetune <model-id>.',
-        );
+        throw new UserError(ErrorCode.InvalidState, 'This channel has no fine-tuned model yet; name one with /route finetune <model-id>.');
       }
       await ctx.profiles.setRoute(ctx.scope, ctx.user, 'finetune');
       const model = (await ctx.profiles.resolve(ctx.scope)).fineTunedModel.value;

@@ -63,12 +63,7 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
   };
 
   return (text: string): string[] => {
-    const normalised = text
-      .normalize('NFKC')
-      .toLowerCase()
-      .normalize('NFD')
-      .replace(COMBINING_DIACRITICS, '')
-      .normalize('NFC');
+    const normalised = text.normalize('NFKC').toLowerCase().normalize('NFD').replace(COMBINING_DIACRITICS, '').normalize('NFC');
     const terms: string[] = [];
     for (const match of normalised.matchAll(WORD)) {
       const word = match[0];

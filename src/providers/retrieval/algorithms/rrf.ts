@@ -22,7 +22,5 @@ export function rrf(rankings: readonly (readonly string[])[], k = 60): FusedItem
       if (!firstSeen.has(id)) firstSeen.set(id, firstSeen.size);
     });
   }
-  return [...scores]
-    .map(([id, score]) => ({ id, score }))
-    .sort((a, b) => b.score - a.score || firstSeen.get(a.id)! - firstSeen.get(b.id)!);
+  return [...scores].map(([id, score]) => ({ id, score })).sort((a, b) => b.score - a.score || firstSeen.get(a.id)! - firstSeen.get(b.id)!);
 }

@@ -157,10 +157,7 @@ export class PostgresChunkStore implements ChunkStore {
           );
           after = rows[rows.length - 1]!.row_id;
         }
-        await client.query(
-          `INSERT INTO ${this.meta} (key, value) VALUES ('analyzer', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-          [version],
-        );
+        await client.query(`INSERT INTO ${this.meta} (key, value) VALUES ('analyzer', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [version]);
         // Terms changed in place, which the log cannot express: every other process reloads.
         await invalidateChanges(client, this.changes, this.meta);
       }),
@@ -289,10 +286,9 @@ export class PostgresChunkStore implements ChunkStore {
 
   private deleteWhere(condition: string, params: readonly string[]): Promise<ChunkTerms[]> {
     return this.write(async (client) => {
-      const { rows } = await client.query<TermsRow>(
-        `DELETE FROM ${this.chunks} WHERE ${condition} RETURNING row_id::text, kb_id, terms, term_length`,
-        [...params],
-      );
+      const { rows } = await client.query<TermsRow>(`DELETE FROM ${this.chunks} WHERE ${condition} RETURNING row_id::text, kb_id, terms, term_length`, [
+        ...params,
+      ]);
       await this.logRemoved(client, rows);
       return rows.map(toTerms).sort((a, b) => a.rowId - b.rowId);
     });
@@ -349,13 +345,7 @@ export class PostgresChunkStore implements ChunkStore {
     await client.query(
       `INSERT INTO ${this.changes} (row_id, added, kb_id, terms, term_length)
        SELECT * FROM unnest($1::bigint[], $2::boolean[], $3::text[], $4::text[], $5::int[])`,
-      [
-        rows.map((row) => row.row_id),
-        rows.map(() => false),
-        rows.map((row) => row.kb_id),
-        rows.map((row) => row.terms),
-        rows.map((row) => row.term_length),
-      ],
+      [rows.map((row) => row.row_id), rows.map(() => false), rows.map((row) => row.kb_id), rows.map((row) => row.terms), rows.map((row) => row.term_length)],
     );
   }
 }

@@ -51,7 +51,10 @@ export class PostgresTables {
   static connect(options: PostgresRetrievalOptions): PostgresTables {
     const schema = options.schema ?? 'public';
     const prefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX;
-    for (const [what, value] of [['schema', schema], ['table prefix', prefix]] as const) {
+    for (const [what, value] of [
+      ['schema', schema],
+      ['table prefix', prefix],
+    ] as const) {
       if (!IDENTIFIER.test(value)) {
         throw storeError(`knowledge index: the ${what} "${value}" must be lowercase letters, digits and _ (at most 40)`);
       }
@@ -93,10 +96,7 @@ export class PostgresTables {
     });
   }
 
-  async transaction<T>(
-    isolation: 'READ COMMITTED' | 'REPEATABLE READ',
-    action: (client: PoolClient) => Promise<T>,
-  ): Promise<T> {
+  async transaction<T>(isolation: 'READ COMMITTED' | 'REPEATABLE READ', action: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken = false;
     try {
@@ -149,9 +149,7 @@ export async function pruneChanges(client: PoolClient, changes: string, meta: st
  * Call while holding the writer lock (after rewriting stored rows in place, which the log cannot express).
  */
 export async function invalidateChanges(client: PoolClient, changes: string, meta: string): Promise<void> {
-  const { rows } = await client.query<{ seq: string }>(
-    `SELECT nextval(pg_get_serial_sequence('${changes}', 'seq'))::text AS seq`,
-  );
+  const { rows } = await client.query<{ seq: string }>(`SELECT nextval(pg_get_serial_sequence('${changes}', 'seq'))::text AS seq`);
   await client.query(`DELETE FROM ${changes}`);
   await client.query(
     `INSERT INTO ${meta} (key, value) VALUES ('${PRUNED_THROUGH}', $1)

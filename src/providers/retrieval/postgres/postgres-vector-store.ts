@@ -8,15 +8,7 @@
  * not installed on the machines this was built on), so it is not required; see the report.
  */
 import type { PoolClient } from 'pg';
-import {
-  attempt,
-  lockFor,
-  logPosition,
-  prunedThrough,
-  pruneChanges,
-  PostgresTables,
-  type PostgresRetrievalOptions,
-} from './postgres-tables';
+import { attempt, lockFor, logPosition, prunedThrough, pruneChanges, PostgresTables, type PostgresRetrievalOptions } from './postgres-tables';
 import { bytesToVector, vectorToBytes, type StoredVector, type VectorChanges, type VectorInput, type VectorStore } from '../vector-store';
 import { dimensionMismatch } from '../vector-index';
 
@@ -155,7 +147,11 @@ export class PostgresVectorStore implements VectorStore {
         const added = entries.map((e) => rowOf.get(JSON.stringify([e.kbId, e.chunkId]))!);
         const removed = removedRows.map((row) => Number(row.row_id));
         await this.log(client, removed, false);
-        await this.log(client, [...added].sort((a, b) => a - b), true);
+        await this.log(
+          client,
+          [...added].sort((a, b) => a - b),
+          true,
+        );
         return { added, removed };
       }),
     );
@@ -175,9 +171,7 @@ export class PostgresVectorStore implements VectorStore {
 
   private deleteWhere(condition: string, params: readonly string[]): Promise<number[]> {
     return this.write(async (client) => {
-      const { rows } = await client.query<{ row_id: string }>(`DELETE FROM ${this.vectors} WHERE ${condition} RETURNING row_id::text`, [
-        ...params,
-      ]);
+      const { rows } = await client.query<{ row_id: string }>(`DELETE FROM ${this.vectors} WHERE ${condition} RETURNING row_id::text`, [...params]);
       const removed = rows.map((row) => Number(row.row_id)).sort((a, b) => a - b);
       await this.log(client, removed, false);
       return removed;

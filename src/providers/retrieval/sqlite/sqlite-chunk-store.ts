@@ -92,9 +92,7 @@ export class SqliteChunkStore implements ChunkStore {
 
   analyzerVersion(): Promise<string | undefined> {
     return this.run('read the analyzer version', () => {
-      const row = this.db.prepare('SELECT value FROM lexical_meta WHERE key = ?').get('analyzer') as
-        | { value: string }
-        | undefined;
+      const row = this.db.prepare('SELECT value FROM lexical_meta WHERE key = ?').get('analyzer') as { value: string } | undefined;
       return row?.value;
     });
   }
@@ -102,15 +100,10 @@ export class SqliteChunkStore implements ChunkStore {
   reanalyse(version: string, analyse: (title: string, text: string) => TermCounts): Promise<void> {
     return this.run('re-analyse stored chunks', () => {
       const update = this.db.prepare('UPDATE lexical_chunks SET terms = ?, term_length = ? WHERE row_id = ?');
-      const setVersion = this.db.prepare(
-        'INSERT INTO lexical_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
-      );
+      const setVersion = this.db.prepare('INSERT INTO lexical_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
       this.db.transaction(() => {
         // Read all first: a connection cannot update a table while a query over it is still open.
-        const all = this.db.prepare('SELECT row_id, title, text FROM lexical_chunks').all() as Pick<
-          ChunkRow,
-          'row_id' | 'title' | 'text'
-        >[];
+        const all = this.db.prepare('SELECT row_id, title, text FROM lexical_chunks').all() as Pick<ChunkRow, 'row_id' | 'title' | 'text'>[];
         for (const row of all) {
           const terms = analyse(row.title, row.text);
           update.run(encodeTerms(terms), terms.length, row.row_id);
@@ -122,9 +115,7 @@ export class SqliteChunkStore implements ChunkStore {
 
   scanTerms(visit: (row: ChunkTerms) => void): Promise<number> {
     return this.run('load chunks', () => {
-      const rows = this.db
-        .prepare('SELECT row_id, kb_id, terms, term_length FROM lexical_chunks ORDER BY row_id')
-        .iterate() as IterableIterator<TermsRow>;
+      const rows = this.db.prepare('SELECT row_id, kb_id, terms, term_length FROM lexical_chunks ORDER BY row_id').iterate() as IterableIterator<TermsRow>;
       for (const row of rows) visit(toTerms(row));
       return 0;
     });
@@ -136,9 +127,7 @@ export class SqliteChunkStore implements ChunkStore {
 
   put(chunks: readonly AnalysedChunk[]): Promise<{ added: number[]; replaced: ChunkTerms[] }> {
     return this.run('store chunks', () => {
-      const existing = this.db.prepare(
-        'SELECT row_id, kb_id, terms, term_length FROM lexical_chunks WHERE kb_id = ? AND chunk_id = ?',
-      );
+      const existing = this.db.prepare('SELECT row_id, kb_id, terms, term_length FROM lexical_chunks WHERE kb_id = ? AND chunk_id = ?');
       const remove = this.db.prepare('DELETE FROM lexical_chunks WHERE row_id = ?');
       const insert = this.db.prepare(
         `INSERT INTO lexical_chunks (kb_id, doc_id, chunk_id, title, text, url, location, terms, term_length)
@@ -172,9 +161,7 @@ export class SqliteChunkStore implements ChunkStore {
   }
 
   deleteDocument(kbId: string, docId: string): Promise<ChunkTerms[]> {
-    return this.run('delete a document', () =>
-      this.deleteWhere('kb_id = ? AND doc_id = ?', [kbId, docId]),
-    );
+    return this.run('delete a document', () => this.deleteWhere('kb_id = ? AND doc_id = ?', [kbId, docId]));
   }
 
   deleteKnowledgeBase(kbId: string): Promise<ChunkTerms[]> {
@@ -210,9 +197,7 @@ export class SqliteChunkStore implements ChunkStore {
 
   fetchByChunkId(keys: readonly ChunkKey[]): Promise<StoredChunk[]> {
     return this.run('read chunks', () => {
-      const select = this.db.prepare(
-        'SELECT row_id, kb_id, doc_id, chunk_id, title, text, url, location FROM lexical_chunks WHERE kb_id = ? AND chunk_id = ?',
-      );
+      const select = this.db.prepare('SELECT row_id, kb_id, doc_id, chunk_id, title, text, url, location FROM lexical_chunks WHERE kb_id = ? AND chunk_id = ?');
       return keys.flatMap((key) => {
         const row = select.get(key.kbId, key.chunkId) as ChunkRow | undefined;
         return row ? [toChunk(row)] : [];

@@ -52,9 +52,7 @@ export class SqliteVectorStore implements VectorStore {
         };
         if (shape.count === 0 || shape.dimension === null) return;
         reserve(shape.count, shape.dimension);
-        const rows = this.db
-          .prepare('SELECT row_id, kb_id, doc_id, chunk_id, vector FROM vectors ORDER BY row_id')
-          .iterate() as IterableIterator<VectorRow>;
+        const rows = this.db.prepare('SELECT row_id, kb_id, doc_id, chunk_id, vector FROM vectors ORDER BY row_id').iterate() as IterableIterator<VectorRow>;
         for (const row of rows) {
           visit({ rowId: row.row_id, kbId: row.kb_id, docId: row.doc_id, chunkId: row.chunk_id, vector: bytesToVector(row.vector) });
         }

@@ -99,10 +99,10 @@ postgres.describe('PostgreSQL retrieval', () => {
     let opened: LexicalIndex[];
     /** Another process: its own pool and its own in-memory postings. */
     const process = async (options: LexicalIndexOptions = {}, retentionMs?: number): Promise<LexicalIndex> => {
-      const index = await LexicalIndex.openPostgres(
-        retentionMs === undefined ? db.options : { ...db.options, changeRetentionMs: retentionMs },
-        { refreshIntervalMs: 60_000, ...options },
-      );
+      const index = await LexicalIndex.openPostgres(retentionMs === undefined ? db.options : { ...db.options, changeRetentionMs: retentionMs }, {
+        refreshIntervalMs: 60_000,
+        ...options,
+      });
       opened.push(index);
       return index;
     };
