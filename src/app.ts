@@ -174,6 +174,7 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
     models: config.modelInfo,
     // Evaluation cases never become training lines.
     evaluationInputs: providers.evaluationInputs ?? ((scope) => cases.evaluationInputs(scope)),
+    rejectedAnswers: (scope) => feedback.rejectedAnswers(scope),
   });
   const modelWatch = new ModelWatch({
     store: providers.store,

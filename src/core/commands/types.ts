@@ -53,7 +53,8 @@ export type KbCommand =
 
 export type FinetuneCommand =
   | { readonly family: 'finetune'; readonly action: 'status' }
-  | { readonly family: 'finetune'; readonly action: 'export' }
+  /** `preferences`: the 👍/👎 pairs in the preference (DPO) format instead of chat JSONL. */
+  | { readonly family: 'finetune'; readonly action: 'export'; readonly preferences?: true }
   | { readonly family: 'finetune'; readonly action: 'start'; readonly baseModel?: string; readonly switchRoute: boolean; readonly epochs?: number }
   | { readonly family: 'finetune'; readonly action: 'cancel' };
 

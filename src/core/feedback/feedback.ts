@@ -206,6 +206,17 @@ export class Feedback {
     return { up, down, downOnQuestions, byRoute };
   }
 
+  /** Answers with more 👎 than 👍 that are still kept: the rejected side of preference pairs. */
+  async rejectedAnswers(scope: ChannelScope): Promise<ReadonlyArray<{ readonly question: string; readonly answer: string }>> {
+    const entries = Object.entries((await this.store.get<ChannelVotes>(this.votesKey(scope))) ?? {});
+    const turnedDown = entries.filter(([, entry]) => {
+      const votes = Object.values(entry.votes);
+      return votes.filter((v) => v.value === 'down').length > votes.filter((v) => v.value === 'up').length;
+    });
+    const answers = await Promise.all(turnedDown.map(([id]) => this.answer(id)));
+    return answers.flatMap((a) => (a && channelKey(a.scope) === channelKey(scope) ? [{ question: a.question, answer: a.answer }] : []));
+  }
+
   private async answerInScope(scope: ChannelScope, answerId: string): Promise<AnswerRecord> {
     const answer = await this.answer(answerId);
     if (!answer || channelKey(answer.scope) !== channelKey(scope)) {

@@ -15,7 +15,7 @@ import { formatUsd } from '../prompt/cost';
 import type { ProfileService } from '../profiles/profile-service';
 import type { TrainingSet } from '../training/training-set';
 import { channelKey, type ChannelScope, type UserRef } from '../types';
-import { chatLines, checkTrainingSet, toJsonl, trainingCost } from './training-file';
+import { chatLines, checkTrainingSet, preferenceLines, toJsonl, trainingCost } from './training-file';
 import type { ChannelPosters } from './posters';
 import { withLease } from './leases';
 
@@ -53,6 +53,8 @@ export interface FinetuneDeps {
   readonly models: Readonly<Record<string, ModelFacts & { readonly trainingTokenLimit?: number | undefined }>>;
   /** Inputs of the channel's evaluation cases, never trained on (the evaluation feature supplies them). */
   readonly evaluationInputs: (scope: ChannelScope) => Promise<ReadonlySet<string>>;
+  /** Answers people turned down (more 👎 than 👍): the rejected side of preference pairs. */
+  readonly rejectedAnswers?: (scope: ChannelScope) => Promise<ReadonlyArray<{ readonly question: string; readonly answer: string }>>;
 }
 
 export interface JobRecord {
@@ -104,6 +106,20 @@ export class FinetuneJobs {
   async exportFile(scope: ChannelScope): Promise<{ readonly name: string; readonly content: string; readonly count: number }> {
     const { lines } = await this.trainingLines(scope);
     return { name: `training-${scope.channel}.jsonl`, content: toJsonl(lines), count: lines.length };
+  }
+
+  /**
+   * Preference pairs in the DPO format: each turned-down answer paired with an approved answer (a
+   * training example) to the same question. Evaluation inputs are left out, as in the chat export.
+   */
+  async exportPreferences(scope: ChannelScope): Promise<{ readonly name: string; readonly content: string; readonly count: number }> {
+    const [{ profile, examples }, rejected] = await Promise.all([this.trainingLines(scope), this.deps.rejectedAnswers?.(scope) ?? []]);
+    const pairs = rejected.flatMap((r) => {
+      const preferred = examples.find((e) => e.input.trim() === r.question.trim() && e.output.trim() !== r.answer.trim());
+      return preferred ? [{ input: preferred.input, preferred: preferred.output, rejected: r.answer }] : [];
+    });
+    const lines = preferenceLines(profile.persona.value, pairs);
+    return { name: `preferences-${scope.channel}.jsonl`, content: toJsonl(lines), count: lines.length };
   }
 
   private trainingPrice(model: string): number | undefined {

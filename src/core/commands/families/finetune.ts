@@ -59,6 +59,15 @@ const execute: Executor<FinetuneCommand> = async (command, ctx) => {
     case 'status':
       return reply(await jobs.status(ctx.scope));
     case 'export': {
+      if (command.preferences) {
+        const file = await jobs.exportPreferences(ctx.scope);
+        if (file.count === 0) {
+          return reply('No preference pairs yet: a pair is an answer with more 👎 than 👍 and an approved answer to the same question.');
+        }
+        return reply(`${file.count} preference pair${file.count === 1 ? '' : 's'} in the preference (DPO) format (${file.name}).`, {
+          file: { name: file.name, content: file.content, mimeType: 'application/jsonl' },
+        });
+      }
       const file = await jobs.exportFile(ctx.scope);
       return reply(`The training set: ${file.count} example${file.count === 1 ? '' : 's'} as chat fine-tuning JSONL (${file.name}).`, {
         file: { name: file.name, content: file.content, mimeType: 'application/jsonl' },
@@ -82,7 +91,21 @@ export const finetuneFamily: CommandFamilySpec<FinetuneCommand> = {
   summary: 'Fine-tuning for this channel',
   subcommands: {
     status: plainRow(family, 'status', { description: 'training set size, provider and the job state', admin: false, bare: true }),
-    export: plainRow(family, 'export', { description: 'the training set as chat fine-tuning JSONL', admin: true }),
+    export: {
+      keywords: ['export'],
+      syntax: '/finetune export [preferences]',
+      description: 'the training set as chat fine-tuning JSONL (preferences: the 👍/👎 pairs, DPO format)',
+      admin: true,
+      // SPEC §7 fixes Discord's `/finetune export` without options: there it is the chat JSONL.
+      options: [],
+      examples: ['export'],
+      parse: (args: Args) => {
+        const format = args.rest.toLowerCase();
+        if (format === '') return { family, action: 'export' };
+        if (format === 'preferences' || format === 'dpo') return { family, action: 'export', preferences: true };
+        return fail(`Unexpected ${quote(args.rest)} after /finetune export`, '/finetune export [preferences]');
+      },
+    },
     start: {
       keywords: ['start'],
       syntax: '/finetune start [<base-model>] [--switch] [--epochs <n>]',
