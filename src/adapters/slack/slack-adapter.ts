@@ -6,12 +6,12 @@
 import type { Server } from 'node:http';
 import { App as BoltApp, HTTPReceiver, LogLevel, SocketModeReceiver, webApi, type Receiver } from '@slack/bolt';
 import type { App } from '../../app';
-import { withConfiguredAdmins } from '../../core/commands/permissions';
 import type { Logger } from '../../core/ports';
 import { closeServer, serveRoutes } from '../../http/serve';
 import type { HttpRoute } from '../../http/endpoints';
 import { buildHomeView, summariseChannels } from './app-home';
 import { boltLogger } from './bolt-logger';
+import { FEEDBACK_ACTION, REASON_MODAL, SlackFeedback } from './feedback';
 import { FILE_DOWNLOAD_TIMEOUT_MS, type FileDownloadOptions } from './files';
 import { slackScope, type BotIdentity, type SlackMessageEvent } from './inbound';
 import { Interactions } from './interactions';
@@ -21,7 +21,7 @@ import { SlackPermissions } from './permissions';
 import { markdownMessages } from './slack-text';
 
 /** Events the code subscribes to; the manifest must list them (checked by a test). */
-export const SLACK_EVENTS = ['app_mention', 'message', 'app_home_opened'] as const;
+export const SLACK_EVENTS = ['app_mention', 'message', 'app_home_opened', 'reaction_added'] as const;
 /** callback_id of the "Add as few-shot example" message shortcut (also in the manifest). */
 export const FEWSHOT_SHORTCUT = 'add_fewshot_example';
 /** callback_id of the "Add to knowledge base" message shortcut (also in the manifest). */
@@ -148,7 +148,7 @@ export class SlackAdapter {
   private register(): void {
     const { app, logger } = this.options;
     const log = logger.child({ platform: 'slack' });
-    const permissions = withConfiguredAdmins(new SlackPermissions(this.client, log), app.config.adminUserIds);
+    const permissions = app.admins(new SlackPermissions(this.client, log));
     const commands = app.commands(permissions);
     const files: FileDownloadOptions = {
       botToken: this.options.botToken,
@@ -164,7 +164,9 @@ export class SlackAdapter {
       shortAnswerMs: this.options.shortAnswerMs ?? 0,
       nativeStreaming: this.options.nativeStreaming ?? true,
       files,
+      feedback: app.feedback,
     });
+    const feedback = new SlackFeedback({ feedback: app.feedback, permissions, logger: log });
     const interactions = new Interactions({
       commands,
       logger: log,
@@ -219,6 +221,38 @@ export class SlackAdapter {
         }
       });
     }
+
+    // 👍 / 👎 on an answer: acknowledged at once (Slack's 3 s), then recorded.
+    this.bolt.action({ type: 'block_actions', action_id: FEEDBACK_ACTION }, async ({ ack, body, action, client }) => {
+      await ack();
+      const channel = body.channel?.id ?? body.container?.channel_id;
+      const team = body.team?.id ?? body.user.team_id ?? bot.team ?? '';
+      if (typeof channel !== 'string') return;
+      const name = body.user.username ?? body.user.name;
+      try {
+        await feedback.click({ team, channel, user: { id: body.user.id, ...(name ? { name } : {}) }, value: 'value' in action ? action.value : undefined, triggerId: body.trigger_id }, client);
+      } catch (err) {
+        log.error({ err }, 'feedback click failed');
+      }
+    });
+
+    this.bolt.view(REASON_MODAL, async ({ ack, view, body, client }) => {
+      await ack();
+      const user = { id: body.user.id, ...(body.user.name ? { name: body.user.name } : {}) };
+      try {
+        await feedback.reason(view, user, client);
+      } catch (err) {
+        log.error({ err }, 'feedback reason failed');
+      }
+    });
+
+    this.bolt.event('reaction_added', async ({ event, body, client }) => {
+      try {
+        await feedback.reaction(event, body.team_id ?? bot.team ?? '', client);
+      } catch (err) {
+        log.error({ err }, 'reaction handling failed');
+      }
+    });
 
     this.bolt.shortcut({ callback_id: FEWSHOT_SHORTCUT, type: 'message_action' }, async ({ ack, shortcut, respond, client }) => {
       await ack();
