@@ -51,13 +51,6 @@ export interface ReplyStreamOptions {
   readonly shortAnswerMs?: number;
 }
 
-/**
- * Marks an editor's text as the final part with its footer. The editor sends only text that differs
- * from what it sent; the footer must go out even when the text is already right, and a NUL never
- * reaches Slack (it is taken off before the edit).
- */
-const FOOTED = '\u0000';
-
 /** Held text this long starts the stream at once: a long answer is not kept back. */
 const SHORT_ANSWER_CHARS = 1000;
 
@@ -213,8 +206,8 @@ class UpdateSink implements Sink {
         continue;
       }
       if (footed) {
-        // The footer makes this edit differ from any sent before, whatever the text (see FOOTED).
-        finishing.push(message.editor.finish(part + FOOTED));
+        // Sent even when the text is already right: the buttons are not on the message yet.
+        finishing.push(message.editor.finish(part, true));
       } else if (final) {
         // The editor knows what it has sent; a message never edited and already right is left alone.
         if (message.edited || message.text !== part) finishing.push(message.editor.finish(part));
@@ -235,11 +228,9 @@ class UpdateSink implements Sink {
     if (ts) this.options.onPosted(ts);
     const editor = new ThrottledEditor({
       intervalMs: this.options.editIntervalMs,
-      edit: async (next) => {
-        const footed = next.endsWith(FOOTED);
-        const part = footed ? next.slice(0, -FOOTED.length) : next;
+      edit: async (next, footed) => {
         try {
-          await this.options.client.chat.update({ channel, ts, ...this.payload(part, footed) });
+          await this.options.client.chat.update({ channel, ts, ...this.payload(next, footed) });
         } catch (err) {
           // A failed edit must not end the reply; the next (or final) edit carries the text again.
           this.options.logger.warn({ err, channel, ts }, 'chat.update failed');
