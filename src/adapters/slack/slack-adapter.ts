@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import { App as BoltApp, HTTPReceiver, LogLevel, SocketModeReceiver, webApi, type Receiver } from '@slack/bolt';
 import type { App } from '../../app';
 import type { Logger } from '../../core/ports';
+import type { UserRef } from '../../core/types';
 import { closeServer, serveRoutes } from '../../http/serve';
 import type { HttpRoute } from '../../http/endpoints';
 import { buildHomeView, summariseChannels } from './app-home';
@@ -16,7 +17,7 @@ import { FILE_DOWNLOAD_TIMEOUT_MS, type FileDownloadOptions } from './files';
 import { slackScope, type BotIdentity, type SlackMessageEvent } from './inbound';
 import { Interactions } from './interactions';
 import { MessageHandler } from './message-handler';
-import { FEWSHOT_MODAL, PERSONA_MODAL } from './modals';
+import { FEWSHOT_MODAL, PERSONA_MODAL, type SubmittedView } from './modals';
 import { SlackPermissions } from './permissions';
 import { markdownMessages } from './slack-text';
 
@@ -210,17 +211,20 @@ export class SlackAdapter {
       }
     });
 
-    for (const callbackId of [PERSONA_MODAL, FEWSHOT_MODAL]) {
+    /** A modal's submission: Slack closes it on the `ack()`, then `submit` runs. */
+    const onSubmit = (callbackId: string, submit: (view: SubmittedView, user: UserRef, client: webApi.WebClient) => Promise<void>) => {
       this.bolt.view(callbackId, async ({ ack, view, body, client }) => {
         await ack();
         const user = { id: body.user.id, ...(body.user.name ? { name: body.user.name } : {}) };
         try {
-          await interactions.viewSubmission(view, user, client);
+          await submit(view, user, client);
         } catch (err) {
           log.error({ err, callbackId }, 'form submission failed');
         }
       });
-    }
+    };
+    for (const callbackId of [PERSONA_MODAL, FEWSHOT_MODAL]) onSubmit(callbackId, (view, user, client) => interactions.viewSubmission(view, user, client));
+    onSubmit(REASON_MODAL, (view, user, client) => feedback.reason(view, user, client));
 
     // 👍 / 👎 on an answer: acknowledged at once (Slack's 3 s), then recorded.
     this.bolt.action({ type: 'block_actions', action_id: FEEDBACK_ACTION }, async ({ ack, body, action, client }) => {
@@ -233,16 +237,6 @@ export class SlackAdapter {
         await feedback.click({ team, channel, user: { id: body.user.id, ...(name ? { name } : {}) }, value: 'value' in action ? action.value : undefined, triggerId: body.trigger_id }, client);
       } catch (err) {
         log.error({ err }, 'feedback click failed');
-      }
-    });
-
-    this.bolt.view(REASON_MODAL, async ({ ack, view, body, client }) => {
-      await ack();
-      const user = { id: body.user.id, ...(body.user.name ? { name: body.user.name } : {}) };
-      try {
-        await feedback.reason(view, user, client);
-      } catch (err) {
-        log.error({ err }, 'feedback reason failed');
       }
     });
 
