@@ -20,6 +20,7 @@ import { UserError } from '../../core/errors';
 import { REASON_MAX_CHARS, type Feedback, type VoteValue } from '../../core/feedback/feedback';
 import type { Logger, Permissions } from '../../core/ports';
 import type { ChannelScope, UserRef } from '../../core/types';
+import { toggled } from '../shared/vote-toggle';
 
 /** Components below a message (action rows of buttons). */
 export type MessageComponents = readonly APIActionRowComponent<APIButtonComponentWithCustomId>[];
@@ -30,6 +31,7 @@ export const REASON_FIELD = 'reason';
 export const STAR_EMOJI = '⭐';
 export const THANKS = 'Thanks for the feedback.';
 export const APPROVED_SENTENCE = 'Thanks — this question and answer were added to the training set.';
+export const TAKEN_BACK = 'Your vote on this answer was taken back.';
 export const REASON_THANKS = 'Thanks — your reason was recorded with your 👎.';
 
 /** The buttons below an answer's final part, or none for an unrecorded answer (failures, offline). */
@@ -97,13 +99,13 @@ export class DiscordFeedback {
   async button(interaction: ButtonInteraction, scope: ChannelScope, user: UserRef): Promise<boolean> {
     const parsed = parseFeedbackButton(interaction.customId);
     if (!parsed) return false;
-    const result = await this.vote(scope, user, parsed.answerId, parsed.value);
+    const result = await this.vote(scope, user, parsed.answerId, parsed.value, undefined, true);
     if (typeof result === 'string') {
       await interaction.reply({ content: result, flags: MessageFlags.Ephemeral });
       return true;
     }
-    if (parsed.value === 'down') await interaction.showModal(reasonModal(parsed.answerId));
-    else await interaction.reply({ content: result.approved ? APPROVED_SENTENCE : THANKS, flags: MessageFlags.Ephemeral });
+    if (result.value === 'down') await interaction.showModal(reasonModal(parsed.answerId));
+    else await interaction.reply({ content: result.value === 'none' ? TAKEN_BACK : result.approved ? APPROVED_SENTENCE : THANKS, flags: MessageFlags.Ephemeral });
     return true;
   }
 
@@ -130,9 +132,10 @@ export class DiscordFeedback {
   }
 
   /** The vote's result, or the sentence saying why it was refused (nothing changed). */
-  private async vote(scope: ChannelScope, user: UserRef, answerId: string, value: VoteValue, reason?: string) {
+  private async vote(scope: ChannelScope, user: UserRef, answerId: string, clicked: VoteValue, reason?: string, toggle = false) {
     try {
       const isAdmin = await this.deps.permissions.isAdmin(user, scope);
+      const value = toggle ? await toggled(this.deps.feedback, scope, user, answerId, clicked) : clicked;
       return await this.deps.feedback.vote({ scope, user, answerId, value, ...(reason !== undefined ? { reason } : {}), isAdmin });
     } catch (err) {
       if (!(err instanceof UserError)) throw err;

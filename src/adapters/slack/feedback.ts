@@ -10,6 +10,7 @@ import { UserError, asCodedError } from '../../core/errors';
 import { REASON_MAX_CHARS, type Feedback, type VoteResult, type VoteValue } from '../../core/feedback/feedback';
 import type { Logger, Permissions } from '../../core/ports';
 import type { ChannelScope, UserRef } from '../../core/types';
+import { toggled } from '../shared/vote-toggle';
 import { slackScope } from './inbound';
 
 type WebClient = webApi.WebClient;
@@ -114,9 +115,9 @@ export class SlackFeedback {
       return;
     }
     const scope = slackScope(click.team, click.channel);
-    const result = await this.vote(client, scope, click.user, { ...parsed });
+    const result = await this.vote(client, scope, click.user, { ...parsed, toggle: true });
     if (!result) return;
-    if (parsed.value === 'down') {
+    if (result.value === 'down') {
       try {
         await client.views.open({ trigger_id: click.triggerId, view: reasonModal(scope, parsed.answerId) });
       } catch (err) {
@@ -159,11 +160,12 @@ export class SlackFeedback {
     client: WebClient,
     scope: ChannelScope,
     user: UserRef,
-    vote: { readonly value: VoteValue; readonly answerId: string; readonly reason?: string },
+    vote: { readonly value: VoteValue; readonly answerId: string; readonly reason?: string; readonly toggle?: boolean },
   ): Promise<VoteResult | undefined> {
     try {
       const isAdmin = await this.options.permissions.isAdmin(user, scope);
-      return await this.options.feedback.vote({ scope, user, answerId: vote.answerId, value: vote.value, ...(vote.reason !== undefined ? { reason: vote.reason } : {}), isAdmin });
+      const value = vote.toggle ? await toggled(this.options.feedback, scope, user, vote.answerId, vote.value) : vote.value;
+      return await this.options.feedback.vote({ scope, user, answerId: vote.answerId, value, ...(vote.reason !== undefined ? { reason: vote.reason } : {}), isAdmin });
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
       await this.tell(client, scope, user, err.message);

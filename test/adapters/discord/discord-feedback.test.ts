@@ -4,7 +4,7 @@
  * schema) and the fake OpenAI server.
  */
 import { discordScope } from '../../../src/adapters/discord/inbound';
-import { APPROVED_SENTENCE, REASON_FIELD, REASON_THANKS, THANKS } from '../../../src/adapters/discord/feedback';
+import { APPROVED_SENTENCE, REASON_FIELD, REASON_THANKS, TAKEN_BACK, THANKS } from '../../../src/adapters/discord/feedback';
 import { REASON_MAX_CHARS } from '../../../src/core/feedback/feedback';
 import type { FakeMessage, FakeUser } from '../../helpers/fake-discord';
 import { fakeErrors } from '../../helpers/fake-openai';
@@ -83,6 +83,15 @@ describe('Discord feedback', () => {
     await click(ctx.h.member, message, '👎');
     expect(await votes()).toEqual({ [ctx.h.member.id]: expect.objectContaining({ value: 'down' }) });
     expect(await ctx.h.app.feedback.counts(scope(), 30)).toMatchObject({ up: 0, down: 1 });
+  });
+
+  it('a second click on the same button takes the vote back, and says so', async () => {
+    const [message] = await answered();
+    await click(ctx.h.member, message, '👍');
+    const again = await click(ctx.h.member, message, '👍');
+    expect(told(again)).toBe(TAKEN_BACK);
+    expect(await votes()).toEqual({});
+    expect(await ctx.h.app.feedback.counts(scope(), 30)).toMatchObject({ up: 0, down: 0 });
   });
 
   it('a 👎 opens a modal with one optional paragraph; its submission stores the reason', async () => {

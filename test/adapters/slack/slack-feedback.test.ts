@@ -96,6 +96,16 @@ describe('Slack feedback', () => {
     expect(await ctx.h.app.feedback.counts(scope(), 30)).toMatchObject({ up: 0, down: 1 });
   });
 
+  it('a second click on the same button takes the vote back; a third records it again', async () => {
+    const [message] = await answered();
+    await ctx.h.clickFeedback(message!, 'positive_button', MEMBER);
+    await ctx.h.clickFeedback(message!, 'positive_button', MEMBER);
+    const answerId = (await ctx.h.app.feedback.lastAnswerId(scope()))!;
+    expect(await ctx.h.app.feedback.votesOf(scope(), answerId)).toEqual({});
+    await ctx.h.clickFeedback(message!, 'positive_button', MEMBER);
+    expect(await ctx.h.app.feedback.votesOf(scope(), answerId)).toEqual({ [MEMBER.id]: expect.objectContaining({ value: 'up' }) });
+  });
+
   it('a 👎 opens the optional reason form; its submission stores the reason', async () => {
     const [message] = await answered();
     await ctx.h.clickFeedback(message!, 'negative_button', MEMBER);
