@@ -35,6 +35,19 @@ describe('REST', () => {
     discord.assertNoViolations();
   });
 
+  it('checks message components against the spec: a valid row of buttons is stored and shown, a broken one refused', async () => {
+    const channel = discord.addGuild('G', discord.addUser('o')).channel;
+    const row = { type: 1, components: [{ type: 2, style: 2, custom_id: 'b1', emoji: { name: '👍' } }] };
+    expect((await rest('POST', `/channels/${channel.id}/messages`, { content: 'fine', components: [row] })).status).toBe(200);
+    expect(discord.botMessages(channel.id)[0]?.components).toEqual([row]);
+    discord.assertNoViolations();
+    // A component type the spec does not have, and a row's children that are not a list.
+    expect((await rest('POST', `/channels/${channel.id}/messages`, { content: 'x', components: [{ type: 1, components: [{ type: 99, custom_id: 'b' }] }] })).status).toBe(400);
+    expect((await rest('POST', `/channels/${channel.id}/messages`, { content: 'x', components: [{ type: 1, components: 'nope' }] })).status).toBe(400);
+    expect(discord.violations).toHaveLength(2);
+    discord.violations.length = 0;
+  });
+
   it('works out who a message pings from allowed_mentions', () => {
     expect(pingsOf('@everyone <@1> <@&2>', undefined, undefined)).toEqual(['everyone', 'user:1', 'role:2']);
     expect(pingsOf('@everyone <@1> <@&2>', { parse: [] }, undefined)).toEqual([]);

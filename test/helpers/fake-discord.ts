@@ -21,6 +21,8 @@
  * - a bot message holds at most 2,000 characters (the OpenAPI file allows 4,000, Nitro users' limit);
  * - an interaction must be answered within 3 s, once; its webhook works only after that answer;
  * - who a message pings, from its content and `allowed_mentions` (recorded as `pings`);
+ * - button clicks (INTERACTION_CREATE type 3, only on buttons the message carries) and
+ *   MESSAGE_REACTION_ADD, each dispatched to the sessions whose intents receive them;
  * - 429 responses with `retry_after` (scripted with `rateLimit`).
  */
 import { randomBytes } from 'node:crypto';
@@ -30,7 +32,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { checkBody, findOperation } from './fake-discord-schema';
 
 // Discord's numbers (discord-api-types would do, but the fake should not borrow the client's view).
-export const INTENTS = { Guilds: 1 << 0, GuildMembers: 1 << 1, GuildMessages: 1 << 9, GuildMessageReactions: 1 << 10, DirectMessages: 1 << 12, MessageContent: 1 << 15, GuildPresences: 1 << 8 } as const;
+export const INTENTS = { Guilds: 1 << 0, GuildMembers: 1 << 1, GuildMessages: 1 << 9, GuildMessageReactions: 1 << 10, DirectMessages: 1 << 12, DirectMessageReactions: 1 << 13, MessageContent: 1 << 15, GuildPresences: 1 << 8 } as const;
 const PRIVILEGED = INTENTS.GuildMembers | INTENTS.GuildPresences | INTENTS.MessageContent;
 export const PERMISSIONS = { Administrator: 1n << 3n, ManageGuild: 1n << 5n, ViewChannel: 1n << 10n, SendMessages: 1n << 11n, ReadMessageHistory: 1n << 16n } as const;
 const MEMBER_PERMISSIONS = PERMISSIONS.ViewChannel | PERMISSIONS.SendMessages | PERMISSIONS.ReadMessageHistory;
@@ -69,6 +71,8 @@ export interface FakeMessage {
   pings: string[];
   /** Bot messages: each content they had, first to last. */
   versions: string[];
+  /** Bot messages: the components (action rows of buttons) below them, as last sent. */
+  components?: Record<string, unknown>[];
 }
 
 export interface FakeChannel {
@@ -364,6 +368,36 @@ export class FakeDiscord {
     return this.interact(5, user, channel, { custom_id: customId, components });
   }
 
+  /**
+   * The user clicks a button below a bot message (a MESSAGE_COMPONENT interaction, type 3, with the
+   * message it is on). The button must be on the message as last sent: a test clicks what a user sees.
+   */
+  clickButton(user: FakeUser, channel: FakeChannel, message: FakeMessage, customId: string): InteractionRecord {
+    const buttons = (message.components ?? []).flatMap((row) => (row['components'] as Record<string, unknown>[] | undefined) ?? []);
+    if (!buttons.some((b) => b['type'] === 2 && b['custom_id'] === customId)) throw new Error(`message ${message.id} has no button ${customId}`);
+    return this.interact(3, user, channel, { custom_id: customId, component_type: 2 }, { message: this.messagePayload(message) });
+  }
+
+  /**
+   * The user adds a reaction to a message: MESSAGE_REACTION_ADD (docs/topics/gateway-events), sent
+   * only to sessions with the intent for its kind of channel.
+   */
+  react(user: FakeUser, channel: FakeChannel, message: FakeMessage, emoji: string): void {
+    const guild = channel.guild_id ? this.guilds.get(channel.guild_id) : undefined;
+    const intent = guild ? INTENTS.GuildMessageReactions : INTENTS.DirectMessageReactions;
+    const d = {
+      user_id: user.id,
+      channel_id: channel.id,
+      message_id: message.id,
+      message_author_id: message.author.id,
+      emoji: { id: null, name: emoji },
+      burst: false,
+      type: 0,
+      ...(guild ? { guild_id: guild.id, member: this.memberPayload(guild, user) } : {}),
+    };
+    for (const session of this.sessions.values()) if (session.intents & intent) this.dispatchTo(session, 'MESSAGE_REACTION_ADD', d);
+  }
+
   /** A message context-menu command ("Apps → …" on a message). */
   messageCommand(user: FakeUser, channel: FakeChannel, name: string, target: FakeMessage): InteractionRecord {
     const definition = this.definition(channel, name);
@@ -554,6 +588,7 @@ export class FakeDiscord {
     // Discord trims the content it stores.
     const message = this.store({ channel, author: this.bot, content: content.trim(), attachments: [], ...(replyTo ? { reference: replyTo } : {}) });
     message.pings = pingsOf(content, body['allowed_mentions'], replyTo);
+    if (Array.isArray(body['components'])) message.components = body['components'] as Record<string, unknown>[];
     this.dispatch('MESSAGE_CREATE', (session: Session) => this.messagePayload(message, session));
     return { status: 200, body: this.messagePayload(message) };
   }
@@ -569,6 +604,8 @@ export class FakeDiscord {
       message.edited_timestamp = new Date().toISOString();
       for (const ping of pingsOf(message.content, body['allowed_mentions'], undefined)) if (!message.pings.includes(ping)) message.pings.push(ping);
     }
+    // Components sent replace the message's; without `components` the old ones stay.
+    if (Array.isArray(body['components'])) message.components = body['components'] as Record<string, unknown>[];
     this.dispatch('MESSAGE_UPDATE', (session: Session) => this.messagePayload(message, session));
     return { status: 200, body: this.messagePayload(message) };
   }
@@ -742,7 +779,7 @@ export class FakeDiscord {
     session.socket?.send(JSON.stringify({ op: 0, s: event.seq, t, d }));
   }
 
-  private interact(type: 2 | 4 | 5, user: FakeUser, channel: FakeChannel, data: Record<string, unknown>): InteractionRecord {
+  private interact(type: 2 | 3 | 4 | 5, user: FakeUser, channel: FakeChannel, data: Record<string, unknown>, extra: Record<string, unknown> = {}): InteractionRecord {
     const record: InteractionRecord = { id: this.snowflake(), token: `itok-${randomBytes(12).toString('hex')}`, createdAt: performance.now(), callbacks: [], edits: [], followups: [] };
     this.interactions.set(record.id, record);
     this.interactionChannel.set(record.id, channel);
@@ -761,6 +798,7 @@ export class FakeDiscord {
       authorizing_integration_owners: { '0': guild?.id ?? '0' },
       context: guild ? 0 : 1,
       app_permissions: String(MEMBER_PERMISSIONS),
+      ...extra,
       ...(guild ? { guild_id: guild.id, guild_locale: 'en-US', guild: { id: guild.id, locale: 'en-US', features: [] }, member: { ...this.memberPayload(guild, user), permissions: String(this.permissionsOf(guild, user)) } } : { user: this.userPayload(user) }),
     });
     return record;
@@ -834,6 +872,7 @@ export class FakeDiscord {
       pinned: false,
       type: message.type,
       flags: 0,
+      components: message.components ?? [],
       ...(message.message_reference ? { message_reference: { type: 0, ...message.message_reference } } : {}),
       ...(referenced && depth === 0 ? { referenced_message: this.messagePayload(referenced, session, 1) } : {}),
     };

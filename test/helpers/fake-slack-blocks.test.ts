@@ -25,6 +25,19 @@ describe('fake Slack, Block Kit', () => {
     return (await response.json()) as { ok: boolean; error?: string };
   }
 
+  const feedbackButtons = () => ({
+    type: 'feedback_buttons',
+    action_id: 'fb',
+    positive_button: { text: { type: 'plain_text', text: '👍' }, value: 'up:1' },
+    negative_button: { text: { type: 'plain_text', text: '👎' }, value: 'down:1', accessibility_label: 'Not helpful' },
+  });
+
+  it('takes a context_actions block with feedback buttons after the Markdown', async () => {
+    expect(await post([{ type: 'markdown', text: 'answer' }, { type: 'context_actions', elements: [feedbackButtons()] }])).toMatchObject({ ok: true });
+    expect(slack.botTexts('C1')).toEqual(['answer']);
+    expect(slack.violations).toEqual([]);
+  });
+
   const post = (blocks: unknown, text = 'fallback') => call('chat.postMessage', { channel: 'C1', text, blocks });
 
   it('takes a markdown block: a user reads the block, the text is the fallback', async () => {
@@ -55,6 +68,13 @@ describe('fake Slack, Block Kit', () => {
     ['a section with an unknown text field', [{ type: 'section', text: { type: 'mrkdwn', text: 'x', emoji: true } }], /emoji: not a field of mrkdwn/],
     ['more than 50 blocks', Array.from({ length: 51 }, () => ({ type: 'divider' })), /at most 50 blocks/],
     ['blocks that are not an array', { type: 'markdown', text: 'x' }, /expected a JSON array|must be an array/],
+    ['context_actions without elements', [{ type: 'context_actions', elements: [] }], /an array of 1 to 5 elements/],
+    ['context_actions with an element the fake does not know', [{ type: 'context_actions', elements: [{ type: 'button' }] }], /only knows feedback_buttons/],
+    ['feedback buttons without a negative button', [{ type: 'context_actions', elements: [{ ...feedbackButtons(), negative_button: undefined }] }], /negative_button: required/],
+    ['a feedback button without a value', [{ type: 'context_actions', elements: [{ ...feedbackButtons(), positive_button: { text: { type: 'plain_text', text: 'up' } } }] }], /positive_button\.value: a string of 1 to 2,000/],
+    ['a feedback button with mrkdwn text', [{ type: 'context_actions', elements: [{ ...feedbackButtons(), positive_button: { text: { type: 'mrkdwn', text: 'up' }, value: 'v' } }] }], /must be plain_text/],
+    ['a feedback button text over 75 characters', [{ type: 'context_actions', elements: [{ ...feedbackButtons(), positive_button: { text: { type: 'plain_text', text: 'x'.repeat(76) }, value: 'v' } }] }], /1 to 75 characters/],
+    ['an unknown field on feedback buttons', [{ type: 'context_actions', elements: [{ ...feedbackButtons(), style: 'primary' }] }], /style: not a field of feedback_buttons/],
   ])('refuses %s, and records it as a violation', async (_name, blocks, problem) => {
     const result = await post(blocks);
     expect(result.ok).toBe(false);

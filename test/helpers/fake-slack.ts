@@ -734,6 +734,8 @@ export class FakeSlack {
     message.text += text.value;
     if (method === 'chat.stopStream') {
       message.streaming = 'completed';
+      // stopStream's blocks are appended below the streamed text (the feedback buttons, for one).
+      if (p['blocks'] !== undefined) message.blocks = p['blocks'] as Record<string, unknown>[];
       return { ok: true, channel, ts: message.ts, message: publicMessage(message) };
     }
     return { ok: true, channel, ts: message.ts };
@@ -805,7 +807,7 @@ function checkBlockId(block: Fields, where: string): string[] {
 
 /**
  * Block Kit as Slack enforces it, for the block types this bot sends (docs.slack.dev/reference/block-kit/blocks):
- * messages take `markdown`, `section`, `header` and `divider` blocks (at most 50), views those and
+ * messages take `markdown`, `section`, `header`, `divider` and `context_actions` blocks (at most 50), views those and
  * `input` (modals; at most 100). A type or element the fake does not know is a violation too, so
  * a new kind of block gets its rules here before the bot may send it.
  */
@@ -840,6 +842,10 @@ function checkBlocks(blocks: unknown, surface: Surface, where: string): string[]
       case 'divider':
         problems.push(...unknownFields(block, ['type', 'block_id'], at));
         break;
+      case 'context_actions':
+        if (surface !== 'message') problems.push(`${at}: context_actions blocks are for messages here`);
+        problems.push(...unknownFields(block, ['type', 'elements', 'block_id'], at), ...checkContextActions(block['elements'], `${at}.elements`));
+        break;
       case 'input':
         if (surface !== 'modal') problems.push(`${at}: input blocks are for modals here`);
         problems.push(
@@ -857,6 +863,48 @@ function checkBlocks(blocks: unknown, surface: Surface, where: string): string[]
     }
   }
   if (markdownChars > 12_000) problems.push(`${where}: markdown blocks hold at most 12,000 characters in all, got ${markdownChars.toLocaleString('en-US')}`);
+  return problems;
+}
+
+/**
+ * The `context_actions` block and its `feedback_buttons` element, written out from Slack's block
+ * reference (docs.slack.dev/reference/block-kit/blocks/context-actions-block and
+ * …/block-elements/feedback-buttons-element), newer than the spec file: `elements` 1 to 5
+ * (feedback_buttons or icon_button; the fake knows only the first), `action_id` at most 255
+ * characters and unique in the block; each button's `text` plain_text of at most 75 characters,
+ * `value` required of at most 2,000, `accessibility_label` at most 75.
+ */
+function checkContextActions(elements: unknown, where: string): string[] {
+  if (!Array.isArray(elements) || elements.length < 1 || elements.length > 5) return [`${where}: an array of 1 to 5 elements`];
+  const problems: string[] = [];
+  const actionIds = new Set<string>();
+  for (const [index, element] of (elements as unknown[]).entries()) {
+    const at = `${where}[${index}]`;
+    if (!isObject(element) || element['type'] !== 'feedback_buttons') {
+      problems.push(`${at}: the fake only knows feedback_buttons here`);
+      continue;
+    }
+    problems.push(...unknownFields(element, ['type', 'action_id', 'positive_button', 'negative_button'], at));
+    const action = element['action_id'];
+    if (action !== undefined) {
+      if (typeof action !== 'string' || action.length < 1 || action.length > 255) problems.push(`${at}.action_id: a string of 1 to 255 characters`);
+      else if (actionIds.has(action)) problems.push(`${at}.action_id: not unique in the block`);
+      else actionIds.add(action);
+    }
+    for (const side of ['positive_button', 'negative_button']) {
+      const button = element[side];
+      const bat = `${at}.${side}`;
+      if (!isObject(button)) {
+        problems.push(`${bat}: required`);
+        continue;
+      }
+      problems.push(...unknownFields(button, ['text', 'value', 'accessibility_label'], bat), ...checkTextObject(button['text'], `${bat}.text`, 75, ['plain_text']));
+      const value = button['value'];
+      if (typeof value !== 'string' || value.length < 1 || value.length > 2000) problems.push(`${bat}.value: a string of 1 to 2,000 characters`);
+      const label = button['accessibility_label'];
+      if (label !== undefined && (typeof label !== 'string' || label.length < 1 || label.length > 75)) problems.push(`${bat}.accessibility_label: a string of 1 to 75 characters`);
+    }
+  }
   return problems;
 }
 

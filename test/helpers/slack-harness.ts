@@ -14,9 +14,12 @@ import {
   SIGNING_SECRET,
   appMentionEvent,
   envelope,
+  feedbackClickPayload,
   messageEvent,
   postCommand,
   postEvent,
+  postInteraction,
+  reactionAddedEvent,
   type MessageFields,
   type PostResult,
   type SignedPostOptions,
@@ -135,6 +138,22 @@ export class SlackHarness {
       responseId: id,
       result: postCommand(this.url, { command, text, team: this.slack.team, channel, user: user.id, userName: user.name, responseUrl }, options),
     };
+  }
+
+  /** Click 👍 (`positive_button`) or 👎 on a bot message's feedback buttons, as `user`; waits until handled. */
+  async clickFeedback(message: { ts: string; thread_ts?: string; text: string; blocks?: Record<string, unknown>[] }, side: 'positive_button' | 'negative_button', user: { id: string; name: string }, channel = CHANNEL): Promise<PostResult> {
+    const payload = feedbackClickPayload({ team: this.slack.team, channel, user: user.id, userName: user.name, message, side, responseUrl: this.slack.newResponseUrl() });
+    const result = await postInteraction(this.url, payload);
+    await this.idle();
+    return result;
+  }
+
+  /** `user` reacts to a message with `reaction` (e.g. `star`); waits until handled. */
+  async react(user: { id: string }, ts: string, reaction: string, channel = CHANNEL): Promise<PostResult> {
+    const body = envelope(reactionAddedEvent(user.id, channel, ts, reaction, this.slack.botUserId), { team: this.slack.team, botUserId: this.slack.botUserId });
+    const result = await postEvent(this.url, body);
+    await this.idle();
+    return result;
   }
 
   /** Run a slash command and return what the caller was told (all response_url messages as a user reads them, joined). */

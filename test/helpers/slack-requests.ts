@@ -252,3 +252,54 @@ export function messageShortcutPayload(args: {
     message: args.message,
   };
 }
+
+/**
+ * A click on a `feedback_buttons` button of a bot message, as Slack sends it (a `block_actions`
+ * payload; docs.slack.dev/reference/interaction-payloads/block_actions-payload): the button's
+ * `value` and text come from the message as it was posted, so a test clicks what a user sees.
+ */
+export function feedbackClickPayload(args: {
+  team: string;
+  channel: string;
+  user: string;
+  userName: string;
+  message: { ts: string; thread_ts?: string; text: string; blocks?: Record<string, unknown>[] };
+  side: 'positive_button' | 'negative_button';
+  responseUrl: string;
+}): Record<string, unknown> {
+  const blocks = args.message.blocks ?? [];
+  const block = blocks.find((b) => b['type'] === 'context_actions');
+  const element = (block?.['elements'] as Record<string, unknown>[] | undefined)?.find((e) => e['type'] === 'feedback_buttons');
+  const button = element?.[args.side] as { value: string; text: Record<string, unknown> } | undefined;
+  if (!block || !element || !button) throw new Error(`message ${args.message.ts} has no feedback buttons to click`);
+  return {
+    type: 'block_actions',
+    user: { id: args.user, username: args.userName, name: args.userName, team_id: args.team },
+    api_app_id: 'A0APP0001',
+    token: 'verification-token-unused',
+    container: { type: 'message', message_ts: args.message.ts, channel_id: args.channel, is_ephemeral: false, ...(args.message.thread_ts ? { thread_ts: args.message.thread_ts } : {}) },
+    trigger_id: newTriggerId(),
+    team: { id: args.team, domain: 'fake-team' },
+    enterprise: null,
+    is_enterprise_install: false,
+    channel: { id: args.channel, name: 'general' },
+    message: { type: 'message', user: 'U0BOT0001', ...args.message },
+    state: { values: {} },
+    response_url: args.responseUrl,
+    actions: [
+      {
+        type: 'feedback_buttons',
+        action_id: element['action_id'],
+        block_id: block['block_id'] ?? 'fb0',
+        value: button.value,
+        text: button.text,
+        action_ts: `${Math.floor(Date.now() / 1000)}.000300`,
+      },
+    ],
+  };
+}
+
+/** A `reaction_added` event on a message (docs.slack.dev/reference/events/reaction_added). */
+export function reactionAddedEvent(user: string, channel: string, ts: string, reaction: string, itemUser = 'U0BOT0001'): Record<string, unknown> {
+  return { type: 'reaction_added', user, reaction, item_user: itemUser, item: { type: 'message', channel, ts }, event_ts: `${Math.floor(Date.now() / 1000)}.000400` };
+}

@@ -24,6 +24,8 @@ import { applicationCommands } from './commands';
 import { discordAttachments, FILE_DOWNLOAD_TIMEOUT_MS, type FileDownloadOptions } from './files';
 import { ConversationHistory, SeenMessages, type MessageSource, type SeenMessage } from './history';
 import { toInboundMessage, type MessageFacts } from './inbound';
+import { DiscordFeedback } from './feedback';
+import { discordScope } from './inbound';
 import { DiscordInteractions } from './interactions';
 import { DiscordPermissions } from './permissions';
 import { ChannelLimiter, deliverReply, DISCORD_PART_LIMIT, NO_PINGS, PLACEHOLDER, type ChannelBucket, type DiscordWriter } from './reply';
@@ -143,7 +145,8 @@ export class DiscordAdapter {
     const client = new Client({
       intents: [...intents],
       // DM channels are not cached before their first message: without this, DMs are dropped.
-      partials: [Partials.Channel],
+      // Messages are not cached at all (below), so a reaction names a partial message (and user).
+      partials: [Partials.Channel, Partials.Message, Partials.Reaction, Partials.User],
       allowedMentions: { parse: [], repliedUser: false },
       rest: { ...(options.apiUrl ? { api: options.apiUrl } : {}), ...options.rest },
       // The adapter keeps the messages it needs itself (history.ts).
@@ -201,13 +204,18 @@ export class DiscordAdapter {
     const pipeline = app.messages(commands);
     const rest = this.client.rest;
     const writer: DiscordWriter = {
-      post: async (channelId, content, replyTo) => {
-        const body = { content, allowed_mentions: NO_PINGS, ...(replyTo ? { message_reference: { message_id: replyTo, fail_if_not_exists: false } } : {}) };
+      post: async (channelId, content, replyTo, components) => {
+        const body = {
+          content,
+          allowed_mentions: NO_PINGS,
+          ...(replyTo ? { message_reference: { message_id: replyTo, fail_if_not_exists: false } } : {}),
+          ...(components ? { components } : {}),
+        };
         const created = (await rest.post(Routes.channelMessages(channelId), { body })) as APIMessage;
         return created.id;
       },
-      edit: async (channelId, messageId, content) => {
-        await rest.patch(Routes.channelMessage(channelId, messageId), { body: { content, allowed_mentions: NO_PINGS } });
+      edit: async (channelId, messageId, content, components) => {
+        await rest.patch(Routes.channelMessage(channelId, messageId), { body: { content, allowed_mentions: NO_PINGS, ...(components ? { components } : {}) } });
       },
       typing: async (channelId) => {
         await rest.post(Routes.channelTyping(channelId));
@@ -235,7 +243,9 @@ export class DiscordAdapter {
       // A proxy (or the tests' fake) named by DISCORD_API_URL may serve the files too.
       ...(this.options.apiUrl ? { extraHosts: [new URL(this.options.apiUrl).hostname] } : {}),
     };
+    const feedback = new DiscordFeedback({ feedback: app.feedback, permissions: app.admins(permissions), logger: log });
     const interactions = new DiscordInteractions({
+      feedback,
       app,
       commands,
       permissions,
@@ -271,7 +281,13 @@ export class DiscordAdapter {
       });
       const replier: Replier = {
         answer: async (events) => {
-          await deliverReply(events, facts.channelId, facts.id, { writer, limiter: this.limiter, logger: log, editIntervalMs: this.options.editIntervalMs, onWritten });
+          const delivered = await deliverReply(events, facts.channelId, facts.id, { writer, limiter: this.limiter, logger: log, editIntervalMs: this.options.editIntervalMs, onWritten });
+          const answerId = delivered.reply?.answerId;
+          if (!answerId) return;
+          // Each message of the answer names it, so a ⭐ on any of them can be traced back.
+          await Promise.all(delivered.messages.map((id) => app.feedback.linkMessage(inbound.scope, id, answerId))).catch((err: unknown) => {
+            log.warn({ err: String(err) }, 'could not link the answer messages for reactions');
+          });
         },
         // Discord has no "only you can see this" for messages: the result is a reply to the sender's message.
         tellSender: async (reply) => {
@@ -288,6 +304,20 @@ export class DiscordAdapter {
     this.client.on(Events.InteractionCreate, (interaction) => {
       if (this.stopping) return;
       this.track(interactions.handle(interaction));
+    });
+
+    this.client.on(Events.MessageReactionAdd, (reaction, user) => {
+      if (this.stopping || user.id === botId) return;
+      const message = reaction.message;
+      const channel = message.channel;
+      const parent = channel?.isThread() ? channel.parentId ?? undefined : undefined;
+      const scope = discordScope(message.guildId, message.channelId, parent);
+      const who = { id: user.id, ...(user.username ? { name: user.username } : {}) };
+      this.track(
+        feedback.reaction(scope, message.id, who, reaction.emoji.name).catch((err: unknown) => {
+          log.error({ err: err instanceof Error ? err.message : String(err) }, 'reaction handling failed');
+        }),
+      );
     });
 
     this.client.on(Events.ShardDisconnect, (event, shard) => log.warn({ code: event.code, shard }, 'Discord gateway disconnected and will not reconnect'));

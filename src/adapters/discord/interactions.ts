@@ -8,6 +8,7 @@
 import {
   MessageFlags,
   type AutocompleteInteraction,
+  type ButtonInteraction,
   type ChatInputCommandInteraction,
   type Interaction,
   type MessageContextMenuCommandInteraction,
@@ -25,6 +26,7 @@ import { channelKnowledgeBase } from '../../core/profiles/resolve';
 import type { ChannelScope, UserRef } from '../../core/types';
 import { splitMessage } from '../shared/split-message';
 import { AUTOCOMPLETE, FEWSHOT_MENU, KB_MENU } from './commands';
+import { REASON_FIELD, isFeedbackModal, type DiscordFeedback } from './feedback';
 import { discordAttachments, type FileDownloadOptions } from './files';
 import type { ConversationHistory } from './history';
 import { discordScope, stripBotMention } from './inbound';
@@ -54,6 +56,8 @@ export interface InteractionDeps {
   readonly files: FileDownloadOptions;
   readonly limits: ModalLimits;
   readonly logger: Logger;
+  /** 👍 / 👎 buttons and the reason modal. */
+  readonly feedback: DiscordFeedback;
 }
 
 type Answerable = RepliableInteraction;
@@ -82,6 +86,7 @@ export class DiscordInteractions {
     try {
       if (interaction.isChatInputCommand()) return await this.slashCommand(interaction);
       if (interaction.isAutocomplete()) return await this.autocomplete(interaction);
+      if (interaction.isButton()) return await this.button(interaction);
       if (interaction.isModalSubmit()) return await this.modalSubmit(interaction);
       if (interaction.isMessageContextMenuCommand()) return await this.messageCommand(interaction);
     } catch (err) {
@@ -131,7 +136,24 @@ export class DiscordInteractions {
     await this.answer(interaction, scope, reply);
   }
 
+  private async button(interaction: ButtonInteraction): Promise<void> {
+    const { scope, user } = callerOf(interaction, this.deps.permissions);
+    if (await this.deps.feedback.button(interaction, scope, user)) return;
+    await this.tell(interaction, 'That button is not one I know.');
+  }
+
   private async modalSubmit(interaction: ModalSubmitInteraction): Promise<void> {
+    if (isFeedbackModal(interaction.customId)) {
+      const { scope, user } = callerOf(interaction, this.deps.permissions);
+      let reason = '';
+      try {
+        reason = interaction.fields.getTextInputValue(REASON_FIELD);
+      } catch {
+        // An optional field left empty may be left out of the submission.
+      }
+      await this.deps.feedback.reason(interaction, scope, user, reason);
+      return;
+    }
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     const { scope, user } = callerOf(interaction, this.deps.permissions);
     const form = readSubmission(interaction.customId, (id) => {

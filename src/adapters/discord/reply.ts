@@ -11,6 +11,7 @@ import type { FinalReply, ReplyEvent } from '../../core/assistant';
 import type { Logger } from '../../core/ports';
 import { splitMessage } from '../shared/split-message';
 import { ThrottledEditor } from '../shared/throttle';
+import { feedbackComponents, type MessageComponents } from './feedback';
 
 /** SPEC §7: Discord reply parts are at most 2,000 characters. */
 export const DISCORD_PART_LIMIT = 2000;
@@ -22,9 +23,9 @@ const TYPING_RENEW_MS = 8000;
 export const NO_PINGS = { parse: [] as never[], replied_user: false } as const;
 
 export interface DiscordWriter {
-  /** Creates a message (a reply to `replyTo` when given); resolves with its id. */
-  post(channelId: string, content: string, replyTo?: string): Promise<string>;
-  edit(channelId: string, messageId: string, content: string): Promise<void>;
+  /** Creates a message (a reply to `replyTo` when given), with `components` below it; resolves with its id. */
+  post(channelId: string, content: string, replyTo?: string, components?: MessageComponents): Promise<string>;
+  edit(channelId: string, messageId: string, content: string, components?: MessageComponents): Promise<void>;
   typing(channelId: string): Promise<void>;
 }
 
@@ -111,6 +112,12 @@ export interface ReplyOptions {
   readonly onWritten?: (channelId: string, messageId: string, content: string, replyTo: string) => void;
 }
 
+export interface Delivered {
+  readonly reply: FinalReply | undefined;
+  /** The ids of the messages the answer was shown in (a ⭐ on any of them names the answer). */
+  readonly messages: readonly string[];
+}
+
 interface Part {
   readonly id: string;
   readonly editor: ThrottledEditor;
@@ -121,6 +128,8 @@ interface Part {
 /** The messages of one answer, in `channelId`, the first replying to `replyTo`. */
 class ReplyMessages {
   private readonly parts: Part[] = [];
+  /** The components the final part's last edit carries. */
+  private footer: MessageComponents = [];
 
   constructor(
     private readonly channelId: string,
@@ -136,15 +145,21 @@ class ReplyMessages {
    * Parts before the last are stable once the text has grown past them (`splitMessage` cuts within
    * the first `limit` characters of what remains), so they are edited once and then left alone.
    */
-  async show(text: string, final: boolean): Promise<void> {
+  async show(text: string, final: boolean, footer: MessageComponents = []): Promise<void> {
     const finishing: Promise<void>[] = [];
-    for (const [index, content] of splitMessage(text, DISCORD_PART_LIMIT).entries()) {
+    const contents = splitMessage(text, DISCORD_PART_LIMIT);
+    for (const [index, content] of contents.entries()) {
       const part = this.parts[index];
+      const footed = final && index === contents.length - 1 && footer.length > 0;
       if (!part) {
-        await this.post(content);
+        await this.post(content, footed ? footer : []);
         continue;
       }
-      if (final) {
+      if (footed) {
+        // Sent even when the text is already right: the buttons are not on the message yet.
+        this.footer = footer;
+        finishing.push(part.editor.finish(content, true));
+      } else if (final) {
         if (part.edited || part.text !== content) finishing.push(part.editor.finish(content));
       } else if (part.text !== content) {
         part.editor.update(content);
@@ -155,16 +170,20 @@ class ReplyMessages {
     await Promise.all(finishing);
   }
 
-  private async post(content: string): Promise<void> {
+  get ids(): string[] {
+    return this.parts.map((part) => part.id);
+  }
+
+  private async post(content: string, components: MessageComponents = []): Promise<void> {
     const { writer, limiter } = this.options;
     const replyTo = this.parts.at(-1)?.id ?? this.replyTo;
-    const id = await limiter.run(this.channelId, () => writer.post(this.channelId, content, replyTo));
+    const id = await limiter.run(this.channelId, () => writer.post(this.channelId, content, replyTo, components.length ? components : undefined));
     this.options.onWritten?.(this.channelId, id, content, replyTo);
     const editor = new ThrottledEditor({
       intervalMs: this.options.editIntervalMs,
-      edit: async (next) => {
+      edit: async (next, footed) => {
         try {
-          await limiter.run(this.channelId, () => writer.edit(this.channelId, id, next));
+          await limiter.run(this.channelId, () => writer.edit(this.channelId, id, next, footed && this.footer.length ? this.footer : undefined));
           this.options.onWritten?.(this.channelId, id, next, replyTo);
         } catch (err) {
           // A failed edit must not end the reply; the next (or final) edit carries the text again.
@@ -186,7 +205,7 @@ function keepTyping(writer: DiscordWriter, channelId: string, logger: Logger): (
 }
 
 /** Streams `events` as a reply to message `replyTo` in `channelId` (a thread's id for a thread). */
-export async function deliverReply(events: AsyncIterable<ReplyEvent>, channelId: string, replyTo: string, options: ReplyOptions): Promise<FinalReply | undefined> {
+export async function deliverReply(events: AsyncIterable<ReplyEvent>, channelId: string, replyTo: string, options: ReplyOptions): Promise<Delivered> {
   const messages = new ReplyMessages(channelId, replyTo, options);
   await messages.open();
   let stopTyping: (() => void) | undefined = keepTyping(options.writer, channelId, options.logger);
@@ -208,6 +227,6 @@ export async function deliverReply(events: AsyncIterable<ReplyEvent>, channelId:
   }
   // The final text may add to what was streamed (e.g. the sources list).
   const finalText = reply?.text ?? raw;
-  await messages.show(finalText.trim() ? finalText : raw || '…', true);
-  return reply;
+  await messages.show(finalText.trim() ? finalText : raw || '…', true, feedbackComponents(reply));
+  return { reply, messages: messages.ids };
 }

@@ -5,8 +5,8 @@
 
 export interface ThrottledEditorOptions {
   readonly intervalMs: number;
-  /** Sends one edit; awaited before the next may start. */
-  readonly edit: (text: string) => Promise<void>;
+  /** Sends one edit; awaited before the next may start. `footed`: the final edit asked to add the message's footer. */
+  readonly edit: (text: string, footed: boolean) => Promise<void>;
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
 }
@@ -32,24 +32,28 @@ export class ThrottledEditor {
     });
   }
 
-  /** Send the final text (waiting for the interval if needed) and resolve when it is sent. */
-  async finish(text: string): Promise<void> {
+  /**
+   * Send the final text (waiting for the interval if needed) and resolve when it is sent. With
+   * `footed` it is sent even when the text already went out, since it adds what follows the text
+   * (the feedback buttons), still within the interval.
+   */
+  async finish(text: string, footed = false): Promise<void> {
     this.latest = text;
     while (this.running) await this.running;
-    if (this.sent !== text) await this.sendNext();
+    if (this.sent !== text || footed) await this.sendNext(footed);
   }
 
   private async pump(): Promise<void> {
     while (this.latest !== undefined && this.latest !== this.sent) await this.sendNext();
   }
 
-  private async sendNext(): Promise<void> {
+  private async sendNext(footed = false): Promise<void> {
     const wait = this.lastEditAt + this.options.intervalMs - this.now();
     if (wait > 0) await this.sleep(wait);
     const text = this.latest;
-    if (text === undefined || text === this.sent) return;
+    if (text === undefined || (text === this.sent && !footed)) return;
     this.lastEditAt = this.now();
     this.sent = text;
-    await this.options.edit(text);
+    await this.options.edit(text, footed);
   }
 }

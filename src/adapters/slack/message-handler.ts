@@ -7,10 +7,11 @@ import type { webApi } from '@slack/bolt';
 
 type WebClient = webApi.WebClient;
 import type { MessagePipeline, Replier } from '../../core/conversation/pipeline';
+import type { Feedback } from '../../core/feedback/feedback';
 import { lazyChild } from '../../core/lazy-logger';
 import type { Logger } from '../../core/ports';
 import { messageFiles, slackAttachments, type FileDownloadOptions } from './files';
-import { isThreadReply, readMessageEvent, replyThread, toInboundMessage, type BotIdentity, type SlackMessageEvent } from './inbound';
+import { isThreadReply, readMessageEvent, replyThread, slackScope, toInboundMessage, type BotIdentity, type SlackMessageEvent } from './inbound';
 import { markdownMessage, neutraliseMentions } from './slack-text';
 import { PLACEHOLDER, SLACK_PART_LIMIT, deliverReply } from './reply-stream';
 import { splitMessage } from '../shared/split-message';
@@ -29,6 +30,8 @@ export interface MessageHandlerOptions {
   readonly nativeStreaming: boolean;
   /** How files shared with a message are fetched, should the core ask for them (`@bot kb add`). */
   readonly files: FileDownloadOptions;
+  /** Where each answer's messages are linked to it, so a ⭐ reaction can name the answer. */
+  readonly feedback?: Feedback;
 }
 
 export class MessageHandler {
@@ -58,7 +61,7 @@ export class MessageHandler {
     return {
       answer: async (events) => {
         const refusedUntil = this.streamingRefusedUntil.get(team) ?? 0;
-        await deliverReply(
+        const delivered = await deliverReply(
           events,
           { channel: event.channel, ...(threadTs ? { threadTs } : {}), team, user },
           {
@@ -74,6 +77,16 @@ export class MessageHandler {
             },
           },
         );
+        const answerId = delivered.reply?.answerId;
+        const feedback = this.options.feedback;
+        if (!answerId || !feedback) return;
+        const scope = slackScope(team, event.channel);
+        try {
+          await Promise.all(delivered.messages.map((ts) => feedback.linkMessage(scope, ts, answerId)));
+        } catch (err) {
+          // The answer is shown and its buttons work; only ⭐ on it will not be recognised.
+          log.warn({ err }, 'could not link the answer messages for reactions');
+        }
       },
       // Told to the sender only, in the thread the message was written in.
       tellSender: async (reply) => {

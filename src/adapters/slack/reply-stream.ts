@@ -9,7 +9,7 @@
  *   plain-text fallback (`markdownMessage`).
  * Mentions the model writes are neutralised on both paths; every part stays within `partLimit`.
  */
-import type { webApi } from '@slack/bolt';
+import type { types, webApi } from '@slack/bolt';
 
 type ChatStreamer = webApi.ChatStreamer;
 type WebClient = webApi.WebClient;
@@ -17,6 +17,7 @@ import type { FinalReply, ReplyEvent } from '../../core/assistant';
 import type { Logger } from '../../core/ports';
 import { splitMessage } from '../shared/split-message';
 import { ThrottledEditor } from '../shared/throttle';
+import { feedbackBlocks } from './feedback';
 import { SLACK_PART_LIMIT, markdownMessage, neutraliseMentions, type MarkdownMessage } from './slack-text';
 import { MentionGuard, StreamingSplitter, type SplitChunk } from './stream-text';
 
@@ -57,11 +58,21 @@ export interface DeliveryResult {
   readonly reply: FinalReply | undefined;
   /** `post`: the whole answer in one go (no stream, no placeholder). */
   readonly mode: 'stream' | 'update' | 'post';
+  /** The ts of every message the answer was shown in (a ⭐ on any of them names the answer). */
+  readonly messages: readonly string[];
+}
+
+/** Blocks that end the answer's final message (the feedback buttons). */
+type Footer = readonly types.ContextActionsBlock[];
+
+interface SinkOptions extends ReplyStreamOptions {
+  /** Every message posted or streamed for the reply, as it appears. */
+  readonly onPosted: (ts: string) => void;
 }
 
 interface Sink {
   push(delta: string): Promise<void>;
-  finish(finalText: string): Promise<void>;
+  finish(finalText: string, footer: Footer): Promise<void>;
 }
 
 /** A native stream failed; `visible` tells whether anything had reached the user already. */
@@ -82,7 +93,7 @@ class NativeStreamSink implements Sink {
 
   constructor(
     private readonly target: ReplyTarget & { readonly threadTs: string },
-    private readonly options: ReplyStreamOptions,
+    private readonly options: SinkOptions,
     partLimit: number,
   ) {
     this.splitter = new StreamingSplitter(partLimit);
@@ -92,10 +103,11 @@ class NativeStreamSink implements Sink {
     await this.apply(this.splitter.push(this.guard.push(delta)));
   }
 
-  async finish(finalText: string): Promise<void> {
+  async finish(finalText: string, footer: Footer): Promise<void> {
     await this.apply([...this.splitter.push(this.guard.push(finalText) + this.guard.flush()), ...this.splitter.end()]);
     await this.guarded(async () => {
-      if (this.streamer) await this.streamer.stop();
+      // chat.stopStream appends `blocks` below the streamed text of the last part.
+      if (this.streamer) await this.streamer.stop(footer.length ? { blocks: [...footer] } : undefined);
       this.streamer = undefined;
     });
   }
@@ -117,7 +129,10 @@ class NativeStreamSink implements Sink {
           });
           // An empty `chunks` makes the SDK flush now: the part appears with its first words.
           const started = await this.streamer.append({ markdown_text: chunk.text, chunks: [] });
-          if (started && 'ts' in started && typeof started.ts === 'string' && !this.visible) this.options.onFirstMessage?.(started.ts);
+          if (started && 'ts' in started && typeof started.ts === 'string') {
+            if (!this.visible) this.options.onFirstMessage?.(started.ts);
+            this.options.onPosted(started.ts);
+          }
           this.visible = true;
           return;
         }
@@ -138,20 +153,21 @@ class NativeStreamSink implements Sink {
 class UpdateSink implements Sink {
   private readonly messages: { ts: string; editor: ThrottledEditor; text: string; edited: boolean }[] = [];
   private raw = '';
+  private footer: Footer = [];
 
   private constructor(
     private readonly target: ReplyTarget,
-    private readonly options: ReplyStreamOptions,
+    private readonly options: SinkOptions,
     private readonly partLimit: number,
   ) {}
 
   /** Posts nothing yet: for an answer already complete, posted whole by `finish`. */
-  static direct(target: ReplyTarget, options: ReplyStreamOptions, partLimit: number): UpdateSink {
+  static direct(target: ReplyTarget, options: SinkOptions, partLimit: number): UpdateSink {
     return new UpdateSink(target, options, partLimit);
   }
 
   /** Posts the placeholder at once. */
-  static async open(target: ReplyTarget, options: ReplyStreamOptions, partLimit: number): Promise<UpdateSink> {
+  static async open(target: ReplyTarget, options: SinkOptions, partLimit: number): Promise<UpdateSink> {
     const sink = new UpdateSink(target, options, partLimit);
     const ts = await sink.post(PLACEHOLDER, { text: PLACEHOLDER });
     options.onFirstMessage?.(ts);
@@ -163,8 +179,15 @@ class UpdateSink implements Sink {
     await this.show(splitMessage(neutraliseMentions(this.raw), this.partLimit), false);
   }
 
-  async finish(finalText: string): Promise<void> {
+  async finish(finalText: string, footer: Footer): Promise<void> {
+    this.footer = footer;
     await this.show(splitMessage(neutraliseMentions(finalText), this.partLimit), true);
+  }
+
+  /** A part's payload; the last part of the final text ends with the footer. */
+  private payload(part: string, footed: boolean): { readonly text: string; readonly blocks: MarkdownMessage['blocks'] | (types.MarkdownBlock | types.ContextActionsBlock)[] } {
+    const message = markdownMessage(part);
+    return footed && this.footer.length ? { ...message, blocks: [...message.blocks, ...this.footer] } : message;
   }
 
   /**
@@ -173,14 +196,19 @@ class UpdateSink implements Sink {
    */
   private async show(parts: readonly string[], final: boolean): Promise<void> {
     const finishing: Promise<void>[] = [];
+    const last = parts.findLastIndex((part) => part.trim() !== '');
     for (const [index, part] of parts.entries()) {
       if (!part.trim()) continue; // nothing to show yet; a markdown block needs text
+      const footed = final && index === last && this.footer.length > 0;
       const message = this.messages[index];
       if (!message) {
-        await this.post(part, markdownMessage(part));
+        await this.post(part, this.payload(part, footed));
         continue;
       }
-      if (final) {
+      if (footed) {
+        // Sent even when the text is already right: the buttons are not on the message yet.
+        finishing.push(message.editor.finish(part, true));
+      } else if (final) {
         // The editor knows what it has sent; a message never edited and already right is left alone.
         if (message.edited || message.text !== part) finishing.push(message.editor.finish(part));
       } else if (message.text !== part) {
@@ -193,15 +221,16 @@ class UpdateSink implements Sink {
   }
 
   /** Posts `payload`; `text` is the Markdown it shows, which later edits are compared with. */
-  private async post(text: string, payload: { readonly text: string; readonly blocks?: MarkdownMessage['blocks'] }): Promise<string> {
+  private async post(text: string, payload: { readonly text: string; readonly blocks?: ReturnType<UpdateSink['payload']>['blocks'] }): Promise<string> {
     const { channel, threadTs } = this.target;
     const result = await this.options.client.chat.postMessage({ channel, ...payload, ...(threadTs ? { thread_ts: threadTs } : {}) });
     const ts = result.ts ?? '';
+    if (ts) this.options.onPosted(ts);
     const editor = new ThrottledEditor({
       intervalMs: this.options.editIntervalMs,
-      edit: async (next) => {
+      edit: async (next, footed) => {
         try {
-          await this.options.client.chat.update({ channel, ts, ...markdownMessage(next) });
+          await this.options.client.chat.update({ channel, ts, ...this.payload(next, footed) });
         } catch (err) {
           // A failed edit must not end the reply; the next (or final) edit carries the text again.
           this.options.logger.warn({ err, channel, ts }, 'chat.update failed');
@@ -260,7 +289,9 @@ async function holdShortAnswer(reader: EventReader, ms: number): Promise<{ reado
   return { held, complete: false };
 }
 
-export async function deliverReply(events: AsyncIterable<ReplyEvent>, target: ReplyTarget, options: ReplyStreamOptions): Promise<DeliveryResult> {
+export async function deliverReply(events: AsyncIterable<ReplyEvent>, target: ReplyTarget, replyOptions: ReplyStreamOptions): Promise<DeliveryResult> {
+  const messages: string[] = [];
+  const options: SinkOptions = { ...replyOptions, onPosted: (ts) => messages.push(ts) };
   const partLimit = options.partLimit ?? SLACK_PART_LIMIT;
   const threadTs = target.threadTs;
   const reader = new EventReader(events);
@@ -272,8 +303,8 @@ export async function deliverReply(events: AsyncIterable<ReplyEvent>, target: Re
   if (native && (options.shortAnswerMs ?? 0) > 0) {
     held = await holdShortAnswer(reader, options.shortAnswerMs ?? 0);
     if (held.complete) {
-      await UpdateSink.direct(target, options, partLimit).finish(held.reply?.text ?? held.held);
-      return { reply: held.reply, mode: 'post' };
+      await UpdateSink.direct(target, options, partLimit).finish(held.reply?.text ?? held.held, feedbackBlocks(held.reply));
+      return { reply: held.reply, mode: 'post', messages };
     }
   }
 
@@ -308,12 +339,13 @@ export async function deliverReply(events: AsyncIterable<ReplyEvent>, target: Re
   const finalText = reply?.text ?? raw;
   // What the final text adds to what was streamed (e.g. the sources list); a different text follows it.
   const rest = finalText.startsWith(raw) ? finalText.slice(raw.length) : raw ? `\n\n${finalText}` : finalText;
+  const footer = feedbackBlocks(reply);
   try {
-    await (sink instanceof NativeStreamSink ? sink.finish(rest) : sink.finish(raw + rest));
+    await (sink instanceof NativeStreamSink ? sink.finish(rest, footer) : sink.finish(raw + rest, footer));
   } catch (err) {
     if (!(err instanceof StreamFailure)) throw err;
     await fallBack(err);
-    await sink.finish(raw + rest);
+    await sink.finish(raw + rest, footer);
   }
-  return { reply, mode };
+  return { reply, mode, messages };
 }

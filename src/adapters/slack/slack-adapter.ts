@@ -6,22 +6,23 @@
 import type { Server } from 'node:http';
 import { App as BoltApp, HTTPReceiver, LogLevel, SocketModeReceiver, webApi, type Receiver } from '@slack/bolt';
 import type { App } from '../../app';
-import { withConfiguredAdmins } from '../../core/commands/permissions';
 import type { Logger } from '../../core/ports';
+import type { UserRef } from '../../core/types';
 import { closeServer, serveRoutes } from '../../http/serve';
 import type { HttpRoute } from '../../http/endpoints';
 import { buildHomeView, summariseChannels } from './app-home';
 import { boltLogger } from './bolt-logger';
+import { FEEDBACK_ACTION, REASON_MODAL, SlackFeedback } from './feedback';
 import { FILE_DOWNLOAD_TIMEOUT_MS, type FileDownloadOptions } from './files';
 import { slackScope, type BotIdentity, type SlackMessageEvent } from './inbound';
 import { Interactions } from './interactions';
 import { MessageHandler } from './message-handler';
-import { FEWSHOT_MODAL, PERSONA_MODAL } from './modals';
+import { FEWSHOT_MODAL, PERSONA_MODAL, type SubmittedView } from './modals';
 import { SlackPermissions } from './permissions';
 import { markdownMessages } from './slack-text';
 
 /** Events the code subscribes to; the manifest must list them (checked by a test). */
-export const SLACK_EVENTS = ['app_mention', 'message', 'app_home_opened'] as const;
+export const SLACK_EVENTS = ['app_mention', 'message', 'app_home_opened', 'reaction_added'] as const;
 /** callback_id of the "Add as few-shot example" message shortcut (also in the manifest). */
 export const FEWSHOT_SHORTCUT = 'add_fewshot_example';
 /** callback_id of the "Add to knowledge base" message shortcut (also in the manifest). */
@@ -148,7 +149,7 @@ export class SlackAdapter {
   private register(): void {
     const { app, logger } = this.options;
     const log = logger.child({ platform: 'slack' });
-    const permissions = withConfiguredAdmins(new SlackPermissions(this.client, log), app.config.adminUserIds);
+    const permissions = app.admins(new SlackPermissions(this.client, log));
     const commands = app.commands(permissions);
     const files: FileDownloadOptions = {
       botToken: this.options.botToken,
@@ -164,7 +165,9 @@ export class SlackAdapter {
       shortAnswerMs: this.options.shortAnswerMs ?? 0,
       nativeStreaming: this.options.nativeStreaming ?? true,
       files,
+      feedback: app.feedback,
     });
+    const feedback = new SlackFeedback({ feedback: app.feedback, permissions, logger: log });
     const interactions = new Interactions({
       commands,
       logger: log,
@@ -208,17 +211,42 @@ export class SlackAdapter {
       }
     });
 
-    for (const callbackId of [PERSONA_MODAL, FEWSHOT_MODAL]) {
+    /** A modal's submission: Slack closes it on the `ack()`, then `submit` runs. */
+    const onSubmit = (callbackId: string, submit: (view: SubmittedView, user: UserRef, client: webApi.WebClient) => Promise<void>) => {
       this.bolt.view(callbackId, async ({ ack, view, body, client }) => {
         await ack();
         const user = { id: body.user.id, ...(body.user.name ? { name: body.user.name } : {}) };
         try {
-          await interactions.viewSubmission(view, user, client);
+          await submit(view, user, client);
         } catch (err) {
           log.error({ err, callbackId }, 'form submission failed');
         }
       });
-    }
+    };
+    for (const callbackId of [PERSONA_MODAL, FEWSHOT_MODAL]) onSubmit(callbackId, (view, user, client) => interactions.viewSubmission(view, user, client));
+    onSubmit(REASON_MODAL, (view, user, client) => feedback.reason(view, user, client));
+
+    // 👍 / 👎 on an answer: acknowledged at once (Slack's 3 s), then recorded.
+    this.bolt.action({ type: 'block_actions', action_id: FEEDBACK_ACTION }, async ({ ack, body, action, client }) => {
+      await ack();
+      const channel = body.channel?.id ?? body.container?.channel_id;
+      const team = body.team?.id ?? body.user.team_id ?? bot.team ?? '';
+      if (typeof channel !== 'string') return;
+      const name = body.user.username ?? body.user.name;
+      try {
+        await feedback.click({ team, channel, user: { id: body.user.id, ...(name ? { name } : {}) }, value: 'value' in action ? action.value : undefined, triggerId: body.trigger_id }, client);
+      } catch (err) {
+        log.error({ err }, 'feedback click failed');
+      }
+    });
+
+    this.bolt.event('reaction_added', async ({ event, body, client }) => {
+      try {
+        await feedback.reaction(event, body.team_id ?? bot.team ?? '', client);
+      } catch (err) {
+        log.error({ err }, 'reaction handling failed');
+      }
+    });
 
     this.bolt.shortcut({ callback_id: FEWSHOT_SHORTCUT, type: 'message_action' }, async ({ ack, shortcut, respond, client }) => {
       await ack();

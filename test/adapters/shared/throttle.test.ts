@@ -32,4 +32,17 @@ describe('ThrottledEditor', () => {
     await editor.finish('done');
     expect(edits).toEqual(['done']);
   });
+
+  it('sends a footed final edit even when its text went out already, still one interval after the last', async () => {
+    const time = fakeTime();
+    const edits: { at: number; text: string; footed: boolean }[] = [];
+    const editor = new ThrottledEditor({ intervalMs: 1000, edit: async (text, footed) => void edits.push({ at: time.now(), text, footed }), ...time });
+    editor.update('done');
+    await editor.finish('done', true);
+    expect(edits.map(({ text, footed }) => ({ text, footed }))).toEqual([
+      { text: 'done', footed: false },
+      { text: 'done', footed: true },
+    ]);
+    expect(edits[1]!.at - edits[0]!.at).toBeGreaterThanOrEqual(1000);
+  });
 });

@@ -47,6 +47,7 @@ const EVENT_SCOPES: Record<string, string> = {
   'message.groups': 'groups:history',
   'message.im': 'im:history',
   'message.mpim': 'mpim:history',
+  reaction_added: 'reactions:read',
 };
 
 describe('config/slack-manifest.json', () => {

@@ -6,6 +6,9 @@ import { fakeErrors } from '../../helpers/fake-openai';
 import { shownText } from '../../helpers/fake-slack';
 import { CHANNEL, DM_CHANNEL, useSlackHarness } from '../../helpers/slack-harness';
 
+/** The recorded answer's 👍 / 👎 buttons end its final message (SPEC §8; their own tests: slack-feedback). */
+const FEEDBACK_BLOCK = { type: 'context_actions', elements: [expect.objectContaining({ type: 'feedback_buttons' })] };
+
 function openFences(text: string): number {
   return text.split('\n').filter((line) => /^\s*```/.test(line)).length % 2;
 }
@@ -45,7 +48,7 @@ describe('Slack replies', () => {
       expect(ctx.h.slack.callsTo('chat.update')).toHaveLength(0);
       const posts = ctx.h.slack.callsTo('chat.postMessage');
       expect(posts).toHaveLength(1);
-      expect(posts[0]?.params).toMatchObject({ channel: CHANNEL, thread_ts: ts, text: 'The answer is 42.', blocks: [{ type: 'markdown', text: 'The answer is **42**.' }] });
+      expect(posts[0]?.params).toMatchObject({ channel: CHANNEL, thread_ts: ts, text: 'The answer is 42.', blocks: [{ type: 'markdown', text: 'The answer is **42**.' }, FEEDBACK_BLOCK] });
       expect(ctx.h.slack.botTexts(CHANNEL, ts)).toEqual(['The answer is **42**.']);
     });
 
@@ -117,7 +120,7 @@ describe('Slack replies', () => {
     expect(ctx.h.slack.botTexts(CHANNEL, ts)).toEqual(['The answer is **42**.']); // the markdown block, as the model wrote it
     expect(ctx.h.slack.botMessages(CHANNEL, ts).map((m) => m.text)).toEqual(['The answer is 42.']); // the fallback
     const lastUpdate = ctx.h.slack.callsTo('chat.update').at(-1)!;
-    expect(lastUpdate.params).toMatchObject({ text: 'The answer is 42.', blocks: [{ type: 'markdown', text: 'The answer is **42**.' }] });
+    expect(lastUpdate.params).toMatchObject({ text: 'The answer is 42.', blocks: [{ type: 'markdown', text: 'The answer is **42**.' }, FEEDBACK_BLOCK] });
 
     await ctx.h.mention('And again?');
     await ctx.h.idle();
