@@ -93,7 +93,13 @@ export class DiscordHarness {
   }
 
   /** A slash command; resolves once it is fully answered. */
-  async slash(user: FakeUser, name: string, subcommand: string | undefined, options: Readonly<Record<string, OptionInput>> = {}, channel = this.channel): Promise<InteractionRecord> {
+  async slash(
+    user: FakeUser,
+    name: string,
+    subcommand: string | undefined,
+    options: Readonly<Record<string, OptionInput>> = {},
+    channel = this.channel,
+  ): Promise<InteractionRecord> {
     const record = this.discord.slashCommand(user, channel, name, subcommand, options);
     await this.settle();
     return record;

@@ -101,7 +101,10 @@ function load(): Loaded {
 }
 
 /** The operation a (decoded) request path names, with its path parameters; undefined for a path Discord does not have. */
-export function findOperation(method: string, pathname: string): { readonly operation: DiscordOperation; readonly params: Record<string, string> } | 'wrong-method' | undefined {
+export function findOperation(
+  method: string,
+  pathname: string,
+): { readonly operation: DiscordOperation; readonly params: Record<string, string> } | 'wrong-method' | undefined {
   let pathMatched = false;
   for (const operation of load().operations) {
     const match = operation.pattern.exec(pathname);

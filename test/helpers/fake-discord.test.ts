@@ -42,7 +42,9 @@ describe('REST', () => {
     expect(discord.botMessages(channel.id)[0]?.components).toEqual([row]);
     discord.assertNoViolations();
     // A component type the spec does not have, and a row's children that are not a list.
-    expect((await rest('POST', `/channels/${channel.id}/messages`, { content: 'x', components: [{ type: 1, components: [{ type: 99, custom_id: 'b' }] }] })).status).toBe(400);
+    expect(
+      (await rest('POST', `/channels/${channel.id}/messages`, { content: 'x', components: [{ type: 1, components: [{ type: 99, custom_id: 'b' }] }] })).status,
+    ).toBe(400);
     expect((await rest('POST', `/channels/${channel.id}/messages`, { content: 'x', components: [{ type: 1, components: 'nope' }] })).status).toBe(400);
     expect(discord.violations).toHaveLength(2);
     discord.violations.length = 0;
@@ -76,7 +78,10 @@ describe('gateway', () => {
     await until(() => frames.some((f) => f['op'] === 11));
     socket.send(JSON.stringify({ op: 2, d: { token: discord.token, intents: INTENTS.Guilds, properties: {} } }));
     await until(() => frames.some((f) => f['t'] === 'GUILD_CREATE'));
-    expect(frames.filter((f) => f['op'] === 0).map((f) => [f['t'], f['s']])).toEqual([['READY', 1], ['GUILD_CREATE', 2]]);
+    expect(frames.filter((f) => f['op'] === 0).map((f) => [f['t'], f['s']])).toEqual([
+      ['READY', 1],
+      ['GUILD_CREATE', 2],
+    ]);
     socket.close();
   });
 

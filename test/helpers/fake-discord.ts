@@ -32,9 +32,24 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { checkBody, findOperation } from './fake-discord-schema';
 
 // Discord's numbers (discord-api-types would do, but the fake should not borrow the client's view).
-export const INTENTS = { Guilds: 1 << 0, GuildMembers: 1 << 1, GuildMessages: 1 << 9, GuildMessageReactions: 1 << 10, DirectMessages: 1 << 12, DirectMessageReactions: 1 << 13, MessageContent: 1 << 15, GuildPresences: 1 << 8 } as const;
+export const INTENTS = {
+  Guilds: 1 << 0,
+  GuildMembers: 1 << 1,
+  GuildMessages: 1 << 9,
+  GuildMessageReactions: 1 << 10,
+  DirectMessages: 1 << 12,
+  DirectMessageReactions: 1 << 13,
+  MessageContent: 1 << 15,
+  GuildPresences: 1 << 8,
+} as const;
 const PRIVILEGED = INTENTS.GuildMembers | INTENTS.GuildPresences | INTENTS.MessageContent;
-export const PERMISSIONS = { Administrator: 1n << 3n, ManageGuild: 1n << 5n, ViewChannel: 1n << 10n, SendMessages: 1n << 11n, ReadMessageHistory: 1n << 16n } as const;
+export const PERMISSIONS = {
+  Administrator: 1n << 3n,
+  ManageGuild: 1n << 5n,
+  ViewChannel: 1n << 10n,
+  SendMessages: 1n << 11n,
+  ReadMessageHistory: 1n << 16n,
+} as const;
 const MEMBER_PERMISSIONS = PERMISSIONS.ViewChannel | PERMISSIONS.SendMessages | PERMISSIONS.ReadMessageHistory;
 const EPHEMERAL = 1 << 6;
 export const BOT_MESSAGE_LIMIT = 2000;
@@ -259,7 +274,12 @@ export class FakeDiscord {
   }
 
   /** A file served from the fake's CDN path, as a message or command attachment. */
-  addFile(filename: string, content: string | Uint8Array, contentType = 'text/plain', options: { delayMs?: number; declaredSize?: number } = {}): FakeAttachment {
+  addFile(
+    filename: string,
+    content: string | Uint8Array,
+    contentType = 'text/plain',
+    options: { delayMs?: number; declaredSize?: number } = {},
+  ): FakeAttachment {
     const id = this.snowflake();
     const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
     this.files.set(`${id}/${filename}`, { bytes, contentType, delayMs: options.delayMs ?? 0 });
@@ -278,7 +298,9 @@ export class FakeDiscord {
 
   /** Every request that wrote a message (create, edit, interaction answer, follow-up). */
   messageWrites(): RecordedRequest[] {
-    return this.requests.filter((r) => (r.method === 'POST' || r.method === 'PATCH') && r.route !== undefined && /messages|webhooks|callback/.test(r.route) && r.status < 300);
+    return this.requests.filter(
+      (r) => (r.method === 'POST' || r.method === 'PATCH') && r.route !== undefined && /messages|webhooks|callback/.test(r.route) && r.status < 300,
+    );
   }
 
   requestsTo(method: string, route: string): RecordedRequest[] {
@@ -300,12 +322,7 @@ export class FakeDiscord {
   // ── what people do ────────────────────────────────────────────────────────────────────────────
 
   /** A person (or another bot) writes in a channel: stored and dispatched as MESSAGE_CREATE. */
-  userMessage(
-    author: FakeUser,
-    channel: FakeChannel,
-    content: string,
-    options: { replyTo?: FakeMessage; attachments?: FakeAttachment[] } = {},
-  ): FakeMessage {
+  userMessage(author: FakeUser, channel: FakeChannel, content: string, options: { replyTo?: FakeMessage; attachments?: FakeAttachment[] } = {}): FakeMessage {
     const message = this.store({
       channel,
       author,
@@ -336,12 +353,25 @@ export class FakeDiscord {
    * A slash command, with its options typed as the registered definition says (the test fails if
    * the command or option is not registered). Resolves at once; read the answers in `interactions`.
    */
-  slashCommand(user: FakeUser, channel: FakeChannel, name: string, subcommand: string | undefined, options: Readonly<Record<string, OptionInput>> = {}, focused?: string): InteractionRecord {
+  slashCommand(
+    user: FakeUser,
+    channel: FakeChannel,
+    name: string,
+    subcommand: string | undefined,
+    options: Readonly<Record<string, OptionInput>> = {},
+    focused?: string,
+  ): InteractionRecord {
     const definition = this.definition(channel, name);
-    const optionDefs = (subcommand
-      ? ((definition['options'] as Record<string, unknown>[] | undefined) ?? []).find((o) => o['name'] === subcommand)?.['options']
-      : definition['options']) as Record<string, unknown>[] | undefined;
-    if (subcommand && optionDefs === undefined && !((definition['options'] as Record<string, unknown>[] | undefined) ?? []).some((o) => o['name'] === subcommand)) {
+    const optionDefs = (
+      subcommand
+        ? ((definition['options'] as Record<string, unknown>[] | undefined) ?? []).find((o) => o['name'] === subcommand)?.['options']
+        : definition['options']
+    ) as Record<string, unknown>[] | undefined;
+    if (
+      subcommand &&
+      optionDefs === undefined &&
+      !((definition['options'] as Record<string, unknown>[] | undefined) ?? []).some((o) => o['name'] === subcommand)
+    ) {
       throw new Error(`/${name} has no registered subcommand ${subcommand}`);
     }
     const resolvedAttachments: Record<string, FakeAttachment> = {};
@@ -453,10 +483,17 @@ export class FakeDiscord {
       record(404, undefined, {}, undefined);
       return send(404, { message: '404: Not Found', code: 0 });
     }
-    const path = url.pathname.slice('/api/v10'.length).split('/').map((segment) => decodeURIComponent(segment)).join('/');
+    const path = url.pathname
+      .slice('/api/v10'.length)
+      .split('/')
+      .map((segment) => decodeURIComponent(segment))
+      .join('/');
     const found = findOperation(method, path);
     if (found === undefined || found === 'wrong-method') {
-      this.violations.push({ where: `${method} ${path}`, problems: [found === undefined ? 'no such route in the Discord API' : 'the route does not take this method'] });
+      this.violations.push({
+        where: `${method} ${path}`,
+        problems: [found === undefined ? 'no such route in the Discord API' : 'the route does not take this method'],
+      });
       record(found === undefined ? 404 : 405, undefined, {}, undefined);
       return send(found === undefined ? 404 : 405, { message: found === undefined ? '404: Not Found' : '405: Method Not Allowed', code: 0 });
     }
@@ -525,11 +562,27 @@ export class FakeDiscord {
     const key = `${method} ${route}`;
     switch (key) {
       case 'GET /gateway/bot':
-        return { status: 200, body: { url: this.gatewayUrl, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 86_400_000, max_concurrency: 1 } } };
+        return {
+          status: 200,
+          body: { url: this.gatewayUrl, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 86_400_000, max_concurrency: 1 } },
+        };
       case 'GET /users/@me':
         return { status: 200, body: this.userPayload(this.bot) };
       case 'GET /applications/@me':
-        return { status: 200, body: { id: this.applicationId, name: 'channelwise', flags: this.applicationFlags(), bot_public: true, bot_require_code_grant: false, description: '', icon: null, verify_key: '0', team: null } };
+        return {
+          status: 200,
+          body: {
+            id: this.applicationId,
+            name: 'channelwise',
+            flags: this.applicationFlags(),
+            bot_public: true,
+            bot_require_code_grant: false,
+            description: '',
+            icon: null,
+            verify_key: '0',
+            team: null,
+          },
+        };
       case 'GET /channels/{channel_id}': {
         const channel = this.channels.get(p['channel_id'] ?? '');
         return channel ? { status: 200, body: this.channelPayload(channel) } : { error: [404, 10003, 'Unknown Channel', `no channel ${p['channel_id']}`] };
@@ -541,14 +594,18 @@ export class FakeDiscord {
         return { status: 200, body: this.memberPayload(guild, user) };
       }
       case 'POST /channels/{channel_id}/typing':
-        return this.channels.has(p['channel_id'] ?? '') ? { status: 204 } : { error: [404, 10003, 'Unknown Channel', `typing in unknown channel ${p['channel_id']}`] };
+        return this.channels.has(p['channel_id'] ?? '')
+          ? { status: 204 }
+          : { error: [404, 10003, 'Unknown Channel', `typing in unknown channel ${p['channel_id']}`] };
       case 'POST /channels/{channel_id}/messages':
         return this.createBotMessage(p['channel_id'] ?? '', body);
       case 'PATCH /channels/{channel_id}/messages/{message_id}':
         return this.editBotMessage(p['channel_id'] ?? '', p['message_id'] ?? '', body);
       case 'GET /channels/{channel_id}/messages/{message_id}': {
         const message = this.channelMessages(p['channel_id'] ?? '').find((m) => m.id === p['message_id']);
-        return message ? { status: 200, body: this.messagePayload(message, this.currentSession()) } : { error: [404, 10008, 'Unknown Message', `no message ${p['message_id']}`] };
+        return message
+          ? { status: 200, body: this.messagePayload(message, this.currentSession()) }
+          : { error: [404, 10008, 'Unknown Message', `no message ${p['message_id']}`] };
       }
       case 'GET /channels/{channel_id}/messages': {
         const limit = Math.min(Number(query.get('limit') ?? 50), 100);
@@ -561,8 +618,15 @@ export class FakeDiscord {
       }
       case 'PUT /applications/{application_id}/commands':
       case 'PUT /applications/{application_id}/guilds/{guild_id}/commands': {
-        if (p['application_id'] !== this.applicationId) return { error: [403, 50001, 'Missing Access', `commands of another application ${p['application_id']}`] };
-        const list = (body as unknown as Record<string, unknown>[]).map((c) => ({ ...c, id: this.snowflake(), application_id: this.applicationId, version: this.snowflake(), type: c['type'] ?? 1 }));
+        if (p['application_id'] !== this.applicationId)
+          return { error: [403, 50001, 'Missing Access', `commands of another application ${p['application_id']}`] };
+        const list = (body as unknown as Record<string, unknown>[]).map((c) => ({
+          ...c,
+          id: this.snowflake(),
+          application_id: this.applicationId,
+          version: this.snowflake(),
+          type: c['type'] ?? 1,
+        }));
         this.commands.set(p['guild_id'] ?? '', list);
         return { status: 200, body: list };
       }
@@ -580,11 +644,21 @@ export class FakeDiscord {
     const channel = this.channels.get(channelId);
     if (!channel) return { error: [404, 10003, 'Unknown Channel', `message to unknown channel ${channelId}`] as [number, number, string, string] };
     const content = String(body['content'] ?? '');
-    if (!content && !body['files'] && !body['attachments']) return { error: [400, 50006, 'Cannot send an empty message', 'empty message'] as [number, number, string, string] };
-    if (content.length > BOT_MESSAGE_LIMIT) return { error: [400, 50035, 'Invalid Form Body', `content of ${content.length} characters, over Discord's ${BOT_MESSAGE_LIMIT}`] as [number, number, string, string] };
+    if (!content && !body['files'] && !body['attachments'])
+      return { error: [400, 50006, 'Cannot send an empty message', 'empty message'] as [number, number, string, string] };
+    if (content.length > BOT_MESSAGE_LIMIT)
+      return {
+        error: [400, 50035, 'Invalid Form Body', `content of ${content.length} characters, over Discord's ${BOT_MESSAGE_LIMIT}`] as [
+          number,
+          number,
+          string,
+          string,
+        ],
+      };
     const ref = body['message_reference'] as { message_id?: string } | undefined;
     const replyTo = ref?.message_id ? this.channelMessages(channelId).find((m) => m.id === ref.message_id) : undefined;
-    if (ref?.message_id && !replyTo) return { error: [400, 50035, 'Invalid Form Body', `reply to unknown message ${ref.message_id}`] as [number, number, string, string] };
+    if (ref?.message_id && !replyTo)
+      return { error: [400, 50035, 'Invalid Form Body', `reply to unknown message ${ref.message_id}`] as [number, number, string, string] };
     // Discord trims the content it stores.
     const message = this.store({ channel, author: this.bot, content: content.trim(), attachments: [], ...(replyTo ? { reference: replyTo } : {}) });
     message.pings = pingsOf(content, body['allowed_mentions'], replyTo);
@@ -596,9 +670,20 @@ export class FakeDiscord {
   private editBotMessage(channelId: string, messageId: string, body: Record<string, unknown>) {
     const message = this.channelMessages(channelId).find((m) => m.id === messageId);
     if (!message) return { error: [404, 10008, 'Unknown Message', `edit of unknown message ${messageId}`] as [number, number, string, string] };
-    if (message.author.id !== this.bot.id) return { error: [403, 50005, 'Cannot edit a message authored by another user', 'edit of a message the bot did not write'] as [number, number, string, string] };
+    if (message.author.id !== this.bot.id)
+      return {
+        error: [403, 50005, 'Cannot edit a message authored by another user', 'edit of a message the bot did not write'] as [number, number, string, string],
+      };
     if (typeof body['content'] === 'string') {
-      if (body['content'].length > BOT_MESSAGE_LIMIT) return { error: [400, 50035, 'Invalid Form Body', `content of ${body['content'].length} characters, over Discord's ${BOT_MESSAGE_LIMIT}`] as [number, number, string, string] };
+      if (body['content'].length > BOT_MESSAGE_LIMIT)
+        return {
+          error: [400, 50035, 'Invalid Form Body', `content of ${body['content'].length} characters, over Discord's ${BOT_MESSAGE_LIMIT}`] as [
+            number,
+            number,
+            string,
+            string,
+          ],
+        };
       message.content = body['content'].trim();
       message.versions.push(message.content);
       message.edited_timestamp = new Date().toISOString();
@@ -612,26 +697,43 @@ export class FakeDiscord {
 
   private callback(id: string, token: string, body: Record<string, unknown>, query: URLSearchParams) {
     const interaction = this.interactions.get(id);
-    if (!interaction || interaction.token !== token) return { error: [404, 10062, 'Unknown interaction', `callback for unknown interaction ${id}`] as [number, number, string, string] };
-    if (interaction.callbacks.length > 0) return { error: [400, 40060, 'Interaction has already been acknowledged.', 'a second callback for one interaction'] as [number, number, string, string] };
+    if (!interaction || interaction.token !== token)
+      return { error: [404, 10062, 'Unknown interaction', `callback for unknown interaction ${id}`] as [number, number, string, string] };
+    if (interaction.callbacks.length > 0)
+      return { error: [400, 40060, 'Interaction has already been acknowledged.', 'a second callback for one interaction'] as [number, number, string, string] };
     const late = performance.now() - interaction.createdAt;
-    if (late > INTERACTION_DEADLINE_MS) return { error: [404, 10062, 'Unknown interaction', `answered after ${Math.round(late)} ms, past Discord's 3 s`] as [number, number, string, string] };
+    if (late > INTERACTION_DEADLINE_MS)
+      return { error: [404, 10062, 'Unknown interaction', `answered after ${Math.round(late)} ms, past Discord's 3 s`] as [number, number, string, string] };
     const data = body['data'] as Record<string, unknown> | undefined;
     const content = typeof data?.['content'] === 'string' ? data['content'] : '';
-    if (content.length > BOT_MESSAGE_LIMIT) return { error: [400, 50035, 'Invalid Form Body', `content of ${content.length} characters`] as [number, number, string, string] };
+    if (content.length > BOT_MESSAGE_LIMIT)
+      return { error: [400, 50035, 'Invalid Form Body', `content of ${content.length} characters`] as [number, number, string, string] };
     interaction.callbacks.push(body);
     if (query.get('with_response') === 'true') {
-      return { status: 200, body: { interaction: { id, type: 2, response_message_loading: body['type'] === 5, response_message_ephemeral: Boolean(Number(data?.['flags'] ?? 0) & EPHEMERAL) } } };
+      return {
+        status: 200,
+        body: {
+          interaction: {
+            id,
+            type: 2,
+            response_message_loading: body['type'] === 5,
+            response_message_ephemeral: Boolean(Number(data?.['flags'] ?? 0) & EPHEMERAL),
+          },
+        },
+      };
     }
     return { status: 204 };
   }
 
   private webhook(kind: 'edit' | 'followup', appId: string, token: string, body: Record<string, unknown>) {
     const interaction = [...this.interactions.values()].find((i) => i.token === token);
-    if (appId !== this.applicationId || !interaction) return { error: [404, 10015, 'Unknown Webhook', `webhook ${appId}/${token.slice(0, 8)}… is not an interaction's`] as [number, number, string, string] };
-    if (interaction.callbacks.length === 0) return { error: [404, 10015, 'Unknown Webhook', 'follow-up before the interaction was answered'] as [number, number, string, string] };
+    if (appId !== this.applicationId || !interaction)
+      return { error: [404, 10015, 'Unknown Webhook', `webhook ${appId}/${token.slice(0, 8)}… is not an interaction's`] as [number, number, string, string] };
+    if (interaction.callbacks.length === 0)
+      return { error: [404, 10015, 'Unknown Webhook', 'follow-up before the interaction was answered'] as [number, number, string, string] };
     const content = typeof body['content'] === 'string' ? body['content'] : '';
-    if (content.length > BOT_MESSAGE_LIMIT) return { error: [400, 50035, 'Invalid Form Body', `content of ${content.length} characters`] as [number, number, string, string] };
+    if (content.length > BOT_MESSAGE_LIMIT)
+      return { error: [400, 50035, 'Invalid Form Body', `content of ${content.length} characters`] as [number, number, string, string] };
     (kind === 'edit' ? interaction.edits : interaction.followups).push(body);
     const channelId = String((this.interactionChannel.get(interaction.id) ?? { id: '' }).id);
     return {
@@ -779,8 +881,21 @@ export class FakeDiscord {
     session.socket?.send(JSON.stringify({ op: 0, s: event.seq, t, d }));
   }
 
-  private interact(type: 2 | 3 | 4 | 5, user: FakeUser, channel: FakeChannel, data: Record<string, unknown>, extra: Record<string, unknown> = {}): InteractionRecord {
-    const record: InteractionRecord = { id: this.snowflake(), token: `itok-${randomBytes(12).toString('hex')}`, createdAt: performance.now(), callbacks: [], edits: [], followups: [] };
+  private interact(
+    type: 2 | 3 | 4 | 5,
+    user: FakeUser,
+    channel: FakeChannel,
+    data: Record<string, unknown>,
+    extra: Record<string, unknown> = {},
+  ): InteractionRecord {
+    const record: InteractionRecord = {
+      id: this.snowflake(),
+      token: `itok-${randomBytes(12).toString('hex')}`,
+      createdAt: performance.now(),
+      callbacks: [],
+      edits: [],
+      followups: [],
+    };
     this.interactions.set(record.id, record);
     this.interactionChannel.set(record.id, channel);
     const guild = channel.guild_id ? this.guilds.get(channel.guild_id) : undefined;
@@ -799,7 +914,14 @@ export class FakeDiscord {
       context: guild ? 0 : 1,
       app_permissions: String(MEMBER_PERMISSIONS),
       ...extra,
-      ...(guild ? { guild_id: guild.id, guild_locale: 'en-US', guild: { id: guild.id, locale: 'en-US', features: [] }, member: { ...this.memberPayload(guild, user), permissions: String(this.permissionsOf(guild, user)) } } : { user: this.userPayload(user) }),
+      ...(guild
+        ? {
+            guild_id: guild.id,
+            guild_locale: 'en-US',
+            guild: { id: guild.id, locale: 'en-US', features: [] },
+            member: { ...this.memberPayload(guild, user), permissions: String(this.permissionsOf(guild, user)) },
+          }
+        : { user: this.userPayload(user) }),
     });
     return record;
   }
@@ -824,7 +946,15 @@ export class FakeDiscord {
       edited_timestamp: null,
       type: fields.reference ? 19 : 0,
       attachments: fields.attachments,
-      ...(fields.reference ? { message_reference: { message_id: fields.reference.id, channel_id: fields.reference.channel_id, ...(fields.reference.guild_id ? { guild_id: fields.reference.guild_id } : {}) } } : {}),
+      ...(fields.reference
+        ? {
+            message_reference: {
+              message_id: fields.reference.id,
+              channel_id: fields.reference.channel_id,
+              ...(fields.reference.guild_id ? { guild_id: fields.reference.guild_id } : {}),
+            },
+          }
+        : {}),
       pings: [],
       versions: [fields.content],
     };
@@ -842,7 +972,9 @@ export class FakeDiscord {
   /** What Discord shows a session: without Message Content, most messages arrive without their content. */
   private messagePayload(message: FakeMessage, session?: Session, depth = 0): Record<string, unknown> {
     const channel = this.channels.get(message.channel_id);
-    const referenced = message.message_reference ? this.channelMessages(message.message_reference.channel_id).find((m) => m.id === message.message_reference?.message_id) : undefined;
+    const referenced = message.message_reference
+      ? this.channelMessages(message.message_reference.channel_id).find((m) => m.id === message.message_reference?.message_id)
+      : undefined;
     const visible =
       !session ||
       (session.intents & INTENTS.MessageContent) !== 0 ||
@@ -851,7 +983,8 @@ export class FakeDiscord {
       message.content.includes(`<@${this.bot.id}>`) ||
       referenced?.author.id === this.bot.id;
     const mentions = [...message.content.matchAll(/<@!?(\d+)>/g)].map((m) => this.users.get(m[1] ?? '')).filter((u): u is FakeUser => u !== undefined);
-    if (referenced && referenced.author.id !== message.author.id && !mentions.some((u) => u.id === referenced.author.id) && message.author.id !== this.bot.id) mentions.push(referenced.author);
+    if (referenced && referenced.author.id !== message.author.id && !mentions.some((u) => u.id === referenced.author.id) && message.author.id !== this.bot.id)
+      mentions.push(referenced.author);
     return {
       id: message.id,
       channel_id: message.channel_id,
@@ -859,7 +992,9 @@ export class FakeDiscord {
       ...(session && channel ? { channel_type: channel.type } : {}),
       ...(message.guild_id ? { guild_id: message.guild_id } : {}),
       author: this.userPayload(message.author),
-      ...(message.guild_id && this.guilds.get(message.guild_id) ? { member: { roles: [], joined_at: new Date(0).toISOString(), deaf: false, mute: false, flags: 0 } } : {}),
+      ...(message.guild_id && this.guilds.get(message.guild_id)
+        ? { member: { roles: [], joined_at: new Date(0).toISOString(), deaf: false, mute: false, flags: 0 } }
+        : {}),
       content: visible ? message.content : '',
       timestamp: message.timestamp,
       edited_timestamp: message.edited_timestamp,
@@ -879,7 +1014,15 @@ export class FakeDiscord {
   }
 
   private userPayload(user: FakeUser): Record<string, unknown> {
-    return { id: user.id, username: user.username, discriminator: '0', global_name: user.username, avatar: null, ...(user.bot ? { bot: true } : {}), public_flags: 0 };
+    return {
+      id: user.id,
+      username: user.username,
+      discriminator: '0',
+      global_name: user.username,
+      avatar: null,
+      ...(user.bot ? { bot: true } : {}),
+      public_flags: 0,
+    };
   }
 
   private permissionsOf(guild: FakeGuild, user: FakeUser): bigint {
@@ -887,20 +1030,61 @@ export class FakeDiscord {
   }
 
   private memberPayload(guild: FakeGuild, user: FakeUser): Record<string, unknown> {
-    return { user: this.userPayload(user), roles: guild.admins.has(user.id) ? [`${guild.id}1`] : [], joined_at: new Date(0).toISOString(), deaf: false, mute: false, flags: 0, nick: null, avatar: null, premium_since: null, pending: false };
+    return {
+      user: this.userPayload(user),
+      roles: guild.admins.has(user.id) ? [`${guild.id}1`] : [],
+      joined_at: new Date(0).toISOString(),
+      deaf: false,
+      mute: false,
+      flags: 0,
+      nick: null,
+      avatar: null,
+      premium_since: null,
+      pending: false,
+    };
   }
 
   private channelPayload(channel: FakeChannel): Record<string, unknown> {
-    if (channel.type === 1) return { id: channel.id, type: 1, recipients: channel.recipient ? [this.userPayload(channel.recipient)] : [], last_message_id: null, flags: 0 };
-    const base = { id: channel.id, type: channel.type, guild_id: channel.guild_id, name: channel.name, position: 0, permission_overwrites: [], nsfw: false, flags: 0, rate_limit_per_user: 0 };
+    if (channel.type === 1)
+      return { id: channel.id, type: 1, recipients: channel.recipient ? [this.userPayload(channel.recipient)] : [], last_message_id: null, flags: 0 };
+    const base = {
+      id: channel.id,
+      type: channel.type,
+      guild_id: channel.guild_id,
+      name: channel.name,
+      position: 0,
+      permission_overwrites: [],
+      nsfw: false,
+      flags: 0,
+      rate_limit_per_user: 0,
+    };
     if (channel.type === 11) {
-      return { ...base, parent_id: channel.parent_id, owner_id: this.bot.id, member_count: 2, message_count: 0, thread_metadata: { archived: false, auto_archive_duration: 1440, archive_timestamp: new Date().toISOString(), locked: false } };
+      return {
+        ...base,
+        parent_id: channel.parent_id,
+        owner_id: this.bot.id,
+        member_count: 2,
+        message_count: 0,
+        thread_metadata: { archived: false, auto_archive_duration: 1440, archive_timestamp: new Date().toISOString(), locked: false },
+      };
     }
     return { ...base, parent_id: null, topic: null, last_message_id: null };
   }
 
   private guildPayload(guild: FakeGuild): Record<string, unknown> {
-    const everyone = { id: guild.id, name: '@everyone', permissions: String(MEMBER_PERMISSIONS), position: 0, color: 0, hoist: false, managed: false, mentionable: false, flags: 0, icon: null, unicode_emoji: null };
+    const everyone = {
+      id: guild.id,
+      name: '@everyone',
+      permissions: String(MEMBER_PERMISSIONS),
+      position: 0,
+      color: 0,
+      hoist: false,
+      managed: false,
+      mentionable: false,
+      flags: 0,
+      icon: null,
+      unicode_emoji: null,
+    };
     const admins = { ...everyone, id: `${guild.id}1`, name: 'admins', position: 1, permissions: String(MEMBER_PERMISSIONS | PERMISSIONS.ManageGuild) };
     const channels = [...this.channels.values()].filter((c) => c.guild_id === guild.id);
     return {
@@ -941,7 +1125,7 @@ export class FakeDiscord {
 export function pingsOf(content: string, allowed: unknown, replyTo: FakeMessage | undefined): string[] {
   const rules = (allowed ?? undefined) as { parse?: string[]; users?: string[]; roles?: string[]; replied_user?: boolean } | undefined;
   // No allowed_mentions at all: Discord parses everything.
-  const parse = new Set(rules ? rules.parse ?? [] : ['everyone', 'users', 'roles']);
+  const parse = new Set(rules ? (rules.parse ?? []) : ['everyone', 'users', 'roles']);
   const pings: string[] = [];
   if (/@(everyone|here)\b/.test(content) && parse.has('everyone')) pings.push('everyone');
   for (const match of content.matchAll(/<@!?(\d+)>/g)) if (parse.has('users') || rules?.users?.includes(match[1] ?? '')) pings.push(`user:${match[1]}`);

@@ -21,7 +21,12 @@ function text(content: unknown): string {
   return typeof content === 'string' ? content : '';
 }
 
-const same = (a: string, b: string) => a.trim().toLowerCase().replace(/\s*\[\d+\]/g, '').replace(/[.!]$/, '') === b.trim().toLowerCase().replace(/[.!]$/, '');
+const same = (a: string, b: string) =>
+  a
+    .trim()
+    .toLowerCase()
+    .replace(/\s*\[\d+\]/g, '')
+    .replace(/[.!]$/, '') === b.trim().toLowerCase().replace(/[.!]$/, '');
 
 const HEADERS = /\n\n(?:Question|Expected answer|Answer|Answer A|Answer B):\n/;
 

@@ -2,7 +2,13 @@
 import { FakeOpenAI } from './fake-openai';
 import { FakeTogether } from './fake-together';
 
-const GOOD_LINE = JSON.stringify({ messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello.' }] });
+const GOOD_LINE = JSON.stringify({
+  messages: [
+    { role: 'system', content: 'Be brief.' },
+    { role: 'user', content: 'Hi' },
+    { role: 'assistant', content: 'Hello.' },
+  ],
+});
 
 function form(fields: Record<string, string>, file?: { name: string; content: string }): FormData {
   const body = new FormData();
@@ -21,7 +27,12 @@ describe('fake OpenAI fine-tuning', () => {
   });
 
   it('refuses a training file with a line off the chat format, naming the line', async () => {
-    const bad = `${GOOD_LINE}\n${JSON.stringify({ messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: '' }] })}\n`;
+    const bad = `${GOOD_LINE}\n${JSON.stringify({
+      messages: [
+        { role: 'user', content: 'Hi' },
+        { role: 'assistant', content: '' },
+      ],
+    })}\n`;
     const res = await fetch(`${fake.baseUrl}/files`, { method: 'POST', body: form({ purpose: 'fine-tune' }, { name: 't.jsonl', content: bad }) });
     expect(res.status).toBe(400);
     expect(fake.takeViolations().flatMap((v) => v.problems)).toEqual(['line 2 message 2: empty content']);
@@ -29,7 +40,8 @@ describe('fake OpenAI fine-tuning', () => {
   });
 
   it('refuses a job with an unknown field or a file never uploaded', async () => {
-    const post = (body: unknown) => fetch(`${fake.baseUrl}/fine_tuning/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (body: unknown) =>
+      fetch(`${fake.baseUrl}/fine_tuning/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     expect((await post({ model: 'gpt-4o-mini', training_file: 'file-x', epochs: 3 })).status).toBe(400);
     expect((await post({ model: 'gpt-4o-mini', training_file: 'file-nope' })).status).toBe(400);
     const problems = fake.takeViolations().map((v) => v.problems.join('; '));
@@ -54,9 +66,17 @@ describe('fake Together', () => {
   });
 
   it('refuses an upload without file_name or purpose fine-tune, and a job with a field the reference does not list', async () => {
-    const upload = await fetch(`${fake.baseUrl}/files/upload`, { method: 'POST', headers: auth(), body: form({ purpose: 'batch' }, { name: 't.jsonl', content: `${GOOD_LINE}\n` }) });
+    const upload = await fetch(`${fake.baseUrl}/files/upload`, {
+      method: 'POST',
+      headers: auth(),
+      body: form({ purpose: 'batch' }, { name: 't.jsonl', content: `${GOOD_LINE}\n` }),
+    });
     expect(upload.status).toBe(400);
-    const job = await fetch(`${fake.baseUrl}/fine-tunes`, { method: 'POST', headers: { ...auth(), 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', training_file: 'file-x', metadata: {} }) });
+    const job = await fetch(`${fake.baseUrl}/fine-tunes`, {
+      method: 'POST',
+      headers: { ...auth(), 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'm', training_file: 'file-x', metadata: {} }),
+    });
     expect(job.status).toBe(400);
     expect(fake.violations.map((v) => v.problems)).toEqual([
       ['file_name: required', 'purpose: must be fine-tune'],
@@ -66,8 +86,20 @@ describe('fake Together', () => {
   });
 
   it('moves a job on under test control and serves its model once it succeeded', async () => {
-    const uploaded = (await (await fetch(`${fake.baseUrl}/files/upload`, { method: 'POST', headers: auth(), body: form({ purpose: 'fine-tune', file_name: 't.jsonl' }, { name: 't.jsonl', content: `${GOOD_LINE}\n` }) })).json()) as { id: string };
-    const created = (await (await fetch(`${fake.baseUrl}/fine-tunes`, { method: 'POST', headers: { ...auth(), 'content-type': 'application/json' }, body: JSON.stringify({ model: 'meta-llama/Llama-3-8b', training_file: uploaded.id, n_epochs: 2, suffix: 'cw' }) })).json()) as { id: string; status: string };
+    const uploaded = (await (
+      await fetch(`${fake.baseUrl}/files/upload`, {
+        method: 'POST',
+        headers: auth(),
+        body: form({ purpose: 'fine-tune', file_name: 't.jsonl' }, { name: 't.jsonl', content: `${GOOD_LINE}\n` }),
+      })
+    ).json()) as { id: string };
+    const created = (await (
+      await fetch(`${fake.baseUrl}/fine-tunes`, {
+        method: 'POST',
+        headers: { ...auth(), 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'meta-llama/Llama-3-8b', training_file: uploaded.id, n_epochs: 2, suffix: 'cw' }),
+      })
+    ).json()) as { id: string; status: string };
     expect(created.status).toBe('pending');
     const statuses: string[] = [];
     for (let i = 0; i < 3; i++) {
@@ -76,7 +108,11 @@ describe('fake Together', () => {
     }
     expect(statuses).toEqual(['queued', 'running', 'completed']);
     const model = fake.jobs.only().fineTunedModel ?? '';
-    const chat = await fetch(`${fake.baseUrl}/chat/completions`, { method: 'POST', headers: { ...auth(), 'content-type': 'application/json' }, body: JSON.stringify({ model, messages: [{ role: 'user', content: 'Hi' }] }) });
+    const chat = await fetch(`${fake.baseUrl}/chat/completions`, {
+      method: 'POST',
+      headers: { ...auth(), 'content-type': 'application/json' },
+      body: JSON.stringify({ model, messages: [{ role: 'user', content: 'Hi' }] }),
+    });
     expect(((await chat.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]?.message.content).toBe('Hello.');
     fake.assertNoViolations();
   });

@@ -35,6 +35,7 @@ function post(path: string, body: unknown, headers: Record<string, string> = {})
 }
 
 // Response bodies are checked against the spec schemas, so `any` here is only for reading fields.
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are read field by field by each test
 const json = (response: Response): Promise<any> => response.json();
 
 /** The `data:` payloads of an SSE body, in order. */
@@ -83,8 +84,20 @@ describe('chat completions, streaming', () => {
 
   it('reports cached tokens when a long prompt prefix is sent again', async () => {
     const persona = 'Always answer as a pirate would. '.repeat(200); // well over 1024 fake tokens
-    const first = { ...validChat, messages: [{ role: 'system', content: persona }, { role: 'user', content: 'one' }] };
-    const second = { ...validChat, messages: [{ role: 'system', content: persona }, { role: 'user', content: 'two' }] };
+    const first = {
+      ...validChat,
+      messages: [
+        { role: 'system', content: persona },
+        { role: 'user', content: 'one' },
+      ],
+    };
+    const second = {
+      ...validChat,
+      messages: [
+        { role: 'system', content: persona },
+        { role: 'user', content: 'two' },
+      ],
+    };
     const usageOf = async (body: object) => {
       const data = await sseData(await post('/chat/completions', { ...body, stream: true, stream_options: { include_usage: true } }));
       return JSON.parse(data.at(-2) ?? '{}').usage.prompt_tokens_details.cached_tokens as number;
@@ -97,7 +110,14 @@ describe('chat completions, streaming', () => {
   it('caches per prompt_cache_key, and reports cached tokens in 128-token steps', async () => {
     const persona = 'Always answer as a pirate would. '.repeat(200);
     const ask = async (user: string, key?: string) => {
-      const body = { ...validChat, messages: [{ role: 'system', content: persona }, { role: 'user', content: user }], ...(key ? { prompt_cache_key: key } : {}) };
+      const body = {
+        ...validChat,
+        messages: [
+          { role: 'system', content: persona },
+          { role: 'user', content: user },
+        ],
+        ...(key ? { prompt_cache_key: key } : {}),
+      };
       const data = await sseData(await post('/chat/completions', { ...body, stream: true, stream_options: { include_usage: true } }));
       return JSON.parse(data.at(-2) ?? '{}').usage.prompt_tokens_details.cached_tokens as number;
     };
@@ -112,7 +132,12 @@ describe('chat completions, streaming', () => {
   it('sends no usage when told to, even with include_usage', async () => {
     fake.enqueue('chat', { text: 'Hi.', omitUsage: true });
     const data = await sseData(await post('/chat/completions', { ...validChat, stream: true, stream_options: { include_usage: true } }));
-    expect(data.slice(0, -1).map((line) => JSON.parse(line)).some((chunk) => 'usage' in chunk)).toBe(false);
+    expect(
+      data
+        .slice(0, -1)
+        .map((line) => JSON.parse(line))
+        .some((chunk) => 'usage' in chunk),
+    ).toBe(false);
     expect(fake.reportedUsage).toEqual([]);
   });
 });
@@ -129,7 +154,11 @@ describe('strict mode', () => {
       expect(refused.status).toBe(400);
       expect((await json(refused)).error.message).toContain('Unrecognized request argument supplied: prompt_cache_key');
       expect(strict.takeViolations()).toHaveLength(1);
-      const accepted = await fetch(`${strict.baseUrl}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(validChat) });
+      const accepted = await fetch(`${strict.baseUrl}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(validChat),
+      });
       expect(accepted.status).toBe(200);
       strict.assertNoViolations();
     } finally {

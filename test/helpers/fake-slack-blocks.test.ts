@@ -33,7 +33,12 @@ describe('fake Slack, Block Kit', () => {
   });
 
   it('takes a context_actions block with feedback buttons after the Markdown', async () => {
-    expect(await post([{ type: 'markdown', text: 'answer' }, { type: 'context_actions', elements: [feedbackButtons()] }])).toMatchObject({ ok: true });
+    expect(
+      await post([
+        { type: 'markdown', text: 'answer' },
+        { type: 'context_actions', elements: [feedbackButtons()] },
+      ]),
+    ).toMatchObject({ ok: true });
     expect(slack.botTexts('C1')).toEqual(['answer']);
     expect(slack.violations).toEqual([]);
   });
@@ -62,34 +67,80 @@ describe('fake Slack, Block Kit', () => {
     ['no text', [{ type: 'markdown' }], /text: a string of 1 to 12,000/],
     ['empty text', [{ type: 'markdown', text: '' }], /text: a string of 1 to 12,000/],
     ['text over 12,000 characters', [{ type: 'markdown', text: 'x'.repeat(12_001) }], /text: a string of 1 to 12,000/],
-    ['over 12,000 markdown characters in all', [{ type: 'markdown', text: 'x'.repeat(7000) }, { type: 'markdown', text: 'y'.repeat(7000) }], /12,000 characters in all/],
+    [
+      'over 12,000 markdown characters in all',
+      [
+        { type: 'markdown', text: 'x'.repeat(7000) },
+        { type: 'markdown', text: 'y'.repeat(7000) },
+      ],
+      /12,000 characters in all/,
+    ],
     ['a block type the fake does not know', [{ type: 'rich_text', elements: [] }], /does not know rich_text/],
-    ['an input block in a message', [{ type: 'input', label: { type: 'plain_text', text: 'x' }, element: { type: 'plain_text_input' } }], /input blocks are for modals/],
+    [
+      'an input block in a message',
+      [{ type: 'input', label: { type: 'plain_text', text: 'x' }, element: { type: 'plain_text_input' } }],
+      /input blocks are for modals/,
+    ],
     ['a section with an unknown text field', [{ type: 'section', text: { type: 'mrkdwn', text: 'x', emoji: true } }], /emoji: not a field of mrkdwn/],
     ['more than 50 blocks', Array.from({ length: 51 }, () => ({ type: 'divider' })), /at most 50 blocks/],
     ['blocks that are not an array', { type: 'markdown', text: 'x' }, /expected a JSON array|must be an array/],
     ['context_actions without elements', [{ type: 'context_actions', elements: [] }], /an array of 1 to 5 elements/],
     ['context_actions with an element the fake does not know', [{ type: 'context_actions', elements: [{ type: 'button' }] }], /only knows feedback_buttons/],
-    ['feedback buttons without a negative button', [{ type: 'context_actions', elements: [{ ...feedbackButtons(), negative_button: undefined }] }], /negative_button: required/],
-    ['a feedback button without a value', [{ type: 'context_actions', elements: [{ ...feedbackButtons(), positive_button: { text: { type: 'plain_text', text: 'up' } } }] }], /positive_button\.value: a string of 1 to 2,000/],
-    ['a feedback button with mrkdwn text', [{ type: 'context_actions', elements: [{ ...feedbackButtons(), positive_button: { text: { type: 'mrkdwn', text: 'up' }, value: 'v' } }] }], /must be plain_text/],
-    ['a feedback button text over 75 characters', [{ type: 'context_actions', elements: [{ ...feedbackButtons(), positive_button: { text: { type: 'plain_text', text: 'x'.repeat(76) }, value: 'v' } }] }], /1 to 75 characters/],
-    ['an unknown field on feedback buttons', [{ type: 'context_actions', elements: [{ ...feedbackButtons(), style: 'primary' }] }], /style: not a field of feedback_buttons/],
+    [
+      'feedback buttons without a negative button',
+      [{ type: 'context_actions', elements: [{ ...feedbackButtons(), negative_button: undefined }] }],
+      /negative_button: required/,
+    ],
+    [
+      'a feedback button without a value',
+      [{ type: 'context_actions', elements: [{ ...feedbackButtons(), positive_button: { text: { type: 'plain_text', text: 'up' } } }] }],
+      /positive_button\.value: a string of 1 to 2,000/,
+    ],
+    [
+      'a feedback button with mrkdwn text',
+      [{ type: 'context_actions', elements: [{ ...feedbackButtons(), positive_button: { text: { type: 'mrkdwn', text: 'up' }, value: 'v' } }] }],
+      /must be plain_text/,
+    ],
+    [
+      'a feedback button text over 75 characters',
+      [{ type: 'context_actions', elements: [{ ...feedbackButtons(), positive_button: { text: { type: 'plain_text', text: 'x'.repeat(76) }, value: 'v' } }] }],
+      /1 to 75 characters/,
+    ],
+    [
+      'an unknown field on feedback buttons',
+      [{ type: 'context_actions', elements: [{ ...feedbackButtons(), style: 'primary' }] }],
+      /style: not a field of feedback_buttons/,
+    ],
   ])('refuses %s, and records it as a violation', async (_name, blocks, problem) => {
     const result = await post(blocks);
     expect(result.ok).toBe(false);
     expect(slack.botMessages('C1')).toEqual([]);
-    expect(slack.takeViolations().flatMap((v) => v.problems).join('\n')).toMatch(problem);
+    expect(
+      slack
+        .takeViolations()
+        .flatMap((v) => v.problems)
+        .join('\n'),
+    ).toMatch(problem);
   });
 
   it('checks blocks sent to a response_url and to chat.postEphemeral the same way', async () => {
     const url = slack.newResponseUrl();
-    const bad = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'x', blocks: [{ type: 'markdown', text: 'x', id: 1 }] }) });
+    const bad = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'x', blocks: [{ type: 'markdown', text: 'x', id: 1 }] }),
+    });
     expect(bad.status).toBe(400);
     slack.addUser({ id: 'U1', name: 'alice' });
-    expect(await call('chat.postEphemeral', { channel: 'C1', user: 'U1', text: 'x', blocks: [{ type: 'markdown', text: 'x'.repeat(12_001) }] })).toMatchObject({ ok: false });
+    expect(await call('chat.postEphemeral', { channel: 'C1', user: 'U1', text: 'x', blocks: [{ type: 'markdown', text: 'x'.repeat(12_001) }] })).toMatchObject({
+      ok: false,
+    });
     expect(slack.takeViolations().map((v) => v.where)).toEqual([expect.stringMatching(/^response_url/), 'chat.postEphemeral']);
-    const good = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'x', blocks: [{ type: 'markdown', text: '*x*' }] }) });
+    const good = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'x', blocks: [{ type: 'markdown', text: '*x*' }] }),
+    });
     expect(good.status).toBe(200);
   });
 

@@ -341,9 +341,7 @@ export class FakeSlack {
 
   /** Messages the bot posted in a channel (optionally in one thread), as they read now. */
   botMessages(channel: string, threadTs?: string): StoredMessage[] {
-    return (this.messages.get(channel) ?? []).filter(
-      (m) => m.user === this.botUserId && (threadTs === undefined || m.thread_ts === threadTs),
-    );
+    return (this.messages.get(channel) ?? []).filter((m) => m.user === this.botUserId && (threadTs === undefined || m.thread_ts === threadTs));
   }
 
   /** What a user reads in the bot's messages in a channel (optionally one thread), as they read now. */
@@ -422,7 +420,11 @@ export class FakeSlack {
     delete rawParams['token'];
     const appLevel = method in APP_LEVEL_METHODS;
     if (typeof token === 'string' && (appLevel ? token === this.botToken : token === this.appToken)) {
-      this.violations.push({ where: method, problems: [`${appLevel ? 'a bot' : 'an app-level'} token sent to a method that does not take it`], params: rawParams });
+      this.violations.push({
+        where: method,
+        problems: [`${appLevel ? 'a bot' : 'an app-level'} token sent to a method that does not take it`],
+        params: rawParams,
+      });
       send(res, 200, { ok: false, error: 'not_allowed_token_type' });
       return;
     }
@@ -520,7 +522,8 @@ export class FakeSlack {
       if (files.length !== 1) problems.push(`a multipart upload carries one file, not ${files.length}`);
       bytes = files[0] ? Buffer.from(await files[0].arrayBuffer()) : Buffer.alloc(0);
     }
-    if (upload && bytes.length !== upload.length) problems.push(`uploaded ${bytes.length} bytes, but files.getUploadURLExternal declared length ${upload.length}`);
+    if (upload && bytes.length !== upload.length)
+      problems.push(`uploaded ${bytes.length} bytes, but files.getUploadURLExternal declared length ${upload.length}`);
     if (problems.length > 0 || !upload) {
       this.violations.push({ where: `upload ${id}`, problems, params: { bytes: raw.length } });
       res.writeHead(400, { 'content-type': 'text/plain' });
@@ -544,7 +547,8 @@ export class FakeSlack {
 
   private completeUpload(p: Record<string, unknown>): Record<string, unknown> & { violation?: string } {
     const files = p['files'];
-    if (!Array.isArray(files) || files.length === 0) return { ok: false, error: 'invalid_arguments', violation: 'files must be a non-empty array of {id, title}' };
+    if (!Array.isArray(files) || files.length === 0)
+      return { ok: false, error: 'invalid_arguments', violation: 'files must be a non-empty array of {id, title}' };
     const channel = typeof p['channel_id'] === 'string' ? p['channel_id'] : undefined;
     const done: Record<string, unknown>[] = [];
     for (const entry of files as { id?: unknown; title?: unknown }[]) {
@@ -633,7 +637,13 @@ export class FakeSlack {
           .filter((m) => (inclusive ? Number(m.ts) <= latest : Number(m.ts) < latest))
           .sort((a, b) => Number(b.ts) - Number(a.ts));
         const limit = Number(p['limit'] ?? 100);
-        return { ok: true, messages: list.slice(0, limit).map(publicMessage), has_more: list.length > limit, pin_count: 0, response_metadata: { next_cursor: '' } };
+        return {
+          ok: true,
+          messages: list.slice(0, limit).map(publicMessage),
+          has_more: list.length > limit,
+          pin_count: 0,
+          response_metadata: { next_cursor: '' },
+        };
       }
       case 'views.open':
         return this.openView(p);
@@ -796,7 +806,8 @@ function checkTextObject(value: unknown, where: string, max: number, kinds: read
   if (!kinds.includes(kind)) return [`${where}.type: must be ${kinds.join(' or ')}, not ${kind}`];
   const problems = unknownFields(value, kind === 'plain_text' ? ['type', 'text', 'emoji'] : ['type', 'text', 'verbatim'], where);
   const text = value['text'];
-  if (typeof text !== 'string' || text.length < 1 || text.length > max) problems.push(`${where}.text: a string of 1 to ${max.toLocaleString('en-US')} characters`);
+  if (typeof text !== 'string' || text.length < 1 || text.length > max)
+    problems.push(`${where}.text: a string of 1 to ${max.toLocaleString('en-US')} characters`);
   return problems;
 }
 
@@ -834,7 +845,10 @@ function checkBlocks(blocks: unknown, surface: Surface, where: string): string[]
         break;
       }
       case 'section':
-        problems.push(...unknownFields(block, ['type', 'text', 'block_id'], at), ...checkTextObject(block['text'], `${at}.text`, 3000, ['mrkdwn', 'plain_text']));
+        problems.push(
+          ...unknownFields(block, ['type', 'text', 'block_id'], at),
+          ...checkTextObject(block['text'], `${at}.text`, 3000, ['mrkdwn', 'plain_text']),
+        );
         break;
       case 'header':
         problems.push(...unknownFields(block, ['type', 'text', 'block_id'], at), ...checkTextObject(block['text'], `${at}.text`, 150, ['plain_text']));
@@ -898,11 +912,15 @@ function checkContextActions(elements: unknown, where: string): string[] {
         problems.push(`${bat}: required`);
         continue;
       }
-      problems.push(...unknownFields(button, ['text', 'value', 'accessibility_label'], bat), ...checkTextObject(button['text'], `${bat}.text`, 75, ['plain_text']));
+      problems.push(
+        ...unknownFields(button, ['text', 'value', 'accessibility_label'], bat),
+        ...checkTextObject(button['text'], `${bat}.text`, 75, ['plain_text']),
+      );
       const value = button['value'];
       if (typeof value !== 'string' || value.length < 1 || value.length > 2000) problems.push(`${bat}.value: a string of 1 to 2,000 characters`);
       const label = button['accessibility_label'];
-      if (label !== undefined && (typeof label !== 'string' || label.length < 1 || label.length > 75)) problems.push(`${bat}.accessibility_label: a string of 1 to 75 characters`);
+      if (label !== undefined && (typeof label !== 'string' || label.length < 1 || label.length > 75))
+        problems.push(`${bat}.accessibility_label: a string of 1 to 75 characters`);
     }
   }
   return problems;
@@ -916,13 +934,16 @@ function checkInputElement(element: unknown, where: string): string[] {
     where,
   );
   const action = element['action_id'];
-  if (action !== undefined && (typeof action !== 'string' || action.length < 1 || action.length > 255)) problems.push(`${where}.action_id: a string of 1 to 255 characters`);
+  if (action !== undefined && (typeof action !== 'string' || action.length < 1 || action.length > 255))
+    problems.push(`${where}.action_id: a string of 1 to 255 characters`);
   const maxLength = element['max_length'];
   const initial = element['initial_value'];
   if (maxLength !== undefined && (typeof maxLength !== 'number' || maxLength < 1 || maxLength > 3000)) problems.push(`${where}.max_length: 1 to 3,000`);
   if (initial !== undefined && typeof initial !== 'string') problems.push(`${where}.initial_value: a string`);
-  if (typeof initial === 'string' && typeof maxLength === 'number' && initial.length > maxLength) problems.push(`${where}.initial_value: longer than max_length`);
-  for (const flag of ['multiline', 'focus_on_load']) if (element[flag] !== undefined && typeof element[flag] !== 'boolean') problems.push(`${where}.${flag}: a boolean`);
+  if (typeof initial === 'string' && typeof maxLength === 'number' && initial.length > maxLength)
+    problems.push(`${where}.initial_value: longer than max_length`);
+  for (const flag of ['multiline', 'focus_on_load'])
+    if (element[flag] !== undefined && typeof element[flag] !== 'boolean') problems.push(`${where}.${flag}: a boolean`);
   if (element['placeholder'] !== undefined) problems.push(...checkTextObject(element['placeholder'], `${where}.placeholder`, 150, ['plain_text']));
   return problems;
 }
@@ -933,14 +954,17 @@ function checkView(view: Record<string, unknown> | undefined, type: 'modal' | 'h
   const problems: string[] = [];
   if (view['type'] !== type) problems.push(`view.type: expected ${type}`);
   const common = ['type', 'blocks', 'private_metadata', 'callback_id', 'external_id'];
-  problems.push(...unknownFields(view, type === 'modal' ? [...common, 'title', 'close', 'submit', 'clear_on_close', 'notify_on_close', 'submit_disabled'] : common, 'view'));
+  problems.push(
+    ...unknownFields(view, type === 'modal' ? [...common, 'title', 'close', 'submit', 'clear_on_close', 'notify_on_close', 'submit_disabled'] : common, 'view'),
+  );
   const meta = view['private_metadata'];
   if (meta !== undefined && (typeof meta !== 'string' || meta.length > 3000)) problems.push('view.private_metadata: a string of at most 3,000 characters');
   const callback = view['callback_id'];
   if (callback !== undefined && (typeof callback !== 'string' || callback.length > 255)) problems.push('view.callback_id: a string of at most 255 characters');
   if (type === 'modal') {
     problems.push(...checkTextObject(view['title'], 'view.title', 24, ['plain_text']));
-    for (const button of ['close', 'submit']) if (view[button] !== undefined) problems.push(...checkTextObject(view[button], `view.${button}`, 24, ['plain_text']));
+    for (const button of ['close', 'submit'])
+      if (view[button] !== undefined) problems.push(...checkTextObject(view[button], `view.${button}`, 24, ['plain_text']));
     const blocks = view['blocks'];
     const hasInput = Array.isArray(blocks) && blocks.some((b: unknown) => isObject(b) && b['type'] === 'input');
     if (hasInput && !view['submit']) problems.push('view.submit: required when the view has inputs');

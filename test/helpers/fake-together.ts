@@ -16,9 +16,31 @@ import { readBody } from './local-server';
 
 /** The create request's fields in the reference. */
 const CREATE_FIELDS = new Set([
-  'training_file', 'validation_file', 'model', 'n_epochs', 'n_checkpoints', 'n_evals', 'batch_size', 'learning_rate', 'lr_scheduler',
-  'warmup_ratio', 'max_grad_norm', 'weight_decay', 'suffix', 'wandb_api_key', 'wandb_base_url', 'wandb_project_name', 'wandb_name',
-  'train_on_inputs', 'training_method', 'training_type', 'from_checkpoint', 'from_hf_model', 'hf_model_revision', 'hf_api_token', 'hf_output_repo_name',
+  'training_file',
+  'validation_file',
+  'model',
+  'n_epochs',
+  'n_checkpoints',
+  'n_evals',
+  'batch_size',
+  'learning_rate',
+  'lr_scheduler',
+  'warmup_ratio',
+  'max_grad_norm',
+  'weight_decay',
+  'suffix',
+  'wandb_api_key',
+  'wandb_base_url',
+  'wandb_project_name',
+  'wandb_name',
+  'train_on_inputs',
+  'training_method',
+  'training_type',
+  'from_checkpoint',
+  'from_hf_model',
+  'hf_model_revision',
+  'hf_api_token',
+  'hf_output_repo_name',
 ]);
 
 const TOGETHER_STATUS: Record<FakeJob['phase'], string> = {
@@ -40,7 +62,10 @@ export interface TogetherRequest {
 export class FakeTogether {
   readonly requests: TogetherRequest[] = [];
   readonly violations: Array<{ readonly method: string; readonly path: string; readonly problems: readonly string[] }> = [];
-  readonly jobs = new FakeJobBook({ file: 'file-', job: 'ft-' }, (job) => `fake-account/${job.model.split('/').pop() ?? job.model}-${job.suffix ?? 'ft'}-${job.id.slice(-6)}`);
+  readonly jobs = new FakeJobBook(
+    { file: 'file-', job: 'ft-' },
+    (job) => `fake-account/${job.model.split('/').pop() ?? job.model}-${job.suffix ?? 'ft'}-${job.id.slice(-6)}`,
+  );
 
   private constructor(
     private readonly server: http.Server,
@@ -66,12 +91,16 @@ export class FakeTogether {
   }
 
   chatBodies(): Array<{ model: string; messages: Array<{ role: string; content: string }> }> {
-    return this.requests.filter((r) => r.path === '/v1/chat/completions').map((r) => r.body as { model: string; messages: Array<{ role: string; content: string }> });
+    return this.requests
+      .filter((r) => r.path === '/v1/chat/completions')
+      .map((r) => r.body as { model: string; messages: Array<{ role: string; content: string }> });
   }
 
   assertNoViolations(): void {
     if (this.violations.length === 0) return;
-    throw new Error(`The fake Together API received requests the real API would refuse:\n${this.violations.map((v) => `${v.method} ${v.path}: ${v.problems.join('; ')}`).join('\n')}`);
+    throw new Error(
+      `The fake Together API received requests the real API would refuse:\n${this.violations.map((v) => `${v.method} ${v.path}: ${v.problems.join('; ')}`).join('\n')}`,
+    );
   }
 
   async close(): Promise<void> {
@@ -109,16 +138,31 @@ export class FakeTogether {
       if (file) problems.push(...checkChatTrainingFile(file.value));
       if (problems.length) return refuse(400, problems);
       const stored = this.jobs.addFile(fields.get('file_name')?.value ?? '', 'fine-tune', file?.value ?? '');
-      send(res, 200, { id: stored.id, object: 'file', created_at: stored.createdAt, filename: stored.name, bytes: Buffer.byteLength(stored.content), purpose: 'fine-tune', FileType: 'jsonl', Processed: true, LineCount: stored.content.split('\n').filter(Boolean).length });
+      send(res, 200, {
+        id: stored.id,
+        object: 'file',
+        created_at: stored.createdAt,
+        filename: stored.name,
+        bytes: Buffer.byteLength(stored.content),
+        purpose: 'fine-tune',
+        FileType: 'jsonl',
+        Processed: true,
+        LineCount: stored.content.split('\n').filter(Boolean).length,
+      });
       return;
     }
     if (path === '/v1/fine-tunes' && method === 'POST') {
       const request = (body ?? {}) as Record<string, unknown>;
-      const problems = Object.keys(request).filter((k) => !CREATE_FIELDS.has(k)).map((k) => `unknown field ${k}`);
-      if (typeof request['training_file'] !== 'string' || !this.jobs.files.has(request['training_file'])) problems.push('training_file: required, an uploaded file id');
+      const problems = Object.keys(request)
+        .filter((k) => !CREATE_FIELDS.has(k))
+        .map((k) => `unknown field ${k}`);
+      if (typeof request['training_file'] !== 'string' || !this.jobs.files.has(request['training_file']))
+        problems.push('training_file: required, an uploaded file id');
       if (typeof request['model'] !== 'string' || !request['model']) problems.push('model: required');
-      if (request['n_epochs'] !== undefined && (!Number.isInteger(request['n_epochs']) || (request['n_epochs'] as number) < 1)) problems.push('n_epochs: a whole number from 1');
-      if (request['suffix'] !== undefined && (typeof request['suffix'] !== 'string' || request['suffix'].length > 64)) problems.push('suffix: a string of at most 64 characters');
+      if (request['n_epochs'] !== undefined && (!Number.isInteger(request['n_epochs']) || (request['n_epochs'] as number) < 1))
+        problems.push('n_epochs: a whole number from 1');
+      if (request['suffix'] !== undefined && (typeof request['suffix'] !== 'string' || request['suffix'].length > 64))
+        problems.push('suffix: a string of at most 64 characters');
       if (problems.length) return refuse(400, problems);
       const job = this.jobs.create({
         model: request['model'] as string,
@@ -137,7 +181,19 @@ export class FakeTogether {
       if (action === 'cancel' ? method !== 'POST' : method !== 'GET') return refuse(404, [`no ${method} ${path} in the reference`]);
       if (!job) return void send(res, 404, { error: { message: `Fine-tune job ${match[1] ?? ''} not found` } });
       if (action === 'events') {
-        send(res, 200, { data: job.events.map((e) => ({ object: 'fine-tune-event', created_at: new Date(e.at * 1000).toISOString(), level: e.level, message: e.message, type: e.level === 'error' ? 'job_error' : 'job_start', param_count: 0, token_count: 0, wandb_url: '', hash: e.id })) });
+        send(res, 200, {
+          data: job.events.map((e) => ({
+            object: 'fine-tune-event',
+            created_at: new Date(e.at * 1000).toISOString(),
+            level: e.level,
+            message: e.message,
+            type: e.level === 'error' ? 'job_error' : 'job_start',
+            param_count: 0,
+            token_count: 0,
+            wandb_url: '',
+            hash: e.id,
+          })),
+        });
       } else if (action === 'cancel') {
         send(res, 200, togetherJob(this.jobs.cancel(job.id) ?? job));
       } else {
@@ -147,7 +203,10 @@ export class FakeTogether {
     }
     if (path === '/v1/chat/completions' && method === 'POST') {
       const chat = (body ?? {}) as { model?: string; messages?: Array<{ role: string; content: string }>; stream?: boolean };
-      if (!chat.model || !this.jobs.isFineTuned(chat.model)) return void send(res, 404, { error: { message: `Unable to access model ${String(chat.model)}`, type: 'invalid_request_error', code: 'model_not_available' } });
+      if (!chat.model || !this.jobs.isFineTuned(chat.model))
+        return void send(res, 404, {
+          error: { message: `Unable to access model ${String(chat.model)}`, type: 'invalid_request_error', code: 'model_not_available' },
+        });
       const lastUser = [...(chat.messages ?? [])].reverse().find((m) => m.role === 'user')?.content ?? '';
       const text = this.jobs.fineTunedAnswer(chat.model, lastUser) ?? '';
       streamChat(res, chat.model, text, chat.stream === true);
@@ -177,7 +236,12 @@ function streamChat(res: ServerResponse, model: string, text: string, stream: bo
   const usage = { prompt_tokens: 10, completion_tokens: splitIntoDeltas(text).length, total_tokens: 10 + splitIntoDeltas(text).length };
   const base = { id: `chat-${Date.now()}`, created: Math.floor(Date.now() / 1000), model };
   if (!stream) {
-    send(res, 200, { ...base, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }], usage });
+    send(res, 200, {
+      ...base,
+      object: 'chat.completion',
+      choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
+      usage,
+    });
     return;
   }
   res.writeHead(200, { 'content-type': 'text/event-stream' });

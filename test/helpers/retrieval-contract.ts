@@ -8,7 +8,7 @@ import { ErrorCode, InternalError } from '../../src/core/errors';
 import { createAnalyzer } from '../../src/providers/retrieval/algorithms/analysis';
 import { bm25Idf } from '../../src/providers/retrieval/algorithms/bm25';
 import type { ChunkInput } from '../../src/providers/retrieval/chunk-store';
-import { LexicalIndex, type LexicalIndexOptions } from '../../src/providers/retrieval/lexical-index';
+import type { LexicalIndex, LexicalIndexOptions } from '../../src/providers/retrieval/lexical-index';
 
 /** Fresh, empty storage for one test; every `openIndex` call opens that same storage. */
 export interface LexicalBackend {
@@ -57,11 +57,7 @@ export function lexicalIndexContractSuite(kind: string, createBackend: () => Pro
 
       beforeEach(async () => {
         index = await open({ bm25: PARAMS });
-        await index.add([
-          chunk('kb', 'apples', 'apple apple banana'),
-          chunk('kb', 'fruit', 'apple banana cherry kiwi mango'),
-          chunk('kb', 'banana', 'banana'),
-        ]);
+        await index.add([chunk('kb', 'apples', 'apple apple banana'), chunk('kb', 'fruit', 'apple banana cherry kiwi mango'), chunk('kb', 'banana', 'banana')]);
       });
 
       it('ranks the chunk with more occurrences in fewer words first and leaves out non-matching ones', async () => {

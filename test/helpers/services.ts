@@ -19,12 +19,7 @@ export function acceptsConnections(url: string, defaultPort: number): boolean {
  * `describe` when the suite should run, else `describe.skip` with a printed notice saying why.
  * Returns the URL to use (or '' when skipped, never used then).
  */
-export function describeWithService(
-  service: string,
-  variable: string,
-  url: string | undefined,
-  defaultPort: number,
-): { describe: jest.Describe; url: string } {
+export function describeWithService(service: string, variable: string, url: string | undefined, defaultPort: number): { describe: jest.Describe; url: string } {
   if (CI) return { describe, url: url ?? '' };
   if (!url) {
     console.warn(`Skipping ${service} tests: set ${variable} (or CI=true) to run them.`);

@@ -100,7 +100,11 @@ export class SlackHarness {
   }
 
   /** A person's message, stored at the fake (so thread reads see it) and delivered as an event. */
-  message(fields: Partial<MessageFields> & { text: string }, kind: 'message' | 'app_mention' = 'message', options: SignedPostOptions & { eventId?: string } = {}) {
+  message(
+    fields: Partial<MessageFields> & { text: string },
+    kind: 'message' | 'app_mention' = 'message',
+    options: SignedPostOptions & { eventId?: string } = {},
+  ) {
     const full: MessageFields = {
       channel: CHANNEL,
       user: MEMBER.id,
@@ -141,8 +145,21 @@ export class SlackHarness {
   }
 
   /** Click 👍 (`positive_button`) or 👎 on a bot message's feedback buttons, as `user`; waits until handled. */
-  async clickFeedback(message: { ts: string; thread_ts?: string; text: string; blocks?: Record<string, unknown>[] }, side: 'positive_button' | 'negative_button', user: { id: string; name: string }, channel = CHANNEL): Promise<PostResult> {
-    const payload = feedbackClickPayload({ team: this.slack.team, channel, user: user.id, userName: user.name, message, side, responseUrl: this.slack.newResponseUrl() });
+  async clickFeedback(
+    message: { ts: string; thread_ts?: string; text: string; blocks?: Record<string, unknown>[] },
+    side: 'positive_button' | 'negative_button',
+    user: { id: string; name: string },
+    channel = CHANNEL,
+  ): Promise<PostResult> {
+    const payload = feedbackClickPayload({
+      team: this.slack.team,
+      channel,
+      user: user.id,
+      userName: user.name,
+      message,
+      side,
+      responseUrl: this.slack.newResponseUrl(),
+    });
     const result = await postInteraction(this.url, payload);
     await this.idle();
     return result;

@@ -277,7 +277,13 @@ export function feedbackClickPayload(args: {
     user: { id: args.user, username: args.userName, name: args.userName, team_id: args.team },
     api_app_id: 'A0APP0001',
     token: 'verification-token-unused',
-    container: { type: 'message', message_ts: args.message.ts, channel_id: args.channel, is_ephemeral: false, ...(args.message.thread_ts ? { thread_ts: args.message.thread_ts } : {}) },
+    container: {
+      type: 'message',
+      message_ts: args.message.ts,
+      channel_id: args.channel,
+      is_ephemeral: false,
+      ...(args.message.thread_ts ? { thread_ts: args.message.thread_ts } : {}),
+    },
     trigger_id: newTriggerId(),
     team: { id: args.team, domain: 'fake-team' },
     enterprise: null,
@@ -301,5 +307,12 @@ export function feedbackClickPayload(args: {
 
 /** A `reaction_added` event on a message (docs.slack.dev/reference/events/reaction_added). */
 export function reactionAddedEvent(user: string, channel: string, ts: string, reaction: string, itemUser = 'U0BOT0001'): Record<string, unknown> {
-  return { type: 'reaction_added', user, reaction, item_user: itemUser, item: { type: 'message', channel, ts }, event_ts: `${Math.floor(Date.now() / 1000)}.000400` };
+  return {
+    type: 'reaction_added',
+    user,
+    reaction,
+    item_user: itemUser,
+    item: { type: 'message', channel, ts },
+    event_ts: `${Math.floor(Date.now() / 1000)}.000400`,
+  };
 }

@@ -40,7 +40,14 @@ export async function ask(app: TestApp, scope: ChannelScope, text: string): Prom
   let reply: FinalReply | undefined;
   const pipeline = app.messages({ run: async () => ({ text: '' }) });
   await pipeline.handle(
-    { scope, user: { id: 'U_MEMBER', name: 'bob', isBot: false }, text, messageId: `m-${process.pid}-${++counter}-${Math.random()}`, mentioned: true, isDirect: false },
+    {
+      scope,
+      user: { id: 'U_MEMBER', name: 'bob', isBot: false },
+      text,
+      messageId: `m-${process.pid}-${++counter}-${Math.random()}`,
+      mentioned: true,
+      isDirect: false,
+    },
     {
       answer: async (events: AsyncIterable<ReplyEvent>) => {
         for await (const event of events) if (event.type === 'done') reply = event.reply;

@@ -65,12 +65,7 @@ export function vectorIndexContractSuite(kind: string, createBackend: () => Prom
       expect(index.dimension).toBe(3);
       const hits = await index.search([1, 0, 0], 10);
       expect(ids(hits)).toEqual(['east#1', 'north-east#1', 'north#1', 'west#1']);
-      expect(hits.map((hit) => hit.score)).toEqual([
-        expect.closeTo(1, 6),
-        expect.closeTo(Math.SQRT1_2, 6),
-        expect.closeTo(0, 6),
-        expect.closeTo(-1, 6),
-      ]);
+      expect(hits.map((hit) => hit.score)).toEqual([expect.closeTo(1, 6), expect.closeTo(Math.SQRT1_2, 6), expect.closeTo(0, 6), expect.closeTo(-1, 6)]);
       expect(hits[0]).toEqual({ kbId: 'kb', docId: 'east', chunkId: 'east#1', score: expect.any(Number) });
       expect(ids(await index.search([0, 5, 0], 2))).toEqual(['north#1', 'north-east#1']);
     });
@@ -142,9 +137,7 @@ export function vectorIndexContractSuite(kind: string, createBackend: () => Prom
     it('refuses a vector of another dimension with a clear error and stores nothing of that batch', async () => {
       const index = await open();
       await index.put([entry('kb', 'a', [1, 0, 0])]);
-      await expect(index.put([entry('kb', 'b', [1, 0, 0]), entry('kb', 'c', [1, 0])])).rejects.toThrow(
-        /2 dimensions but the index holds 3-dimension vectors/,
-      );
+      await expect(index.put([entry('kb', 'b', [1, 0, 0]), entry('kb', 'c', [1, 0])])).rejects.toThrow(/2 dimensions but the index holds 3-dimension vectors/);
       await expect(index.put([entry('kb', 'd', [1, 0, 0, 0])])).rejects.toThrow(/4 dimensions but the index holds 3/);
       await expect(index.search([1, 0], 5)).rejects.toThrow(/2 dimensions but the index holds 3/);
       expect(index.size).toBe(1);

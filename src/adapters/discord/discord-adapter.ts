@@ -5,18 +5,7 @@
  * de-duplication or usage logic lives here.
  */
 import { once } from 'node:events';
-import {
-  Client,
-  Events,
-  GatewayIntentBits,
-  Options,
-  Partials,
-  RESTEvents,
-  Routes,
-  type APIMessage,
-  type Message,
-  type RESTOptions,
-} from 'discord.js';
+import { Client, Events, GatewayIntentBits, Options, Partials, RESTEvents, Routes, type APIMessage, type Message, type RESTOptions } from 'discord.js';
 import type { App } from '../../app';
 import type { Replier } from '../../core/conversation/pipeline';
 import type { Logger } from '../../core/ports';
@@ -68,7 +57,7 @@ export interface DiscordAdapterOptions {
 /** A discord.js message → what the core needs to know about it. */
 function messageFacts(message: Message, botId: string): MessageFacts {
   const channel = message.channel;
-  const parent = channel.isThread() ? channel.parentId ?? undefined : undefined;
+  const parent = channel.isThread() ? (channel.parentId ?? undefined) : undefined;
   return {
     id: message.id,
     channelId: message.channelId,
@@ -86,7 +75,14 @@ function messageFacts(message: Message, botId: string): MessageFacts {
 }
 
 function seenOf(facts: Pick<MessageFacts, 'id' | 'channelId' | 'authorId' | 'authorIsBot' | 'content' | 'referenceId'>): SeenMessage {
-  return { id: facts.id, channelId: facts.channelId, authorId: facts.authorId, otherBot: facts.authorIsBot, content: facts.content, ...(facts.referenceId ? { referenceId: facts.referenceId } : {}) };
+  return {
+    id: facts.id,
+    channelId: facts.channelId,
+    authorId: facts.authorId,
+    otherBot: facts.authorIsBot,
+    content: facts.content,
+    ...(facts.referenceId ? { referenceId: facts.referenceId } : {}),
+  };
 }
 
 function seenOfApi(message: APIMessage): SeenMessage {
@@ -130,7 +126,10 @@ export class DiscordAdapter {
       if (!/disallowed intents/i.test(String((err as Error).message))) throw DiscordAdapter.startError(err);
       log.warn({}, MESSAGE_CONTENT_HELP);
       messageContent = false;
-      client = await DiscordAdapter.connect(options, DISCORD_INTENTS.filter((i) => i !== GatewayIntentBits.MessageContent)).catch((again: unknown) => {
+      client = await DiscordAdapter.connect(
+        options,
+        DISCORD_INTENTS.filter((i) => i !== GatewayIntentBits.MessageContent),
+      ).catch((again: unknown) => {
         throw DiscordAdapter.startError(again);
       });
     }
@@ -234,7 +233,9 @@ export class DiscordAdapter {
     const source: MessageSource = {
       fetch: async (channelId, id) => seenOfApi((await rest.get(Routes.channelMessage(channelId, id))) as APIMessage),
       fetchBefore: async (channelId, beforeId, limit) =>
-        ((await rest.get(Routes.channelMessages(channelId), { query: new URLSearchParams({ before: beforeId, limit: String(limit) }) })) as APIMessage[]).map(seenOfApi),
+        ((await rest.get(Routes.channelMessages(channelId), { query: new URLSearchParams({ before: beforeId, limit: String(limit) }) })) as APIMessage[]).map(
+          seenOfApi,
+        ),
     };
     const history = new ConversationHistory(this.seen, source, { botId, placeholder: PLACEHOLDER });
     const files: FileDownloadOptions = {
@@ -281,7 +282,13 @@ export class DiscordAdapter {
       });
       const replier: Replier = {
         answer: async (events) => {
-          const delivered = await deliverReply(events, facts.channelId, facts.id, { writer, limiter: this.limiter, logger: log, editIntervalMs: this.options.editIntervalMs, onWritten });
+          const delivered = await deliverReply(events, facts.channelId, facts.id, {
+            writer,
+            limiter: this.limiter,
+            logger: log,
+            editIntervalMs: this.options.editIntervalMs,
+            onWritten,
+          });
           const answerId = delivered.reply?.answerId;
           if (!answerId) return;
           // Each message of the answer names it, so a ⭐ on any of them can be traced back.
@@ -292,9 +299,11 @@ export class DiscordAdapter {
         // Discord has no "only you can see this" for messages: the result is a reply to the sender's message.
         tellSender: async (reply) => {
           for (const part of splitMessage(reply.text, DISCORD_PART_LIMIT)) {
-            await this.limiter.run(facts.channelId, () => writer.post(facts.channelId, part, facts.id)).catch((err: unknown) => {
-              log.warn({ err: String(err) }, 'could not tell the user the result of their command');
-            });
+            await this.limiter
+              .run(facts.channelId, () => writer.post(facts.channelId, part, facts.id))
+              .catch((err: unknown) => {
+                log.warn({ err: String(err) }, 'could not tell the user the result of their command');
+              });
           }
         },
       };
@@ -310,7 +319,7 @@ export class DiscordAdapter {
       if (this.stopping || user.id === botId) return;
       const message = reaction.message;
       const channel = message.channel;
-      const parent = channel?.isThread() ? channel.parentId ?? undefined : undefined;
+      const parent = channel?.isThread() ? (channel.parentId ?? undefined) : undefined;
       const scope = discordScope(message.guildId, message.channelId, parent);
       const who = { id: user.id, ...(user.username ? { name: user.username } : {}) };
       this.track(

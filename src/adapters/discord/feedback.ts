@@ -105,7 +105,8 @@ export class DiscordFeedback {
       return true;
     }
     if (result.value === 'down') await interaction.showModal(reasonModal(parsed.answerId));
-    else await interaction.reply({ content: result.value === 'none' ? TAKEN_BACK : result.approved ? APPROVED_SENTENCE : THANKS, flags: MessageFlags.Ephemeral });
+    else
+      await interaction.reply({ content: result.value === 'none' ? TAKEN_BACK : result.approved ? APPROVED_SENTENCE : THANKS, flags: MessageFlags.Ephemeral });
     return true;
   }
 

@@ -66,7 +66,11 @@ async function download(file: DiscordFile, options: FileDownloadOptions): Promis
   } catch (err) {
     if (err instanceof UserError) throw err;
     if (signal.aborted) {
-      throw new UserError(ErrorCode.Timeout, `it took longer than ${(options.timeoutMs / 1000).toLocaleString('en-US')} seconds to download from Discord.`, context);
+      throw new UserError(
+        ErrorCode.Timeout,
+        `it took longer than ${(options.timeoutMs / 1000).toLocaleString('en-US')} seconds to download from Discord.`,
+        context,
+      );
     }
     throw new UserError(ErrorCode.FetchFailed, 'it could not be downloaded from Discord.', context, { cause: err });
   }

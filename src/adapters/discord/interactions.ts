@@ -65,7 +65,7 @@ type Answerable = RepliableInteraction;
 /** Where an interaction was used, and by whom (noting what it says about their permissions). */
 function callerOf(interaction: Interaction, permissions: DiscordPermissions): { scope: ChannelScope; user: UserRef } {
   const channel = interaction.channel;
-  const parent = channel?.isThread() ? channel.parentId ?? undefined : undefined;
+  const parent = channel?.isThread() ? (channel.parentId ?? undefined) : undefined;
   const scope = discordScope(interaction.guildId, interaction.channelId ?? '', parent);
   if (interaction.guildId) {
     const owner = interaction.guild?.ownerId === interaction.user.id;
@@ -100,7 +100,7 @@ export class DiscordInteractions {
     const family = interaction.commandName as CommandFamily;
     const subcommand = interaction.options.getSubcommand(false) ?? undefined;
     const values: Record<string, string | number | boolean> = {};
-    const options = subcommand ? interaction.options.data[0]?.options ?? [] : interaction.options.data;
+    const options = subcommand ? (interaction.options.data[0]?.options ?? []) : interaction.options.data;
     for (const option of options) {
       if (option.attachment) values[option.name] = option.attachment.name;
       else if (option.value !== undefined && option.value !== null) values[option.name] = option.value;
@@ -124,7 +124,12 @@ export class DiscordInteractions {
       name: family,
       text,
       ...(attachments.length
-        ? { attachments: discordAttachments(attachments.map((a) => ({ name: a.name, url: a.url, size: a.size, contentType: a.contentType })), this.deps.files) }
+        ? {
+            attachments: discordAttachments(
+              attachments.map((a) => ({ name: a.name, url: a.url, size: a.size, contentType: a.contentType })),
+              this.deps.files,
+            ),
+          }
         : {}),
     });
     if (reply.form && mayOpenForm) {
@@ -200,7 +205,8 @@ export class DiscordInteractions {
       const replies: CommandReply[] = [];
       // One command per source, each with its own admin check and answer (the grammar takes one at a time).
       if (text) replies.push(await this.deps.commands.run({ scope, user, name: 'kb', text: `add ${text}` }));
-      if (files.length) replies.push(await this.deps.commands.run({ scope, user, name: 'kb', text: 'add', attachments: discordAttachments(files, this.deps.files) }));
+      if (files.length)
+        replies.push(await this.deps.commands.run({ scope, user, name: 'kb', text: 'add', attachments: discordAttachments(files, this.deps.files) }));
       const unique = [...new Set(replies.map((r) => r.text))];
       await this.answer(interaction, scope, { text: unique.join('\n') });
       return;
@@ -222,7 +228,12 @@ export class DiscordInteractions {
       names = [...saved.map((p) => p.name), ...presets.map((p) => p.name)];
     } else if (source === 'models') {
       const profile = await app.profiles.resolve(scope);
-      names = [profile.model.value, profile.fineTunedModel.value ?? '', app.config.models.chat, ...Object.keys(app.config.prices).filter((m) => m !== 'default')];
+      names = [
+        profile.model.value,
+        profile.fineTunedModel.value ?? '',
+        app.config.models.chat,
+        ...Object.keys(app.config.prices).filter((m) => m !== 'default'),
+      ];
     } else if (source === 'documents') {
       names = (await app.knowledge.list(channelKnowledgeBase(scope))).map((d) => d.id);
     }

@@ -13,7 +13,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const guildAt = argv.indexOf('--guild');
   const guild = guildAt === -1 ? undefined : argv[guildAt + 1];
   if (guildAt !== -1 && !(guild && /^\d{5,25}$/.test(guild))) {
-    process.stderr.write('discord:register: --guild needs a guild id (a number, from the server\'s context menu → Copy Server ID).\n');
+    process.stderr.write("discord:register: --guild needs a guild id (a number, from the server's context menu → Copy Server ID).\n");
     return 1;
   }
   const config = loadConfig(process.env);

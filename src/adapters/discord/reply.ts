@@ -187,7 +187,10 @@ class ReplyMessages {
           this.options.onWritten?.(this.channelId, id, next, replyTo);
         } catch (err) {
           // A failed edit must not end the reply; the next (or final) edit carries the text again.
-          this.options.logger.warn({ err: err instanceof Error ? err.message : String(err), channel: this.channelId, message: id }, 'Discord message edit failed');
+          this.options.logger.warn(
+            { err: err instanceof Error ? err.message : String(err), channel: this.channelId, message: id },
+            'Discord message edit failed',
+          );
         }
       },
     });

@@ -66,7 +66,13 @@ export function reasonModal(scope: ChannelScope, answerId: string): types.ModalV
         block_id: 'reason',
         optional: true,
         label: plain('Reason (optional)'),
-        element: { type: 'plain_text_input', action_id: 'value', multiline: true, max_length: REASON_MAX_CHARS, placeholder: plain('The answer was wrong because…') },
+        element: {
+          type: 'plain_text_input',
+          action_id: 'value',
+          multiline: true,
+          max_length: REASON_MAX_CHARS,
+          placeholder: plain('The answer was wrong because…'),
+        },
       },
     ],
   };
@@ -140,9 +146,24 @@ export class SlackFeedback {
   }
 
   /** A `reaction_added` event: ⭐ on an answer's message from an admin adds the exchange to the training set. */
-  async reaction(event: { readonly reaction?: unknown; readonly user?: unknown; readonly item?: { readonly type?: unknown; readonly channel?: unknown; readonly ts?: unknown } }, team: string, client: WebClient): Promise<void> {
+  async reaction(
+    event: {
+      readonly reaction?: unknown;
+      readonly user?: unknown;
+      readonly item?: { readonly type?: unknown; readonly channel?: unknown; readonly ts?: unknown };
+    },
+    team: string,
+    client: WebClient,
+  ): Promise<void> {
     const { item } = event;
-    if (event.reaction !== STAR_REACTION || typeof event.user !== 'string' || item?.type !== 'message' || typeof item.channel !== 'string' || typeof item.ts !== 'string') return;
+    if (
+      event.reaction !== STAR_REACTION ||
+      typeof event.user !== 'string' ||
+      item?.type !== 'message' ||
+      typeof item.channel !== 'string' ||
+      typeof item.ts !== 'string'
+    )
+      return;
     const scope = slackScope(team, item.channel);
     const answerId = await this.options.feedback.answerIdOfMessage(scope, item.ts);
     if (!answerId) return; // a star on any other message means nothing to the bot
@@ -165,7 +186,14 @@ export class SlackFeedback {
     try {
       const isAdmin = await this.options.permissions.isAdmin(user, scope);
       const value = vote.toggle ? await toggled(this.options.feedback, scope, user, vote.answerId, vote.value) : vote.value;
-      return await this.options.feedback.vote({ scope, user, answerId: vote.answerId, value, ...(vote.reason !== undefined ? { reason: vote.reason } : {}), isAdmin });
+      return await this.options.feedback.vote({
+        scope,
+        user,
+        answerId: vote.answerId,
+        value,
+        ...(vote.reason !== undefined ? { reason: vote.reason } : {}),
+        isAdmin,
+      });
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
       await this.tell(client, scope, user, err.message);

@@ -80,7 +80,8 @@ export function slackAttachments(files: readonly SlackFile[], options: FileDownl
 async function downloadFile(file: SlackFile, name: string, options: FileDownloadOptions): Promise<Uint8Array> {
   const context = { file: file.id, name };
   if (file.mode === 'tombstone') throw new UserError(ErrorCode.NotFound, 'it has been deleted from Slack.', context);
-  if (file.mode === 'hidden_by_limit') throw new UserError(ErrorCode.FetchFailed, "it is hidden by the workspace's plan limits, so Slack will not hand it over.", context);
+  if (file.mode === 'hidden_by_limit')
+    throw new UserError(ErrorCode.FetchFailed, "it is hidden by the workspace's plan limits, so Slack will not hand it over.", context);
   if (file.is_external || file.mode === 'external') {
     throw new UserError(ErrorCode.AddressRefused, 'it is stored outside Slack; add its link with /kb add <url> instead.', context);
   }
@@ -107,7 +108,11 @@ async function downloadFile(file: SlackFile, name: string, options: FileDownload
     const type = response.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
     if (type === 'text/html' && !/html/i.test(text(file.mimetype) ?? '') && !/\.html?$/i.test(name)) {
       await response.body?.cancel().catch(() => undefined);
-      throw new UserError(ErrorCode.FetchFailed, 'Slack sent its sign-in page instead of the file; the app needs the files:read scope (reinstall it from config/slack-manifest.json).', context);
+      throw new UserError(
+        ErrorCode.FetchFailed,
+        'Slack sent its sign-in page instead of the file; the app needs the files:read scope (reinstall it from config/slack-manifest.json).',
+        context,
+      );
     }
     const declared = Number(response.headers.get('content-length') ?? NaN);
     if (declared > options.maxBytes) {
@@ -118,7 +123,11 @@ async function downloadFile(file: SlackFile, name: string, options: FileDownload
   } catch (err) {
     if (err instanceof UserError) throw err;
     if (signal.aborted) {
-      throw new UserError(ErrorCode.Timeout, `it took longer than ${(options.timeoutMs / 1000).toLocaleString('en-US')} seconds to download from Slack.`, context);
+      throw new UserError(
+        ErrorCode.Timeout,
+        `it took longer than ${(options.timeoutMs / 1000).toLocaleString('en-US')} seconds to download from Slack.`,
+        context,
+      );
     }
     throw new UserError(ErrorCode.FetchFailed, 'it could not be downloaded from Slack.', context, { cause: err });
   }

@@ -75,10 +75,22 @@ export class Interactions {
     await this.announce(client, inbound.scope.channel, reply);
     const asked = `/${inbound.name} ${inbound.text}`.trim();
     if (reply.image) {
-      await this.upload(client, inbound.scope.channel, { file: Buffer.from(reply.image.bytes), filename: reply.image.name, title: reply.image.alt, initial_comment: `Chart for ${asked}` }, respond, 'The chart');
+      await this.upload(
+        client,
+        inbound.scope.channel,
+        { file: Buffer.from(reply.image.bytes), filename: reply.image.name, title: reply.image.alt, initial_comment: `Chart for ${asked}` },
+        respond,
+        'The chart',
+      );
     }
     if (reply.file) {
-      await this.upload(client, inbound.scope.channel, { file: Buffer.from(reply.file.content, 'utf8'), filename: reply.file.name, title: reply.file.name, initial_comment: `File for ${asked}` }, respond, 'The file');
+      await this.upload(
+        client,
+        inbound.scope.channel,
+        { file: Buffer.from(reply.file.content, 'utf8'), filename: reply.file.name, title: reply.file.name, initial_comment: `File for ${asked}` },
+        respond,
+        'The file',
+      );
     }
   }
 

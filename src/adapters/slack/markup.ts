@@ -32,9 +32,9 @@ function readable(target: string, label: string | undefined): string | undefined
  * lost. Other schemes (`mailto:`) read best as their label.
  */
 function link(rawUrl: string, label: string | undefined): string {
-  const url = unescape(rawUrl);
+  const url = unescapeEntities(rawUrl);
   if (label === undefined) return url;
-  const shown = unescape(label);
+  const shown = unescapeEntities(label);
   const web = /^https?:\/\//i.exec(url);
   if (!web) return shown;
   const typed = shown.replace(/(…|\.\.\.)$/, '').toLowerCase();
@@ -43,6 +43,6 @@ function link(rawUrl: string, label: string | undefined): string {
 }
 
 /** Inside a link's address and label (already split out of the text, so decoded once). */
-function unescape(text: string): string {
+function unescapeEntities(text: string): string {
   return text.replace(/&(lt|gt|amp);/g, (match, entity: string) => ENTITIES[entity] ?? match);
 }

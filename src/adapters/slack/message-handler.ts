@@ -92,7 +92,12 @@ export class MessageHandler {
       tellSender: async (reply) => {
         for (const part of splitMessage(neutraliseMentions(reply.text), SLACK_PART_LIMIT)) {
           try {
-            await client.chat.postEphemeral({ channel: event.channel, user, ...markdownMessage(part), ...(event.thread_ts ? { thread_ts: event.thread_ts } : {}) });
+            await client.chat.postEphemeral({
+              channel: event.channel,
+              user,
+              ...markdownMessage(part),
+              ...(event.thread_ts ? { thread_ts: event.thread_ts } : {}),
+            });
           } catch (err) {
             log.warn({ err }, 'could not tell the user the result of their command');
           }

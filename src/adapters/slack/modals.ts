@@ -37,7 +37,6 @@ function textInput(blockId: string, label: string, initial: string | undefined, 
   };
 }
 
-
 /** The view to open for a form request, or a sentence saying why it cannot be a form. */
 export function buildModal(form: FormRequest, scope: ChannelScope, limits: ModalLimits): { readonly view: types.ModalView } | { readonly refusal: string } {
   const metadata = JSON.stringify({ team: scope.workspace, channel: scope.channel });
@@ -84,7 +83,7 @@ export interface SubmittedView {
   readonly state?: { readonly values?: Record<string, Record<string, { readonly value?: string | null }>> };
 }
 
-function valueOf(view: SubmittedView, blockId: string): string {
+function fieldValue(view: SubmittedView, blockId: string): string {
   return view.state?.values?.[blockId]?.['value']?.value ?? '';
 }
 
@@ -98,9 +97,9 @@ export function parseSubmission(view: SubmittedView): { scope: ChannelScope; for
   }
   if (typeof meta.team !== 'string' || typeof meta.channel !== 'string') return undefined;
   const scope = slackScope(meta.team, meta.channel);
-  if (view.callback_id === PERSONA_MODAL) return { scope, form: { kind: 'persona-edit', text: valueOf(view, 'persona') } };
+  if (view.callback_id === PERSONA_MODAL) return { scope, form: { kind: 'persona-edit', text: fieldValue(view, 'persona') } };
   if (view.callback_id === FEWSHOT_MODAL) {
-    return { scope, form: { kind: 'fewshot-add', input: valueOf(view, 'input'), output: valueOf(view, 'output') } };
+    return { scope, form: { kind: 'fewshot-add', input: fieldValue(view, 'input'), output: fieldValue(view, 'output') } };
   }
   return undefined;
 }

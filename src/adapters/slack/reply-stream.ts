@@ -185,7 +185,10 @@ class UpdateSink implements Sink {
   }
 
   /** A part's payload; the last part of the final text ends with the footer. */
-  private payload(part: string, footed: boolean): { readonly text: string; readonly blocks: MarkdownMessage['blocks'] | (types.MarkdownBlock | types.ContextActionsBlock)[] } {
+  private payload(
+    part: string,
+    footed: boolean,
+  ): { readonly text: string; readonly blocks: MarkdownMessage['blocks'] | (types.MarkdownBlock | types.ContextActionsBlock)[] } {
     const message = markdownMessage(part);
     return footed && this.footer.length ? { ...message, blocks: [...message.blocks, ...this.footer] } : message;
   }

@@ -185,7 +185,8 @@ export class SlackAdapter {
     // core's pipeline, and the other events (App Home) only republish what is already true.
 
     // The pipeline catches and logs its own failures: a message never takes a listener down.
-    const onMessage = (event: SlackMessageEvent, team: string | undefined, client: webApi.WebClient) => messages.handle(event, team ?? bot.team ?? '', bot, client);
+    const onMessage = (event: SlackMessageEvent, team: string | undefined, client: webApi.WebClient) =>
+      messages.handle(event, team ?? bot.team ?? '', bot, client);
     this.bolt.event('app_mention', async ({ event, body, client }) => onMessage(event as SlackMessageEvent, body.team_id, client));
     this.bolt.event('message', async ({ event, body, client }) => onMessage(event as SlackMessageEvent, body.team_id, client));
 
@@ -234,7 +235,16 @@ export class SlackAdapter {
       if (typeof channel !== 'string') return;
       const name = body.user.username ?? body.user.name;
       try {
-        await feedback.click({ team, channel, user: { id: body.user.id, ...(name ? { name } : {}) }, value: 'value' in action ? action.value : undefined, triggerId: body.trigger_id }, client);
+        await feedback.click(
+          {
+            team,
+            channel,
+            user: { id: body.user.id, ...(name ? { name } : {}) },
+            value: 'value' in action ? action.value : undefined,
+            triggerId: body.trigger_id,
+          },
+          client,
+        );
       } catch (err) {
         log.error({ err }, 'feedback click failed');
       }

@@ -100,7 +100,9 @@ describe('modals', () => {
     const { h } = ctx;
     await h.slash(h.admin, 'persona', 'set', { text: 'x'.repeat(4500) });
     const opened = await h.slash(h.admin, 'persona', 'edit');
-    expect(told(opened)).toBe('The current persona is 4,500 characters, more than a Discord form field holds (4,000); use /persona set text:<persona> instead.');
+    expect(told(opened)).toBe(
+      'The current persona is 4,500 characters, more than a Discord form field holds (4,000); use /persona set text:<persona> instead.',
+    );
   });
 
   it('/fewshot add with no options opens the example modal', async () => {

@@ -65,7 +65,7 @@ describe('Discord feedback', () => {
     const [message] = await answered();
     const record = await click(ctx.h.member, message, '👍');
     expect(told(record)).toBe(THANKS);
-    expect((record.callbacks[0]?.['data'] as { flags?: number }).flags! & 64).toBe(64);
+    expect(((record.callbacks[0]?.['data'] as { flags?: number } | undefined)?.flags ?? 0) & 64).toBe(64);
     expect(await votes()).toEqual({ [ctx.h.member.id]: expect.objectContaining({ value: 'up' }) });
     expect(await ctx.h.app.training.approved(scope())).toEqual([]);
   });
@@ -74,7 +74,9 @@ describe('Discord feedback', () => {
     const [message] = await answered('Rooms are booked in the calendar.', 'how do I book a room?');
     const record = await click(ctx.h.admin, message, '👍');
     expect(told(record)).toBe(APPROVED_SENTENCE);
-    expect((await ctx.h.app.training.approved(scope())).map((e) => [e.input, e.output])).toEqual([[expect.stringContaining('how do I book a room?'), 'Rooms are booked in the calendar.']]);
+    expect((await ctx.h.app.training.approved(scope())).map((e) => [e.input, e.output])).toEqual([
+      [expect.stringContaining('how do I book a room?'), 'Rooms are booked in the calendar.'],
+    ]);
   });
 
   it('changing 👍 to 👎 keeps one vote, the latest', async () => {
@@ -98,8 +100,13 @@ describe('Discord feedback', () => {
     const [message] = await answered();
     const record = await click(ctx.h.member, message, '👎');
     expect(record.callbacks.map((c) => c['type'])).toEqual([9]);
-    const modal = record.callbacks[0]!['data'] as { custom_id: string; components: { components: { custom_id: string; style: number; required: boolean; max_length: number }[] }[] };
-    expect(modal.components.flatMap((row) => row.components)).toEqual([expect.objectContaining({ custom_id: REASON_FIELD, style: 2, required: false, max_length: REASON_MAX_CHARS })]);
+    const modal = record.callbacks[0]!['data'] as {
+      custom_id: string;
+      components: { components: { custom_id: string; style: number; required: boolean; max_length: number }[] }[];
+    };
+    expect(modal.components.flatMap((row) => row.components)).toEqual([
+      expect.objectContaining({ custom_id: REASON_FIELD, style: 2, required: false, max_length: REASON_MAX_CHARS }),
+    ]);
     expect(await votes()).toEqual({ [ctx.h.member.id]: expect.objectContaining({ value: 'down' }) });
 
     const submitted = ctx.h.discord.submitModal(ctx.h.member, ctx.h.channel, modal.custom_id, { [REASON_FIELD]: 'It named the wrong floor.' });

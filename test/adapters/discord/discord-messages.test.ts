@@ -16,9 +16,24 @@ describe('the gateway', () => {
   it('identifies with the intents of SPEC §7 and registers the commands for the guild', () => {
     const { discord } = ctx.h;
     expect(discord.identifies).toHaveLength(1);
-    expect(discord.identifies[0]?.['intents']).toBe(INTENTS.Guilds | INTENTS.GuildMessages | INTENTS.MessageContent | INTENTS.DirectMessages | INTENTS.GuildMessageReactions);
+    expect(discord.identifies[0]?.['intents']).toBe(
+      INTENTS.Guilds | INTENTS.GuildMessages | INTENTS.MessageContent | INTENTS.DirectMessages | INTENTS.GuildMessageReactions,
+    );
     const names = (discord.commands.get(ctx.h.guild.id) ?? []).map((c) => c['name']);
-    expect(names).toEqual(['persona', 'fewshot', 'route', 'model', 'kb', 'finetune', 'usage', 'budget', 'advise', 'eval', 'Add as few-shot example', 'Add to knowledge base']);
+    expect(names).toEqual([
+      'persona',
+      'fewshot',
+      'route',
+      'model',
+      'kb',
+      'finetune',
+      'usage',
+      'budget',
+      'advise',
+      'eval',
+      'Add as few-shot example',
+      'Add to knowledge base',
+    ]);
   });
 });
 

@@ -111,7 +111,10 @@ describe('start-up problems', () => {
     const started = await start(discord);
     try {
       const channel = [...discord.channels.values()][0]!;
-      await waitFor(() => (discord.identifies.some((i) => (Number(i['intents']) & INTENTS.MessageContent) === 0) ? true : undefined), 'an identify without Message Content');
+      await waitFor(
+        () => (discord.identifies.some((i) => (Number(i['intents']) & INTENTS.MessageContent) === 0) ? true : undefined),
+        'an identify without Message Content',
+      );
       await waitFor(() => (discord.commands.size ? true : undefined), 'ready');
       const person = discord.addUser('bob');
       discord.userMessage(person, channel, 'chatter without a mention');
@@ -154,7 +157,10 @@ describe('npm run discord:register', () => {
       expect((await run(discord, ['--guild', guild.id])).output).toBe(`Registered 12 commands in guild ${guild.id}.\n`);
       const names = (list: Record<string, unknown>[] | undefined) => (list ?? []).map((c) => c['name']);
       expect(names(discord.commands.get(guild.id))).toEqual(names(discord.commands.get('')));
-      expect(await run(discord, ['--guild', 'general'])).toEqual({ code: 1, output: "discord:register: --guild needs a guild id (a number, from the server's context menu → Copy Server ID).\n" });
+      expect(await run(discord, ['--guild', 'general'])).toEqual({
+        code: 1,
+        output: "discord:register: --guild needs a guild id (a number, from the server's context menu → Copy Server ID).\n",
+      });
       discord.assertNoViolations();
     } finally {
       await discord.close();

@@ -16,12 +16,23 @@ const ctx = useDiscordHarness({ logger: recordingLogger(entries) });
  * types: discord.js itself parses the payload, and Discord's own schema is its contract.
  */
 const OPTIONAL = ['guild_id', 'member', 'message_reference', 'flags', 'nonce', 'webhook_id', 'edited_timestamp'] as const;
-const junk = fc.oneof(fc.string({ maxLength: 20 }), fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.integer(), { maxLength: 2 }), fc.object({ maxDepth: 1 }));
+const junk = fc.oneof(
+  fc.string({ maxLength: 20 }),
+  fc.integer(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.integer(), { maxLength: 2 }),
+  fc.object({ maxDepth: 1 }),
+);
 const snowflake = fc.bigInt({ min: 10n ** 17n, max: 10n ** 18n }).map(String);
 const mutation = fc.record({
   drop: fc.subarray([...OPTIONAL], { maxLength: 4 }),
   unknownGuild: fc.option(snowflake, { nil: undefined }),
-  extra: fc.dictionary(fc.string({ minLength: 1, maxLength: 12 }).filter((k) => !k.includes('_') && k !== '__proto__'), junk, { maxKeys: 3 }),
+  extra: fc.dictionary(
+    fc.string({ minLength: 1, maxLength: 12 }).filter((k) => !k.includes('_') && k !== '__proto__'),
+    junk,
+    { maxKeys: 3 },
+  ),
 });
 
 describe('Discord payload translation (fast-check, seeded)', () => {

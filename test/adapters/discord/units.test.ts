@@ -10,11 +10,27 @@ import path from 'node:path';
 const BOT = '100';
 
 describe('inbound messages', () => {
-  const facts = { id: '9', channelId: 'T1', guildId: 'G1', isDirect: false, authorId: 'U1', authorIsBot: false, content: `<@${BOT}> hi  there`, mentionsBot: true, repliesToBot: false };
+  const facts = {
+    id: '9',
+    channelId: 'T1',
+    guildId: 'G1',
+    isDirect: false,
+    authorId: 'U1',
+    authorIsBot: false,
+    content: `<@${BOT}> hi  there`,
+    mentionsBot: true,
+    repliesToBot: false,
+  };
 
   it('a thread takes its parent channel as scope, is remembered as the reply thread, and the mention is removed', () => {
     const inbound = toInboundMessage({ ...facts, threadParentId: 'C1' }, { botId: BOT });
-    expect(inbound).toMatchObject({ scope: { platform: 'discord', workspace: 'G1', channel: 'C1' }, threadId: 'T1', replyThreadId: 'T1', text: 'hi there', mentioned: true });
+    expect(inbound).toMatchObject({
+      scope: { platform: 'discord', workspace: 'G1', channel: 'C1' },
+      threadId: 'T1',
+      replyThreadId: 'T1',
+      text: 'hi there',
+      mentioned: true,
+    });
   });
 
   it('a reply to the bot counts as a mention; DMs use the dm workspace; the bot itself is a bot', () => {
@@ -29,10 +45,14 @@ describe('ChannelLimiter', () => {
   it('lets at most 5 writes per 5 s through per channel, other channels unaffected, and honours a pause', async () => {
     let now = 0;
     const sleeps: number[] = [];
-    const limiter = new ChannelLimiter({ limit: 5, windowMs: 5000 }, () => now, async (ms) => {
-      sleeps.push(ms);
-      now += ms;
-    });
+    const limiter = new ChannelLimiter(
+      { limit: 5, windowMs: 5000 },
+      () => now,
+      async (ms) => {
+        sleeps.push(ms);
+        now += ms;
+      },
+    );
     const at: number[] = [];
     await Promise.all(Array.from({ length: 7 }, () => limiter.run('A', async () => at.push(now))));
     expect(at).toEqual([0, 0, 0, 0, 0, 5000, 5000]);
@@ -81,8 +101,16 @@ describe('SeenMessages', () => {
 
 describe('application commands', () => {
   it('carry autocomplete where the table has names to offer, the attachment option, and the two message menus', () => {
-    const commands = applicationCommands() as unknown as { name: string; type: number; options?: { name: string; options?: { name: string; type: number; autocomplete?: boolean }[] }[] }[];
-    const option = (command: string, sub: string, name: string) => commands.find((c) => c.name === command)?.options?.find((o) => o.name === sub)?.options?.find((o) => o.name === name);
+    const commands = applicationCommands() as unknown as {
+      name: string;
+      type: number;
+      options?: { name: string; options?: { name: string; type: number; autocomplete?: boolean }[] }[];
+    }[];
+    const option = (command: string, sub: string, name: string) =>
+      commands
+        .find((c) => c.name === command)
+        ?.options?.find((o) => o.name === sub)
+        ?.options?.find((o) => o.name === name);
     expect(option('persona', 'use', 'name')?.autocomplete).toBe(true);
     expect(option('kb', 'remove', 'doc')?.autocomplete).toBe(true);
     expect(option('model', 'set', 'model')?.autocomplete).toBe(true);
@@ -93,7 +121,9 @@ describe('application commands', () => {
 
   it('the example modal respects the configured example limit', () => {
     const built = buildModal({ kind: 'fewshot-add' }, { personaChars: 8000, exampleChars: 300 });
-    expect('modal' in built && built.modal.components.map((row) => (row as { components: { max_length: number }[] }).components[0]?.max_length)).toEqual([300, 300]);
+    expect('modal' in built && built.modal.components.map((row) => (row as { components: { max_length: number }[] }).components[0]?.max_length)).toEqual([
+      300, 300,
+    ]);
   });
 });
 
@@ -103,7 +133,10 @@ describe('Discord configuration', () => {
   const load = (env: Record<string, string>) => loadConfig({ ...base, ...env }, { configDir });
 
   it('reads the Discord variables', () => {
-    expect(load({ DISCORD_API_URL: 'http://127.0.0.1:9/api/', DISCORD_REGISTER_ON_START: 'true', DISCORD_SHARDS: 'auto', STORE_URL: 'redis://127.0.0.1:6379' }).discord).toEqual({
+    expect(
+      load({ DISCORD_API_URL: 'http://127.0.0.1:9/api/', DISCORD_REGISTER_ON_START: 'true', DISCORD_SHARDS: 'auto', STORE_URL: 'redis://127.0.0.1:6379' })
+        .discord,
+    ).toEqual({
       token: 't',
       applicationId: '1',
       apiUrl: 'http://127.0.0.1:9/api',

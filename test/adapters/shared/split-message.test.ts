@@ -32,7 +32,10 @@ describe('splitMessage', () => {
     }
     expect(parts[1]!.startsWith('```ts\n')).toBe(true);
     // All code lines survive, in order.
-    const lines = parts.join('\n').split('\n').filter((l) => l.startsWith('const line'));
+    const lines = parts
+      .join('\n')
+      .split('\n')
+      .filter((l) => l.startsWith('const line'));
     expect(lines).toEqual(code.split('\n'));
   });
 
@@ -50,7 +53,10 @@ describe('splitMessage', () => {
     expect(parts[0]!.endsWith('\n````')).toBe(true);
     expect(parts[1]!.startsWith('````md\n')).toBe(true);
     expect(parts.at(-1)!.endsWith('````\n\nDone.')).toBe(true);
-    const lines = parts.join('\n').split('\n').filter((l) => l.startsWith('still inside'));
+    const lines = parts
+      .join('\n')
+      .split('\n')
+      .filter((l) => l.startsWith('still inside'));
     expect(lines).toEqual(after.split('\n'));
   });
 

@@ -51,7 +51,10 @@ describe('slackAttachments', () => {
 
   it('describes each file as the core needs it and fetches it with the bot token', async () => {
     handler = (req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end(`token=${req.headers.authorization}`);
-    const [attachment] = slackAttachments([{ id: 'F1', name: 'notes.txt', mimetype: 'text/plain', size: 42, url_private_download: `${base}/f/notes.txt` }], options());
+    const [attachment] = slackAttachments(
+      [{ id: 'F1', name: 'notes.txt', mimetype: 'text/plain', size: 42, url_private_download: `${base}/f/notes.txt` }],
+      options(),
+    );
     expect(attachment).toMatchObject({ name: 'notes.txt', contentType: 'text/plain', size: 42 });
     expect(Buffer.from(await attachment!.download()).toString()).toBe(`token=Bearer ${TOKEN}`);
   });
@@ -109,7 +112,9 @@ describe('slackAttachments', () => {
       message: 'it has been deleted from Slack.',
     });
     expect(await reason({ name: 'old.md', mode: 'hidden_by_limit', url_private: `${base}/f/old` })).toMatch(/plan limits/);
-    expect(await reason({ name: 'drive.doc', is_external: true, url_private: `${base}/f/drive` })).toMatch(/stored outside Slack; add its link with \/kb add <url>/);
+    expect(await reason({ name: 'drive.doc', is_external: true, url_private: `${base}/f/drive` })).toMatch(
+      /stored outside Slack; add its link with \/kb add <url>/,
+    );
     expect(await failure({ name: 'a.md', url_private: `${base}/f/a` }, { extraHosts: [] })).toMatchObject({
       code: ErrorCode.AddressRefused,
       message: 'its download link does not point to Slack, so I did not fetch it.',

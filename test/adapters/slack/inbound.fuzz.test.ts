@@ -9,7 +9,15 @@ import type { InboundMessage } from '../../../src/core/types';
 const bot = { userId: 'UBOT', botId: 'BBOT' };
 
 /** A value of any JSON type, as a careless or hostile sender might put in any field. */
-const anyValue = fc.oneof(fc.string({ maxLength: 40 }), fc.integer(), fc.boolean(), fc.constant(null), fc.constant(undefined), fc.array(fc.string(), { maxLength: 3 }), fc.object({ maxDepth: 1 }));
+const anyValue = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc.integer(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constant(undefined),
+  fc.array(fc.string(), { maxLength: 3 }),
+  fc.object({ maxDepth: 1 }),
+);
 const maybe = <T>(arb: fc.Arbitrary<T>) => fc.oneof(arb, anyValue);
 
 const event = fc.record(
@@ -50,7 +58,8 @@ describe('Slack payload translation (fast-check, seeded)', () => {
         const event = readMessageEvent(raw);
         if (event === undefined) {
           const r = raw as Record<string, unknown>;
-          if (typeof r['ts'] === 'string' && r['ts'] !== '' && typeof r['channel'] === 'string' && r['channel'] !== '') throw new Error('a readable event was dropped');
+          if (typeof r['ts'] === 'string' && r['ts'] !== '' && typeof r['channel'] === 'string' && r['channel'] !== '')
+            throw new Error('a readable event was dropped');
           return;
         }
         const message = toInboundMessage(event, { team: 'T1', bot });
@@ -65,25 +74,47 @@ describe('Slack payload translation (fast-check, seeded)', () => {
 
   it('turns any slash-command body into a command, never a throw', () => {
     const body = fc.record(
-      { command: maybe(fc.constantFrom('/persona', '/kb')), text: maybe(fc.string()), team_id: maybe(fc.constant('T1')), channel_id: maybe(fc.constant('C1')), user_id: maybe(fc.constant('U1')), user_name: anyValue, junk: anyValue },
+      {
+        command: maybe(fc.constantFrom('/persona', '/kb')),
+        text: maybe(fc.string()),
+        team_id: maybe(fc.constant('T1')),
+        channel_id: maybe(fc.constant('C1')),
+        user_id: maybe(fc.constant('U1')),
+        user_name: anyValue,
+        junk: anyValue,
+      },
       { requiredKeys: [] },
     );
     fc.assert(
       fc.property(body, (raw) => {
         const command = toInboundCommand(raw as unknown as SlackSlashCommand);
         if (command === undefined) return;
-        if (typeof command.name !== 'string' || typeof command.text !== 'string' || typeof command.user.id !== 'string') throw new Error(`malformed: ${JSON.stringify(command)}`);
+        if (typeof command.name !== 'string' || typeof command.text !== 'string' || typeof command.user.id !== 'string')
+          throw new Error(`malformed: ${JSON.stringify(command)}`);
       }),
       { seed: 0xc0de, numRuns: 3000 },
     );
   });
 
   it('reads any thread history without throwing, keeping only texts', () => {
-    const replies = fc.array(fc.record({ ts: maybe(fc.constantFrom('1.0', '2.0', '3.0')), user: maybe(fc.constantFrom('U1', 'UBOT')), bot_id: anyValue, subtype: anyValue, text: maybe(fc.string()) }, { requiredKeys: [] }), { maxLength: 8 });
+    const replies = fc.array(
+      fc.record(
+        {
+          ts: maybe(fc.constantFrom('1.0', '2.0', '3.0')),
+          user: maybe(fc.constantFrom('U1', 'UBOT')),
+          bot_id: anyValue,
+          subtype: anyValue,
+          text: maybe(fc.string()),
+        },
+        { requiredKeys: [] },
+      ),
+      { maxLength: 8 },
+    );
     fc.assert(
       fc.property(replies, (raw) => {
         const history = historyFromReplies(raw as never, bot, '9.0', '_Thinking…_');
-        if (history.some((m) => typeof m.content !== 'string' || m.content === '' || (m.role !== 'user' && m.role !== 'assistant'))) throw new Error(JSON.stringify(history));
+        if (history.some((m) => typeof m.content !== 'string' || m.content === '' || (m.role !== 'user' && m.role !== 'assistant')))
+          throw new Error(JSON.stringify(history));
       }),
       { seed: 0x4157, numRuns: 2000 },
     );

@@ -1,20 +1,10 @@
-import {
-  historyFromReplies,
-  isFromPerson,
-  replyThread,
-  stripBotMention,
-  toInboundCommand,
-  toInboundMessage,
-} from '../../../src/adapters/slack/inbound';
+import { historyFromReplies, isFromPerson, replyThread, stripBotMention, toInboundCommand, toInboundMessage } from '../../../src/adapters/slack/inbound';
 
 const bot = { userId: 'UBOT', botId: 'BBOT' };
 
 describe('Slack inbound mapping', () => {
   it('maps a mention to an InboundMessage without the bot mention', () => {
-    const message = toInboundMessage(
-      { type: 'app_mention', user: 'U1', text: '<@UBOT> what is new?', ts: '1.1', channel: 'C1' },
-      { team: 'T1', bot },
-    );
+    const message = toInboundMessage({ type: 'app_mention', user: 'U1', text: '<@UBOT> what is new?', ts: '1.1', channel: 'C1' }, { team: 'T1', bot });
     expect(message).toMatchObject({
       scope: { platform: 'slack', workspace: 'T1', channel: 'C1' },
       user: { id: 'U1', isBot: false },
@@ -26,7 +16,10 @@ describe('Slack inbound mapping', () => {
   });
 
   it('sees a mention in a plain message event too, and DMs as direct', () => {
-    const inChannel = toInboundMessage({ type: 'message', user: 'U1', text: 'hey <@UBOT|cw> hi', ts: '1', channel: 'C1', channel_type: 'channel' }, { team: 'T', bot });
+    const inChannel = toInboundMessage(
+      { type: 'message', user: 'U1', text: 'hey <@UBOT|cw> hi', ts: '1', channel: 'C1', channel_type: 'channel' },
+      { team: 'T', bot },
+    );
     expect(inChannel.mentioned).toBe(true);
     expect(inChannel.text).toBe('hey hi');
     const dm = toInboundMessage({ type: 'message', user: 'U1', text: 'hi', ts: '1', channel: 'D1', channel_type: 'im' }, { team: 'T', bot });

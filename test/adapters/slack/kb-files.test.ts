@@ -117,7 +117,8 @@ describe('Slack: files into the knowledge base', () => {
     await files.close();
   });
 
-  const ephemeral = () => ctx.h.slack.callsTo('chat.postEphemeral').map((c) => ({ user: String(c.params['user']), channel: String(c.params['channel']), text: shownText(c.params) }));
+  const ephemeral = () =>
+    ctx.h.slack.callsTo('chat.postEphemeral').map((c) => ({ user: String(c.params['user']), channel: String(c.params['channel']), text: shownText(c.params) }));
 
   /** A person's message sharing `shared`, as the shortcut payload carries it. */
   function sharedMessage(shared: Record<string, unknown>[], text = 'Here are the docs'): Record<string, unknown> {
@@ -128,7 +129,15 @@ describe('Slack: files into the knowledge base', () => {
     const responseUrl = ctx.h.slack.newResponseUrl();
     const result = await postInteraction(
       ctx.h.url,
-      messageShortcutPayload({ team: ctx.h.slack.team, channel: CHANNEL, user: user.id, userName: user.name, callbackId: KB_FILES_SHORTCUT, message, responseUrl }),
+      messageShortcutPayload({
+        team: ctx.h.slack.team,
+        channel: CHANNEL,
+        user: user.id,
+        userName: user.name,
+        callbackId: KB_FILES_SHORTCUT,
+        message,
+        responseUrl,
+      }),
     );
     await ctx.h.idle();
     return result.status;
@@ -137,7 +146,10 @@ describe('Slack: files into the knowledge base', () => {
   const markdown = () =>
     files.add('handbook.md', { type: 'text/markdown', body: Buffer.from('# Staff handbook\n\nThe quarterly offsite is held in Lisbon every April.\n') });
   const pdf = () =>
-    files.add('rules.pdf', { type: 'application/pdf', body: makePdf([['Parking rules', 'Visitors park in the zebra garage on level minus two.']], 'Parking rules') });
+    files.add('rules.pdf', {
+      type: 'application/pdf',
+      body: makePdf([['Parking rules', 'Visitors park in the zebra garage on level minus two.']], 'Parking rules'),
+    });
 
   describe('the "Add to knowledge base" shortcut', () => {
     it('adds an admin’s Markdown and PDF files, fetched with the bot token, and they become searchable', async () => {
@@ -173,7 +185,9 @@ describe('Slack: files into the knowledge base', () => {
       const png = files.add('diagram.png', { type: 'image/png', body: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]) });
       await shortcut(ADMIN, sharedMessage([png, markdown()]));
       const [told] = ephemeral().map((e) => e.text);
-      expect(told).toMatch(/^Skipped diagram\.png: diagram\.png is not a format I can read; send text, Markdown, HTML, PDF or DOCX\.\nAdded "Staff handbook" as d1/);
+      expect(told).toMatch(
+        /^Skipped diagram\.png: diagram\.png is not a format I can read; send text, Markdown, HTML, PDF or DOCX\.\nAdded "Staff handbook" as d1/,
+      );
       const list = (await ctx.h.run('/kb', 'list')).told;
       expect(list).toMatch(/Staff handbook/);
       expect(list).not.toMatch(/diagram/);
@@ -225,7 +239,10 @@ describe('Slack: files into the knowledge base', () => {
       await mentionWithFiles(ADMIN, 'kb add', [markdown()]);
       expect(ephemeral()).toEqual([{ user: ADMIN.id, channel: CHANNEL, text: expect.stringMatching(/^Added "Staff handbook" as d1/) }]);
       const [sent] = ctx.h.slack.callsTo('chat.postEphemeral');
-      expect(sent!.params).toMatchObject({ text: expect.stringMatching(/^Added "Staff handbook" as d1/), blocks: [{ type: 'markdown', text: ephemeral()[0]!.text }] });
+      expect(sent!.params).toMatchObject({
+        text: expect.stringMatching(/^Added "Staff handbook" as d1/),
+        blocks: [{ type: 'markdown', text: ephemeral()[0]!.text }],
+      });
       expect(files.requests).toHaveLength(1);
       expect(ctx.h.slack.botMessages(CHANNEL)).toEqual([]);
       expect(ctx.openai.requests).toEqual([]);

@@ -11,7 +11,11 @@ import { COMMAND_FAMILIES, familySpec, platformFamilies, usageOf } from '../../.
 import type { CommandFamily } from '../../../src/core/commands/types';
 
 interface Manifest {
-  features: { slash_commands: { command: string; url?: string; description: string; usage_hint?: string }[]; shortcuts: { callback_id: string; type: string }[]; app_home: { home_tab_enabled: boolean } };
+  features: {
+    slash_commands: { command: string; url?: string; description: string; usage_hint?: string }[];
+    shortcuts: { callback_id: string; type: string }[];
+    app_home: { home_tab_enabled: boolean };
+  };
   oauth_config: { scopes: { bot: string[] } };
   settings: { event_subscriptions: { bot_events: string[] }; interactivity: { is_enabled: boolean } };
 }
@@ -56,7 +60,11 @@ describe('config/slack-manifest.json', () => {
     expect(new Set(commands).size).toBe(commands.length);
     // SPEC §3: /feedback is the console's vote; Slack answers carry feedback buttons instead.
     expect(COMMAND_FAMILIES.filter((family) => !commands.includes(`/${family}`))).toEqual(['feedback']);
-    expect(commands.sort()).toEqual(platformFamilies().map((f) => `/${f}`).sort());
+    expect(commands.sort()).toEqual(
+      platformFamilies()
+        .map((f) => `/${f}`)
+        .sort(),
+    );
     for (const command of manifest.features.slash_commands) expect(command.url).toMatch(/\/slack\/events$/);
   });
 

@@ -47,7 +47,9 @@ describe('Slack app', () => {
       expect(told).toBe('Persona set (v1).');
       expect(ctx.h.slack.responses.every((r) => r.body['response_type'] === 'ephemeral')).toBe(true);
       expect(ctx.h.slack.callsTo('chat.postMessage').map((c) => c.params['text'])).toEqual(["alice changed this channel's persona (now v1)."]);
-      expect(ctx.h.slack.callsTo('chat.postMessage').map((c) => c.params['blocks'])).toEqual([[{ type: 'markdown', text: "alice changed this channel's persona (now v1)." }]]);
+      expect(ctx.h.slack.callsTo('chat.postMessage').map((c) => c.params['blocks'])).toEqual([
+        [{ type: 'markdown', text: "alice changed this channel's persona (now v1)." }],
+      ]);
       expect((await ctx.h.app.profiles.resolve(scope(ctx.h))).persona.value).toBe('You are a terse pirate.\nSpeak in short lines.');
     });
 
@@ -118,7 +120,11 @@ describe('Slack app', () => {
 
     it('ignores malformed events (no timestamp, text of the wrong type) and answers the next good one', async () => {
       const base = { type: 'app_mention', user: MEMBER.id, channel: CHANNEL, event_ts: '1.0' };
-      for (const event of [{ ...base, text: `<@${ctx.h.slack.botUserId}> hi` }, { ...base, ts: ctx.h.slack.nextTs(), text: { not: 'text' } }, { ...base, ts: 42, text: 'x' }]) {
+      for (const event of [
+        { ...base, text: `<@${ctx.h.slack.botUserId}> hi` },
+        { ...base, ts: ctx.h.slack.nextTs(), text: { not: 'text' } },
+        { ...base, ts: 42, text: 'x' },
+      ]) {
         const result = await postEvent(ctx.h.url, envelope(event, { team: ctx.h.slack.team, botUserId: ctx.h.slack.botUserId }));
         expect(result.status).toBe(200);
       }

@@ -26,7 +26,11 @@ describe('Slack feedback', () => {
     return ctx.h.slack.botMessages(CHANNEL, ts);
   }
 
-  const ephemerals = (user: string) => ctx.h.slack.callsTo('chat.postEphemeral').filter((c) => c.params['user'] === user).map((c) => String(c.params['text']));
+  const ephemerals = (user: string) =>
+    ctx.h.slack
+      .callsTo('chat.postEphemeral')
+      .filter((c) => c.params['user'] === user)
+      .map((c) => String(c.params['text']));
 
   describe('the buttons are on the final message of every answer', () => {
     it('a native stream ends with them (chat.stopStream blocks), valid Block Kit', async () => {
@@ -36,10 +40,13 @@ describe('Slack feedback', () => {
       expect(stops).toHaveLength(1);
       expect(stops[0]?.params['blocks']).toEqual(feedbackBlocksOf(message));
       const [block] = feedbackBlocksOf(message);
-      const element = (block?.['elements'] as Block[])[0]!;
+      const element = (block?.['elements'] as Block[] | undefined)?.[0] ?? {};
       expect(element['type']).toBe('feedback_buttons');
       const answerId = (await ctx.h.app.feedback.lastAnswerId(scope()))!;
-      expect(element).toMatchObject({ positive_button: { value: expect.stringContaining(answerId) }, negative_button: { value: expect.stringContaining(answerId) } });
+      expect(element).toMatchObject({
+        positive_button: { value: expect.stringContaining(answerId) },
+        negative_button: { value: expect.stringContaining(answerId) },
+      });
       expect(ctx.h.slack.violations).toEqual([]);
     });
 
@@ -117,10 +124,15 @@ describe('Slack feedback', () => {
     expect(await ctx.h.app.feedback.votesOf(scope(), answerId)).toEqual({ [MEMBER.id]: expect.objectContaining({ value: 'down' }) });
 
     const blockId = String(inputs[0]!['block_id']);
-    const result = await postInteraction(ctx.h.url, viewSubmissionPayload({ team: ctx.h.slack.team, user: MEMBER.id, userName: MEMBER.name, view, values: { [blockId]: 'It named the wrong floor.' } }));
+    const result = await postInteraction(
+      ctx.h.url,
+      viewSubmissionPayload({ team: ctx.h.slack.team, user: MEMBER.id, userName: MEMBER.name, view, values: { [blockId]: 'It named the wrong floor.' } }),
+    );
     await ctx.h.idle();
     expect(result.status).toBe(200);
-    expect(await ctx.h.app.feedback.votesOf(scope(), answerId)).toEqual({ [MEMBER.id]: expect.objectContaining({ value: 'down', reason: 'It named the wrong floor.' }) });
+    expect(await ctx.h.app.feedback.votesOf(scope(), answerId)).toEqual({
+      [MEMBER.id]: expect.objectContaining({ value: 'down', reason: 'It named the wrong floor.' }),
+    });
     expect(ephemerals(MEMBER.id)).toEqual([expect.stringMatching(/reason was recorded/)]);
   });
 

@@ -5,14 +5,7 @@ import { FEWSHOT_SHORTCUT } from '../../../src/adapters/slack/slack-adapter';
 import { slackScope } from '../../../src/adapters/slack/inbound';
 import { NOT_ADMIN_SENTENCE } from '../../../src/core/commands/permissions';
 import { ADMIN, CHANNEL, MEMBER, useSlackHarness } from '../../helpers/slack-harness';
-import {
-  appHomeOpenedEvent,
-  envelope,
-  messageShortcutPayload,
-  postEvent,
-  postInteraction,
-  viewSubmissionPayload,
-} from '../../helpers/slack-requests';
+import { appHomeOpenedEvent, envelope, messageShortcutPayload, postEvent, postInteraction, viewSubmissionPayload } from '../../helpers/slack-requests';
 
 type InputBlock = { block_id: string; element: { initial_value?: string; multiline?: boolean } };
 
@@ -89,7 +82,15 @@ describe('Slack interactivity', () => {
       const responseUrl = ctx.h.slack.newResponseUrl();
       const result = await postInteraction(
         ctx.h.url,
-        messageShortcutPayload({ team: ctx.h.slack.team, channel: CHANNEL, user: user.id, userName: user.name, callbackId: FEWSHOT_SHORTCUT, message, responseUrl }),
+        messageShortcutPayload({
+          team: ctx.h.slack.team,
+          channel: CHANNEL,
+          user: user.id,
+          userName: user.name,
+          callbackId: FEWSHOT_SHORTCUT,
+          message,
+          responseUrl,
+        }),
       );
       await ctx.h.idle();
       const id = responseUrl.split('/').pop();

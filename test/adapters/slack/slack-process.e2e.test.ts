@@ -55,7 +55,9 @@ describe('npm start with Slack over HTTP', () => {
   it('answers a signed mention in its thread, and refuses a badly signed one', async () => {
     const ts = slack.nextTs();
     const event = appMentionEvent({ channel: 'C0E2E0001', user: 'U0PERSON1', team: slack.team, ts, text: `<@${slack.botUserId}> what time is it?` });
-    const bad = await postEvent(`http://127.0.0.1:${port}/slack/events`, envelope(event, { team: slack.team, botUserId: slack.botUserId }), { secret: 'wrong-secret' });
+    const bad = await postEvent(`http://127.0.0.1:${port}/slack/events`, envelope(event, { team: slack.team, botUserId: slack.botUserId }), {
+      secret: 'wrong-secret',
+    });
     expect(bad.status).toBe(401);
 
     const good = await postEvent(`http://127.0.0.1:${port}/slack/events`, envelope(event, { team: slack.team, botUserId: slack.botUserId }));

@@ -48,7 +48,12 @@ describe('Slack replies', () => {
       expect(ctx.h.slack.callsTo('chat.update')).toHaveLength(0);
       const posts = ctx.h.slack.callsTo('chat.postMessage');
       expect(posts).toHaveLength(1);
-      expect(posts[0]?.params).toMatchObject({ channel: CHANNEL, thread_ts: ts, text: 'The answer is 42.', blocks: [{ type: 'markdown', text: 'The answer is **42**.' }, FEEDBACK_BLOCK] });
+      expect(posts[0]?.params).toMatchObject({
+        channel: CHANNEL,
+        thread_ts: ts,
+        text: 'The answer is 42.',
+        blocks: [{ type: 'markdown', text: 'The answer is **42**.' }, FEEDBACK_BLOCK],
+      });
       expect(ctx.h.slack.botTexts(CHANNEL, ts)).toEqual(['The answer is **42**.']);
     });
 
@@ -102,9 +107,7 @@ describe('Slack replies', () => {
     await ctx.h.run('/route', 'rag');
     const { ts } = await ctx.h.mention('What is the capital of Mongolia?');
     await ctx.h.idle();
-    expect(ctx.h.slack.botTexts(CHANNEL, ts)).toEqual([
-      "I couldn't find anything about that in this channel's knowledge base, so I won't guess.",
-    ]);
+    expect(ctx.h.slack.botTexts(CHANNEL, ts)).toEqual(["I couldn't find anything about that in this channel's knowledge base, so I won't guess."]);
     expect(ctx.openai.chatBodies()).toHaveLength(0);
   });
 

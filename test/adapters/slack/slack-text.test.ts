@@ -48,7 +48,7 @@ describe('markdownMessage', () => {
     expect(message.text).toBe('a &lt; b &amp; c\nif (a &lt; b &amp;&amp; **x**) {}\nand **not bold**');
   });
 
-  it('keeps the fallback within Slack\'s text guideline, cutting before an escape rather than through it', () => {
+  it("keeps the fallback within Slack's text guideline, cutting before an escape rather than through it", () => {
     const part = `${'x'.repeat(3997)}&&&`;
     const { text, blocks } = markdownMessage(part);
     expect(blocks[0].text).toBe(part);

@@ -104,7 +104,10 @@ describe("the fake's external upload flow (files.uploadV2) is as strict as Slack
   it('refuses completing a file whose bytes never arrived, and bytes of another length than declared', async () => {
     const first = await call('files.getUploadURLExternal', { filename: 'a.png', length: '4' });
     expect(first).toMatchObject({ ok: true, file_id: expect.stringMatching(/^F/) });
-    expect(await call('files.completeUploadExternal', { files: JSON.stringify([{ id: first['file_id'] }]) })).toMatchObject({ ok: false, error: 'file_not_found' });
+    expect(await call('files.completeUploadExternal', { files: JSON.stringify([{ id: first['file_id'] }]) })).toMatchObject({
+      ok: false,
+      error: 'file_not_found',
+    });
     const wrong = await fetch(String(first['upload_url']), { method: 'POST', body: new Uint8Array([1, 2, 3]) });
     expect(wrong.status).toBe(400);
     expect(await call('files.getUploadURLExternal', { filename: 'b.png' })).toMatchObject({ ok: false, error: 'invalid_arguments' });

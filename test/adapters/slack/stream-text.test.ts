@@ -78,7 +78,10 @@ describe('StreamingSplitter', () => {
     expect(result[0]!.endsWith('\n````')).toBe(true);
     expect(result[1]!.startsWith('````md\n')).toBe(true);
     expect(result.at(-1)!.endsWith('\n````\nDone.')).toBe(true);
-    const lines = result.join('\n').split('\n').filter((l) => l.startsWith('outer block'));
+    const lines = result
+      .join('\n')
+      .split('\n')
+      .filter((l) => l.startsWith('outer block'));
     expect(lines).toEqual(after.split('\n'));
   });
 

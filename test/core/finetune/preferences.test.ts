@@ -35,7 +35,10 @@ describe('/finetune export preferences', () => {
 
     const reply = await run('export preferences');
     expect(reply.text).toBe('1 preference pair in the preference (DPO) format (preferences-C1.jsonl).');
-    const lines = (reply.file?.content ?? '').trim().split('\n').map((l) => JSON.parse(l) as unknown);
+    const lines = (reply.file?.content ?? '')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as unknown);
     expect(lines).toEqual([
       {
         input: {
