@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { percentile } from './eval';
 import { LexicalIndex } from '../src/providers/retrieval/lexical-index';
 import { ms } from './stats';
+import { seededRandom } from '../src/core/evaluation/scoring';
 
 const VOCABULARY = 60_000;
 const ZIPF_EXPONENT = 1.07;
@@ -68,18 +69,6 @@ function parseArgs(argv: readonly string[]): { chunks: number; queries: number }
     options[name === '--chunks' ? 'chunks' : 'queries'] = value;
   }
   return options;
-}
-
-/** mulberry32: a small seeded generator, so every run sees the same text. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function buildVocabulary(random: () => number): string[] {
