@@ -7,7 +7,7 @@
  */
 import { ErrorCode, tooLarge, UserError } from '../../core/errors';
 import type { Attachment } from '../../core/types';
-import { readAtMost } from '../shared/download';
+import { downloadFailure, readAtMost } from '../shared/download';
 
 export interface DiscordFile {
   readonly name: string;
@@ -64,14 +64,6 @@ async function download(file: DiscordFile, options: FileDownloadOptions): Promis
     }
     return await readAtMost(response, options.maxBytes, tooBig);
   } catch (err) {
-    if (err instanceof UserError) throw err;
-    if (signal.aborted) {
-      throw new UserError(
-        ErrorCode.Timeout,
-        `it took longer than ${(options.timeoutMs / 1000).toLocaleString('en-US')} seconds to download from Discord.`,
-        context,
-      );
-    }
-    throw new UserError(ErrorCode.FetchFailed, 'it could not be downloaded from Discord.', context, { cause: err });
+    throw downloadFailure(err, signal.aborted, 'Discord', options.timeoutMs, context);
   }
 }

@@ -7,7 +7,7 @@
  */
 import { ErrorCode, tooLarge, UserError } from '../../core/errors';
 import type { Attachment } from '../../core/types';
-import { readAtMost } from '../shared/download';
+import { downloadFailure, readAtMost } from '../shared/download';
 
 /** The fields of a Slack file object (message `files[]`) that matter here. */
 export interface SlackFile {
@@ -121,14 +121,6 @@ async function downloadFile(file: SlackFile, name: string, options: FileDownload
     }
     return await readAtMost(response, options.maxBytes, () => tooBig(name, options.maxBytes));
   } catch (err) {
-    if (err instanceof UserError) throw err;
-    if (signal.aborted) {
-      throw new UserError(
-        ErrorCode.Timeout,
-        `it took longer than ${(options.timeoutMs / 1000).toLocaleString('en-US')} seconds to download from Slack.`,
-        context,
-      );
-    }
-    throw new UserError(ErrorCode.FetchFailed, 'it could not be downloaded from Slack.', context, { cause: err });
+    throw downloadFailure(err, signal.aborted, 'Slack', options.timeoutMs, context);
   }
 }
