@@ -1,0 +1,103 @@
+/**
+ * Several real bot processes as one Slack bot (SPEC §5): a fake Slack and (unless offline) a fake
+ * OpenAI server, then `processes` × `npm start` on one STORE_URL, each serving Slack over HTTP on its
+ * own PORT, as `web:` processes behind a load balancer do. Tests and `npm run bench:load` both use it.
+ * Each cluster gets a team id of its own, so clusters sharing one Redis or PostgreSQL never meet.
+ */
+import { randomUUID } from 'node:crypto';
+import { startBotProcesses, type BotProcess, type BotProcessOptions } from './bot-process';
+import { FakeOpenAI, type FakeOpenAIOptions } from './fake-openai';
+import { FakeSlack } from './fake-slack';
+import { SIGNING_SECRET, appMentionEvent, envelope, postCommand, postEvent, type PostResult, type SignedPostOptions } from './slack-requests';
+
+export interface ClusterOptions {
+  readonly processes: number;
+  /** `redis://…`, `postgresql://…` or `sqlite://…` (one process only makes sense there). */
+  readonly storeUrl: string;
+  /** Options of the fake model server; `false` runs offline (no model configured). */
+  readonly model?: FakeOpenAIOptions | false;
+  /** More environment for every process (LOG_LEVEL, ADMIN_USER_IDS, …). */
+  readonly env?: Record<string, string>;
+  readonly via?: BotProcessOptions['via'];
+}
+
+export class BotCluster {
+  /** Admin of the cluster's team (in ADMIN_USER_IDS of every process). */
+  readonly admin = 'U0ADMIN001';
+
+  private constructor(
+    readonly slack: FakeSlack,
+    readonly model: FakeOpenAI | undefined,
+    readonly bots: BotProcess[],
+    private readonly options: ClusterOptions,
+  ) {}
+
+  static async start(options: ClusterOptions): Promise<BotCluster> {
+    const team = `T${randomUUID().replace(/-/g, '').slice(0, 10).toUpperCase()}`;
+    const slack = await FakeSlack.start({ team });
+    const model = options.model === false ? undefined : await FakeOpenAI.start(options.model ?? {});
+    const env: Record<string, string> = {
+      STORE_URL: options.storeUrl,
+      SLACK_BOT_TOKEN: slack.botToken,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: slack.apiUrl,
+      ADMIN_USER_IDS: 'U0ADMIN001',
+      LOG_LEVEL: 'warn',
+      ...(model ? { OPENAI_BASE_URL: model.baseUrl, OPENAI_API_KEY: 'sk-test-cluster' } : {}),
+      ...options.env,
+    };
+    try {
+      const bots = await startBotProcesses(options.processes, { env, ...(options.via ? { via: options.via } : {}) });
+      return new BotCluster(slack, model, bots, options);
+    } catch (err) {
+      await slack.close();
+      await model?.close();
+      throw err;
+    }
+  }
+
+  get team(): string {
+    return this.slack.team;
+  }
+
+  eventsUrl(index: number): string {
+    return `${this.bots[index % this.bots.length]!.baseUrl}/slack/events`;
+  }
+
+  /** An app_mention of the bot, posted to process `index` (any number: it wraps around). */
+  mention(index: number, fields: { channel: string; user: string; text: string; ts?: string; thread_ts?: string }, options: SignedPostOptions & { eventId?: string } = {}): Promise<PostResult> {
+    const ts = fields.ts ?? this.slack.nextTs();
+    const event = appMentionEvent({ ...fields, ts, team: this.team, text: `<@${this.slack.botUserId}> ${fields.text}` });
+    return postEvent(this.eventsUrl(index), envelope(event, { team: this.team, botUserId: this.slack.botUserId, ...(options.eventId ? { eventId: options.eventId } : {}) }), options);
+  }
+
+  /** A slash command sent to process `index`; its reply arrives at the fake's response_url. */
+  command(index: number, fields: { command: string; text: string; channel: string; user?: string; responseUrl?: string }): Promise<PostResult> {
+    const user = fields.user ?? this.admin;
+    return postCommand(this.eventsUrl(index), {
+      command: fields.command,
+      text: fields.text,
+      team: this.team,
+      channel: fields.channel,
+      user,
+      userName: user.toLowerCase(),
+      responseUrl: fields.responseUrl ?? this.slack.newResponseUrl(),
+    });
+  }
+
+  /** Every process's logs, for failure messages and the secrets scan. */
+  logs(): string {
+    return this.bots.map((bot, i) => `── process ${i} (port ${bot.port}) ──\n${bot.logs()}`).join('\n');
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.bots.map((bot) => bot.kill()));
+    await this.slack.close();
+    await this.model?.close();
+  }
+
+  /** The options the cluster was started with (a restarted process gets the same). */
+  get startedWith(): ClusterOptions {
+    return this.options;
+  }
+}

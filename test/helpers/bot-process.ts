@@ -1,0 +1,92 @@
+/**
+ * Real bot processes for multi-process tests and the load bench: `npm start` in a child process
+ * (its own process group, as a Procfile runner starts it), PORT chosen free, the environment given
+ * and nothing inherited but PATH (so no developer's keys or store leak in). Logs are kept so a test
+ * can read them (and scan them for secrets).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { freePort, waitFor } from './processes';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+export interface BotProcess {
+  readonly port: number;
+  /** `http://127.0.0.1:<port>`: /healthz, /metrics, /slack/events. */
+  readonly baseUrl: string;
+  readonly child: ChildProcess;
+  /** Everything written to stdout and stderr so far. */
+  logs(): string;
+  /** Resolves with the exit code (null when killed by a signal) once the process has exited. */
+  readonly exited: Promise<number | null>;
+  /** Sends a signal to the whole process group (npm, its shell and node), as a Procfile runner does. */
+  signal(signal: NodeJS.Signals): void;
+  /** SIGKILL to the group when still running, then waits for the exit. */
+  kill(): Promise<void>;
+}
+
+export interface BotProcessOptions {
+  /** Environment of the bot (PORT is added). PATH is passed through; nothing else is inherited. */
+  readonly env: Record<string, string>;
+  /** Working directory (the default SQLite file lives under it); a fresh temp dir by default. */
+  readonly cwd?: string;
+  /** `npm` runs `npm start` (the default, as users do); `tsx` runs the entry point directly (faster to start). */
+  readonly via?: 'npm' | 'tsx';
+  /** Waits for /healthz to answer 200 before resolving (default true). */
+  readonly waitHealthy?: boolean;
+}
+
+export async function startBotProcess(options: BotProcessOptions): Promise<BotProcess> {
+  const port = await freePort();
+  const cwd = options.cwd ?? mkdtempSync(path.join(tmpdir(), 'channelwise-bot-'));
+  const env = { PATH: process.env['PATH'] ?? '', HOME: cwd, ...options.env, PORT: String(port) };
+  const child =
+    options.via === 'tsx'
+      ? spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'src', 'index.ts')], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+      : spawn('npm', ['start', '--silent', '--prefix', ROOT], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const signal = (name: NodeJS.Signals) => {
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, name);
+    } catch {
+      // already gone
+    }
+  };
+  const bot: BotProcess = {
+    port,
+    baseUrl: `http://127.0.0.1:${port}`,
+    child,
+    logs: () => output,
+    exited,
+    signal,
+    kill: async () => {
+      signal('SIGKILL');
+      await exited;
+    },
+  };
+  if (options.waitHealthy !== false) {
+    const early = exited.then((code) => {
+      throw new Error(`bot process exited with ${code} before it was healthy:\n${output}`);
+    });
+    await Promise.race([
+      waitFor(async () => ((await fetch(`${bot.baseUrl}/healthz`)).ok ? true : undefined), `/healthz of the bot on port ${port}`, 600),
+      early,
+    ]).catch(async (err: unknown) => {
+      await bot.kill();
+      throw err;
+    });
+    early.catch(() => undefined);
+  }
+  return bot;
+}
+
+/** Starts `count` bots with the same environment (one store, one fake Slack and model), in parallel. */
+export function startBotProcesses(count: number, options: BotProcessOptions): Promise<BotProcess[]> {
+  return Promise.all(Array.from({ length: count }, () => startBotProcess(options)));
+}
