@@ -65,10 +65,18 @@ export class BotCluster {
   }
 
   /** An app_mention of the bot, posted to process `index` (any number: it wraps around). */
-  mention(index: number, fields: { channel: string; user: string; text: string; ts?: string; thread_ts?: string }, options: SignedPostOptions & { eventId?: string } = {}): Promise<PostResult> {
+  mention(
+    index: number,
+    fields: { channel: string; user: string; text: string; ts?: string; thread_ts?: string },
+    options: SignedPostOptions & { eventId?: string } = {},
+  ): Promise<PostResult> {
     const ts = fields.ts ?? this.slack.nextTs();
     const event = appMentionEvent({ ...fields, ts, team: this.team, text: `<@${this.slack.botUserId}> ${fields.text}` });
-    return postEvent(this.eventsUrl(index), envelope(event, { team: this.team, botUserId: this.slack.botUserId, ...(options.eventId ? { eventId: options.eventId } : {}) }), options);
+    return postEvent(
+      this.eventsUrl(index),
+      envelope(event, { team: this.team, botUserId: this.slack.botUserId, ...(options.eventId ? { eventId: options.eventId } : {}) }),
+      options,
+    );
   }
 
   /** A slash command sent to process `index`; its reply arrives at the fake's response_url. */

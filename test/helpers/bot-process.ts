@@ -44,7 +44,12 @@ export async function startBotProcess(options: BotProcessOptions): Promise<BotPr
   const env = { PATH: process.env['PATH'] ?? '', HOME: cwd, ...options.env, PORT: String(port) };
   const child =
     options.via === 'tsx'
-      ? spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'src', 'index.ts')], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+      ? spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'src', 'index.ts')], {
+          cwd,
+          env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+          detached: true,
+        })
       : spawn('npm', ['start', '--silent', '--prefix', ROOT], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
