@@ -268,9 +268,9 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
 /** Every channel that runs a command is one whose models the daily check watches. */
 function watchedCommands(watch: ModelWatch, logger: Logger, runner: CommandRunner): CommandRunner {
   const run = runner.run.bind(runner);
-  runner.run = async (inbound) => {
+  runner.run = async (inbound, options) => {
     await watch.track(inbound.scope).catch((err: unknown) => logger.warn({ err }, 'could not track the channel for the model check'));
-    return run(inbound);
+    return run(inbound, options);
   };
   return runner;
 }

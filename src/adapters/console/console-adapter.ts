@@ -10,7 +10,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { CommandRunner } from '../../core/commands/registry';
 import type { MessagePipeline, Replier } from '../../core/conversation/pipeline';
-import type { CommandReply } from '../../core/commands/reply';
+import type { CommandReply, FormRequest } from '../../core/commands/reply';
 import type { ChannelPoster, Permissions } from '../../core/ports';
 import type { ChannelScope, ChatMessage } from '../../core/types';
 
@@ -79,12 +79,11 @@ export class ConsoleAdapter {
   async handleLine(text: string): Promise<void> {
     if (text.startsWith('/')) {
       const match = /^\/(\S+)\s*([\s\S]*)$/.exec(text);
-      const reply = await this.options.commands.run({
-        scope: CONSOLE_SCOPE,
-        user: CONSOLE_USER,
-        name: match?.[1] ?? '',
-        text: match?.[2] ?? '',
-      });
+      const reply = await this.options.commands.run(
+        { scope: CONSOLE_SCOPE, user: CONSOLE_USER, name: match?.[1] ?? '', text: match?.[2] ?? '' },
+        // A long command's progress, line by line as it comes.
+        { progress: async (note) => this.write(`${note.text}\n`) },
+      );
       this.renderCommandReply(reply);
       return;
     }
@@ -92,15 +91,10 @@ export class ConsoleAdapter {
   }
 
   private renderCommandReply(reply: CommandReply): void {
-    this.write(`${reply.text}\n`);
+    // A form's reply says it is opening one; the console has none, so it says what to type instead.
+    if (reply.form) this.write(`${consoleInsteadOfForm(reply.form)}\n`);
+    else this.write(`${reply.text}\n`);
     if (reply.announce) this.write(`[announced in the channel] ${reply.announce}\n`);
-    if (reply.form?.kind === 'persona-edit') {
-      this.write(
-        `The console has no forms; the current persona is below. Change it with /persona set <text> (end a line with \\ to continue it).\n${reply.form.initial}\n`,
-      );
-    } else if (reply.form?.kind === 'fewshot-add') {
-      this.write('The console has no forms; add an example with /fewshot add <input> => <output>.\n');
-    }
     if (reply.file && this.options.fileDir) {
       mkdirSync(this.options.fileDir, { recursive: true });
       // The name is the bot's own (`training-<channel>.jsonl`), never a path from the user.
@@ -152,5 +146,17 @@ export class ConsoleAdapter {
       },
       tellSender: async (reply) => this.renderCommandReply(reply),
     };
+  }
+}
+
+/** What the console says instead of opening a form: the typed command that does the same. */
+function consoleInsteadOfForm(form: FormRequest): string {
+  switch (form.kind) {
+    case 'persona-edit':
+      return `The console has no forms; the current persona is below. Change it with /persona set <text> (end a line with \\ to continue it).\n${form.initial}`;
+    case 'fewshot-add':
+      return 'The console has no forms; add an example with /fewshot add <input> => <output>.';
+    case 'eval-add':
+      return 'The console has no forms; add a case with /eval add <input> => <expected>.';
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Discord's application commands, generated from the core's command table (SPEC §7 "Discord
  * command shapes"; no second copy): one chat-input command per family with its subcommands and
- * options, plus the two message context-menu commands. Used by `npm run discord:register` and by
+ * options, plus the message context-menu commands. Used by `npm run discord:register` and by
  * DISCORD_REGISTER_ON_START.
  */
 import { ApplicationCommandOptionType, ApplicationCommandType, type RESTPutAPIApplicationCommandsJSONBody } from 'discord.js';
@@ -10,6 +10,8 @@ import { discordCommands } from '../../core/commands/table';
 
 /** Message context-menu commands (Apps → …), admins only (the core's rule, as `/fewshot add` and `/kb add`). */
 export const FEWSHOT_MENU = 'Add as few-shot example';
+/** On one of the bot's answers with a 👍: its question and answer become an evaluation case. */
+export const EVAL_MENU = 'Add as evaluation case';
 export const KB_MENU = 'Add to knowledge base';
 
 /** Options whose values Discord offers as the user types (at most 25 choices). */
@@ -59,6 +61,6 @@ export function applicationCommands(): RESTPutAPIApplicationCommandsJSONBody {
           }))
         : command.options.map((o) => option(command.name, o)),
   }));
-  const menus = [FEWSHOT_MENU, KB_MENU].map((name) => ({ type: ApplicationCommandType.Message, name }));
+  const menus = [FEWSHOT_MENU, EVAL_MENU, KB_MENU].map((name) => ({ type: ApplicationCommandType.Message, name }));
   return [...slash, ...menus] as RESTPutAPIApplicationCommandsJSONBody;
 }

@@ -52,6 +52,8 @@ export interface DiscordAdapterOptions {
   /** @discordjs/rest options beyond the base URL (the benchmark raises the global request rate). */
   readonly rest?: Partial<RESTOptions>;
   readonly fileDownloadTimeoutMs?: number;
+  /** The clock interaction tokens' 15 minutes are read on (tests move it); default Date.now. */
+  readonly now?: () => number;
 }
 
 /** A discord.js message → what the core needs to know about it. */
@@ -257,6 +259,8 @@ export class DiscordAdapter {
       files,
       limits: app.config.limits,
       logger: log,
+      editIntervalMs: this.options.editIntervalMs,
+      now: this.options.now ?? Date.now,
     });
     const onWritten = (channelId: string, messageId: string, content: string, replyTo: string) => {
       this.seen.see({ id: messageId, channelId, authorId: botId, otherBot: false, content, referenceId: replyTo });

@@ -1,11 +1,14 @@
 /**
  * Slash commands, autocomplete, modal submissions and the message context-menu commands. Each
  * interaction is acknowledged within Discord's 3 s: deferred (ephemeral) at once and answered with
- * follow-ups once the core is done — except the two subcommands that may open a modal, which must
- * be the first response and are answered directly (their work is a profile read). Answers go to
- * the caller only; persona and route changes are announced in the channel (SPEC §7).
+ * follow-ups once the core is done — except the subcommands that may open a modal, which must be
+ * the first response and are answered directly (their work is a profile read). Answers go to the
+ * caller only; persona and route changes are announced in the channel (SPEC §7). A long command's
+ * progress edits the deferred reply and its answer follows below (progress.ts); past the
+ * interaction token's 15 minutes, the answer is posted in the channel instead.
  */
 import {
+  DiscordAPIError,
   MessageFlags,
   type AutocompleteInteraction,
   type ButtonInteraction,
@@ -25,17 +28,20 @@ import type { Logger } from '../../core/ports';
 import { channelKnowledgeBase } from '../../core/profiles/resolve';
 import type { ChannelScope, UserRef } from '../../core/types';
 import { splitMessage } from '../shared/split-message';
-import { AUTOCOMPLETE, FEWSHOT_MENU, KB_MENU } from './commands';
+import { AUTOCOMPLETE, EVAL_MENU, FEWSHOT_MENU, KB_MENU } from './commands';
 import { REASON_FIELD, isFeedbackModal, type DiscordFeedback } from './feedback';
 import { discordAttachments, type FileDownloadOptions } from './files';
 import type { ConversationHistory } from './history';
 import { discordScope, stripBotMention } from './inbound';
 import { buildModal, readSubmission, type ModalLimits } from './modals';
 import { grantsAdmin, type DiscordPermissions } from './permissions';
+import { InteractionProgress } from './progress';
 import { DISCORD_PART_LIMIT, type ChannelLimiter, type DiscordWriter } from './reply';
 
 const ALLOWED = { parse: [], repliedUser: false } as const;
 const AUTOCOMPLETE_MAX = 25;
+/** Discord's answers to a webhook call with a token that is no longer valid. */
+const EXPIRED_TOKEN_CODES: ReadonlySet<number | string> = new Set([50027, 10015]);
 /** A file sent with a reply: a command's file or its chart. */
 interface DiscordFile {
   readonly attachment: Buffer;
@@ -58,6 +64,10 @@ export interface InteractionDeps {
   readonly logger: Logger;
   /** 👍 / 👎 buttons and the reason modal. */
   readonly feedback: DiscordFeedback;
+  /** At most one edit of a progress reply per interval (SPEC §7). */
+  readonly editIntervalMs: number;
+  /** The clock an interaction token's 15 minutes are read on. */
+  readonly now: () => number;
 }
 
 type Answerable = RepliableInteraction;
@@ -106,8 +116,21 @@ export class DiscordInteractions {
       else if (option.value !== undefined && option.value !== null) values[option.name] = option.value;
     }
     // Only these may open a modal, which must be the first response: everything else is deferred now.
-    const mayOpenForm = (family === 'persona' && subcommand === 'edit') || (family === 'fewshot' && subcommand === 'add' && Object.keys(values).length === 0);
+    const mayOpenForm =
+      (family === 'persona' && subcommand === 'edit') ||
+      ((family === 'fewshot' || family === 'eval') && subcommand === 'add' && Object.keys(values).length === 0);
     if (!mayOpenForm) await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    const progress = mayOpenForm
+      ? undefined
+      : new InteractionProgress({
+          createdAt: interaction.createdTimestamp,
+          now: this.deps.now,
+          editIntervalMs: this.deps.editIntervalMs,
+          edit: async (content) => {
+            await interaction.editReply({ content, allowedMentions: ALLOWED });
+          },
+          logger: this.deps.logger,
+        });
 
     let text: string;
     try {
@@ -118,27 +141,60 @@ export class DiscordInteractions {
       return;
     }
     const attachments = options.flatMap((o) => (o.attachment ? [o.attachment] : []));
-    const reply = await this.deps.commands.run({
-      scope,
-      user,
-      name: family,
-      text,
-      ...(attachments.length
-        ? {
-            attachments: discordAttachments(
-              attachments.map((a) => ({ name: a.name, url: a.url, size: a.size, contentType: a.contentType })),
-              this.deps.files,
-            ),
-          }
-        : {}),
-    });
+    const reply = await this.deps.commands.run(
+      {
+        scope,
+        user,
+        name: family,
+        text,
+        ...(attachments.length
+          ? {
+              attachments: discordAttachments(
+                attachments.map((a) => ({ name: a.name, url: a.url, size: a.size, contentType: a.contentType })),
+                this.deps.files,
+              ),
+            }
+          : {}),
+      },
+      progress ? { progress: progress.sink } : {},
+    );
     if (reply.form && mayOpenForm) {
       const built = buildModal(reply.form, this.deps.limits);
       if ('refusal' in built) await this.tell(interaction, built.refusal);
       else await interaction.showModal(built.modal);
       return;
     }
-    await this.answer(interaction, scope, reply);
+    if (progress?.used) await this.answerAfterProgress(interaction, scope, user, reply, progress);
+    else await this.answer(interaction, scope, reply);
+  }
+
+  /**
+   * The answer of a command that showed progress: a follow-up below the progress, while the
+   * interaction's token lasts; after that (or when Discord says it expired), in the channel.
+   */
+  private async answerAfterProgress(
+    interaction: ChatInputCommandInteraction,
+    scope: ChannelScope,
+    user: UserRef,
+    reply: CommandReply,
+    progress: InteractionProgress,
+  ): Promise<void> {
+    await progress.settle();
+    if (progress.tokenValid()) {
+      try {
+        await this.answer(interaction, scope, reply, { followUp: true });
+        return;
+      } catch (err) {
+        if (!(err instanceof DiscordAPIError && EXPIRED_TOKEN_CODES.has(err.code))) throw err;
+      }
+    }
+    const channelId = interaction.channelId;
+    const asked = `/${interaction.commandName} ${interaction.options.getSubcommand(false) ?? ''}`.trim();
+    const parts = splitMessage(
+      `${user.name ?? user.id}'s ${asked} took longer than the 15 minutes Discord allows a private reply, so here it is:\n${reply.text}`,
+      DISCORD_PART_LIMIT,
+    );
+    for (const part of parts) await this.deps.limiter.run(channelId, () => this.deps.writer.post(channelId, part));
   }
 
   private async button(interaction: ButtonInteraction): Promise<void> {
@@ -195,6 +251,14 @@ export class DiscordInteractions {
       await this.answer(interaction, scope, reply);
       return;
     }
+    if (interaction.commandName === EVAL_MENU) {
+      if (target.author.id !== this.deps.botId) {
+        await this.tell(interaction, 'This works on my own replies only: pick one of my answers.');
+        return;
+      }
+      await this.answer(interaction, scope, await this.deps.commands.addEvalCaseFromMessage(scope, user, target.id));
+      return;
+    }
     if (interaction.commandName === KB_MENU) {
       const text = stripBotMention(target.content, this.deps.botId);
       const files = [...target.attachments.values()].map((a) => ({ name: a.name, url: a.url, size: a.size, contentType: a.contentType }));
@@ -243,8 +307,8 @@ export class DiscordInteractions {
     await interaction.respond(choices);
   }
 
-  /** The reply to the caller (ephemeral), then the announcement in the channel. */
-  private async answer(interaction: Answerable, scope: ChannelScope, reply: CommandReply): Promise<void> {
+  /** The reply to the caller (ephemeral; `followUp`: every part below what was shown), then the announcement in the channel. */
+  private async answer(interaction: Answerable, scope: ChannelScope, reply: CommandReply, how: { readonly followUp?: boolean } = {}): Promise<void> {
     const parts = callerParts(reply);
     const file: DiscordFile[] = [
       ...(reply.file ? [{ attachment: Buffer.from(reply.file.content, 'utf8'), name: reply.file.name }] : []),
@@ -253,7 +317,7 @@ export class DiscordInteractions {
     ];
     for (const [index, part] of parts.entries()) {
       const files = index === parts.length - 1 ? file : [];
-      if (index === 0) await this.tell(interaction, part, files);
+      if (index === 0 && !how.followUp) await this.tell(interaction, part, files);
       else await interaction.followUp({ content: part, flags: MessageFlags.Ephemeral, allowedMentions: ALLOWED, files });
     }
     if (reply.announce && interaction.channelId) {

@@ -1,6 +1,6 @@
 /**
- * Discord modals for `/persona edit` (prefilled with the current persona) and `/fewshot add` with no
- * options (SPEC §3, §7): paragraph inputs within Discord's 4,000-character field limit (and the
+ * Discord modals for `/persona edit` (prefilled with the current persona), `/fewshot add` and
+ * `/eval add` with no options (SPEC §3, §7): paragraph inputs within Discord's 4,000-character field limit (and the
  * configured limits). Building a modal and reading a submission are pure; the core's `submitForm`
  * applies the same admin rule and validation as the typed commands.
  */
@@ -10,6 +10,7 @@ import type { FormRequest, FormSubmission } from '../../core/commands/reply';
 
 export const PERSONA_MODAL = 'channelwise:persona-edit';
 export const FEWSHOT_MODAL = 'channelwise:fewshot-add';
+export const EVAL_MODAL = 'channelwise:eval-add';
 /** Discord's ceiling for a text input's `max_length` and `value`. */
 export const DISCORD_INPUT_MAX = 4000;
 
@@ -52,6 +53,18 @@ export function buildModal(form: FormRequest, limits: ModalLimits): { readonly m
     };
   }
   const max = Math.min(DISCORD_INPUT_MAX, limits.exampleChars);
+  if (form.kind === 'eval-add') {
+    return {
+      modal: {
+        custom_id: EVAL_MODAL,
+        title: 'Add an evaluation case',
+        components: [
+          paragraph('input', 'What a user writes', max, undefined, 'Which floor is the canteen on?'),
+          paragraph('expected', 'The answer a good bot gives', max, undefined, 'The third floor.'),
+        ],
+      } as APIModalInteractionResponseCallbackData,
+    };
+  }
   return {
     modal: {
       custom_id: FEWSHOT_MODAL,
@@ -74,6 +87,11 @@ export function readSubmission(customId: string, field: (id: string) => string |
     const input = field('input');
     const output = field('output');
     return input === undefined || output === undefined ? undefined : { kind: 'fewshot-add', input, output };
+  }
+  if (customId === EVAL_MODAL) {
+    const input = field('input');
+    const expected = field('expected');
+    return input === undefined || expected === undefined ? undefined : { kind: 'eval-add', input, expected };
   }
   return undefined;
 }

@@ -1,12 +1,15 @@
 /**
- * Slash commands, modal submissions and the message shortcuts ("Add as few-shot example", "Add to
- * knowledge base"). Slack is acknowledged first (within its 3 s), then the core runs; answers go to
- * the caller only (`response_url` / ephemeral), announcements to the channel (SPEC §7 "Command replies").
+ * Slash commands, modal submissions and the message shortcuts ("Add as few-shot example", "Add as
+ * evaluation case", "Add to knowledge base"). Slack is acknowledged first (within its 3 s), then the
+ * core runs; answers go to the caller only (`response_url` / ephemeral), announcements to the
+ * channel (SPEC §7 "Command replies"). A long command's progress notes reach the caller as it runs,
+ * a few of them (`spacedProgress`), so that they and the reply fit the response_url's 5 uses.
  */
 import type { RespondFn } from '@slack/bolt';
 import type { webApi } from '@slack/bolt';
 
 type WebClient = webApi.WebClient;
+import { spacedProgress } from '../../core/commands/progress';
 import type { CommandReply } from '../../core/commands/reply';
 import type { CommandRunner } from '../../core/commands/registry';
 import type { Logger } from '../../core/ports';
@@ -14,6 +17,7 @@ import type { ChannelScope, UserRef } from '../../core/types';
 import { messageFiles, slackAttachments, type FileDownloadOptions } from './files';
 import { isFromPerson, slackScope, stripBotMention, toInboundCommand, type BotIdentity, type SlackHistoryMessage, type SlackSlashCommand } from './inbound';
 import { buildModal, parseSubmission, type ModalLimits, type SubmittedView } from './modals';
+import { CallerReplies, SLACK_PROGRESS_NOTES, type Said } from './response-url';
 import { markdownMessages, type MarkdownMessage } from './slack-text';
 
 export interface InteractionOptions {
@@ -32,14 +36,12 @@ export interface MessageShortcutPayload<M> {
   readonly user: { readonly id: string; readonly name?: string; readonly username?: string; readonly team_id?: string };
 }
 
+export const NOT_MY_REPLY_SENTENCE = 'This works on my own replies only: pick one of my answers.';
 export const NO_FILES_SENTENCE = 'This message has no files; share a file in a message, then use this shortcut on that message.';
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
-
-/** What the bot says: Markdown parts as `markdown` blocks, or a fixed sentence as plain text. */
-type Said = MarkdownMessage | { readonly text: string };
 
 /** The caller-only text of a reply, in parts Slack accepts (a file goes up separately, with files.uploadV2). */
 function callerParts(reply: CommandReply): MarkdownMessage[] {
@@ -56,22 +58,26 @@ export class Interactions {
       await respond({ response_type: 'ephemeral', text: 'That command arrived incomplete from Slack; please run it again.' });
       return;
     }
-    const reply = await this.options.commands.run(inbound);
+    const caller = new CallerReplies(respond, client, inbound, this.options.logger);
+    const progress = spacedProgress(async (note) => {
+      for (const part of markdownMessages(note.text)) await caller.say(part);
+    }, SLACK_PROGRESS_NOTES);
+    const reply = await this.options.commands.run(inbound, { progress });
     if (reply.form) {
       const modal = buildModal(reply.form, inbound.scope, this.options.limits);
       if ('refusal' in modal) {
-        await respond({ response_type: 'ephemeral', text: modal.refusal });
+        await caller.say({ text: modal.refusal });
         return;
       }
       try {
         await client.views.open({ trigger_id: body.trigger_id, view: modal.view });
       } catch (err) {
         this.options.logger.warn({ err: errorText(err) }, 'views.open failed');
-        await respond({ response_type: 'ephemeral', text: 'The form could not be opened in time; please run the command again.' });
+        await caller.say({ text: 'The form could not be opened in time; please run the command again.' });
       }
       return;
     }
-    for (const part of callerParts(reply)) await respond({ response_type: 'ephemeral', ...part });
+    for (const part of callerParts(reply)) await caller.say(part);
     await this.announce(client, inbound.scope.channel, reply);
     const asked = `/${inbound.name} ${inbound.text}`.trim();
     if (reply.image) {
@@ -79,7 +85,7 @@ export class Interactions {
         client,
         inbound.scope.channel,
         { file: Buffer.from(reply.image.bytes), filename: reply.image.name, title: reply.image.alt, initial_comment: `Chart for ${asked}` },
-        respond,
+        caller,
         'The chart',
       );
     }
@@ -88,7 +94,7 @@ export class Interactions {
         client,
         inbound.scope.channel,
         { file: Buffer.from(reply.file.content, 'utf8'), filename: reply.file.name, title: reply.file.name, initial_comment: `File for ${asked}` },
-        respond,
+        caller,
         'The file',
       );
     }
@@ -104,14 +110,14 @@ export class Interactions {
     client: WebClient,
     channel: string,
     file: { file: Buffer; filename: string; title: string; initial_comment: string },
-    respond: RespondFn,
+    caller: CallerReplies,
     what: string,
   ): Promise<void> {
     try {
       await client.filesUploadV2({ channel_id: channel, ...file });
     } catch (err) {
       this.options.logger.warn({ err: errorText(err), channel }, 'could not upload the file');
-      await respond({ response_type: 'ephemeral', text: `${what} could not be posted in this channel (invite me to it, or check my files:write permission).` });
+      await caller.say({ text: `${what} could not be posted in this channel (invite me to it, or check my files:write permission).` });
     }
   }
 
@@ -139,9 +145,8 @@ export class Interactions {
   ): Promise<void> {
     const { scope, user } = shortcutCaller(payload);
     const { message } = payload;
-    const fromBot = message.user === bot.userId || (bot.botId !== undefined && message.bot_id === bot.botId);
-    if (!fromBot || !message.ts) {
-      await respond({ response_type: 'ephemeral', text: 'This works on my own replies only: pick one of my answers.' });
+    if (!isFromBot(message, bot) || !message.ts) {
+      await respond({ response_type: 'ephemeral', text: NOT_MY_REPLY_SENTENCE });
       return;
     }
     let question: string | undefined;
@@ -157,6 +162,21 @@ export class Interactions {
     const reply = await this.options.commands.submitForm(scope, user, { kind: 'fewshot-add', input: question, output: replyMarkdown(message) });
     for (const part of callerParts(reply)) await respond({ response_type: 'ephemeral', ...part });
     await this.announce(client, scope.channel, reply);
+  }
+
+  /**
+   * The "Add as evaluation case" message shortcut on one of the bot's answers: the core finds the
+   * answer the message shows and decides (admin? approved with a 👍?); the result goes to the caller.
+   */
+  async evalShortcut(payload: MessageShortcutPayload<SlackHistoryMessage>, bot: BotIdentity, respond: RespondFn): Promise<void> {
+    const { scope, user } = shortcutCaller(payload);
+    const { message } = payload;
+    if (!isFromBot(message, bot) || !message.ts) {
+      await respond({ response_type: 'ephemeral', text: NOT_MY_REPLY_SENTENCE });
+      return;
+    }
+    const reply = await this.options.commands.addEvalCaseFromMessage(scope, user, message.ts);
+    for (const part of callerParts(reply)) await respond({ response_type: 'ephemeral', ...part });
   }
 
   /**
@@ -220,6 +240,10 @@ export class Interactions {
       this.options.logger.warn({ err: errorText(err), channel }, 'could not announce a change in the channel');
     }
   }
+}
+
+function isFromBot(message: SlackHistoryMessage, bot: BotIdentity): boolean {
+  return message.user === bot.userId || (bot.botId !== undefined && message.bot_id === bot.botId);
 }
 
 /** Who used a message shortcut, and in which channel. */

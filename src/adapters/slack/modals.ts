@@ -1,6 +1,6 @@
 /**
  * Slack modals for the commands whose text is best edited in a form (SPEC §3): `/persona edit`
- * (prefilled with the current persona) and `/fewshot add` without text. Building a view and reading
+ * (prefilled with the current persona), `/fewshot add` and `/eval add` without text. Building a view and reading
  * a submission are pure; the adapter opens them (views.open) and hands submissions to the core's
  * `submitForm`, which applies the same admin rule and validation as the typed commands.
  */
@@ -11,6 +11,7 @@ import { slackScope } from './inbound';
 
 export const PERSONA_MODAL = 'persona_edit';
 export const FEWSHOT_MODAL = 'fewshot_add';
+export const EVAL_MODAL = 'eval_add';
 /** Slack's ceiling for a plain_text_input (`max_length` may not exceed it). */
 export const SLACK_INPUT_MAX = 3000;
 
@@ -60,6 +61,22 @@ export function buildModal(form: FormRequest, scope: ChannelScope, limits: Modal
     };
   }
   const max = Math.min(SLACK_INPUT_MAX, limits.exampleChars);
+  if (form.kind === 'eval-add') {
+    return {
+      view: {
+        type: 'modal',
+        callback_id: EVAL_MODAL,
+        private_metadata: metadata,
+        title: plain('Add evaluation case'),
+        submit: plain('Add'),
+        close: plain('Cancel'),
+        blocks: [
+          textInput('input', 'Input (what someone asks)', undefined, max, 'Which floor is the canteen on?'),
+          textInput('expected', 'Expected answer (what a good answer says)', undefined, max, 'The third floor.'),
+        ],
+      },
+    };
+  }
   return {
     view: {
       type: 'modal',
@@ -100,6 +117,9 @@ export function parseSubmission(view: SubmittedView): { scope: ChannelScope; for
   if (view.callback_id === PERSONA_MODAL) return { scope, form: { kind: 'persona-edit', text: fieldValue(view, 'persona') } };
   if (view.callback_id === FEWSHOT_MODAL) {
     return { scope, form: { kind: 'fewshot-add', input: fieldValue(view, 'input'), output: fieldValue(view, 'output') } };
+  }
+  if (view.callback_id === EVAL_MODAL) {
+    return { scope, form: { kind: 'eval-add', input: fieldValue(view, 'input'), expected: fieldValue(view, 'expected') } };
   }
   return undefined;
 }

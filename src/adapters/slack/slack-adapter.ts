@@ -17,16 +17,13 @@ import { FILE_DOWNLOAD_TIMEOUT_MS, type FileDownloadOptions } from './files';
 import { slackScope, type BotIdentity, type SlackMessageEvent } from './inbound';
 import { Interactions } from './interactions';
 import { MessageHandler } from './message-handler';
-import { FEWSHOT_MODAL, PERSONA_MODAL, type SubmittedView } from './modals';
+import { EVAL_MODAL, FEWSHOT_MODAL, PERSONA_MODAL, type SubmittedView } from './modals';
 import { SlackPermissions } from './permissions';
+import { EVAL_SHORTCUT, FEWSHOT_SHORTCUT, KB_FILES_SHORTCUT } from './shortcuts';
 import { markdownMessages } from './slack-text';
 
 /** Events the code subscribes to; the manifest must list them (checked by a test). */
 export const SLACK_EVENTS = ['app_mention', 'message', 'app_home_opened', 'reaction_added'] as const;
-/** callback_id of the "Add as few-shot example" message shortcut (also in the manifest). */
-export const FEWSHOT_SHORTCUT = 'add_fewshot_example';
-/** callback_id of the "Add to knowledge base" message shortcut (also in the manifest). */
-export const KB_FILES_SHORTCUT = 'kb_add_files';
 export const EVENTS_PATH = '/slack/events';
 
 export interface SlackAdapterOptions {
@@ -224,7 +221,8 @@ export class SlackAdapter {
         }
       });
     };
-    for (const callbackId of [PERSONA_MODAL, FEWSHOT_MODAL]) onSubmit(callbackId, (view, user, client) => interactions.viewSubmission(view, user, client));
+    for (const callbackId of [PERSONA_MODAL, FEWSHOT_MODAL, EVAL_MODAL])
+      onSubmit(callbackId, (view, user, client) => interactions.viewSubmission(view, user, client));
     onSubmit(REASON_MODAL, (view, user, client) => feedback.reason(view, user, client));
 
     // 👍 / 👎 on an answer: acknowledged at once (Slack's 3 s), then recorded.
@@ -264,6 +262,16 @@ export class SlackAdapter {
         await interactions.fewshotShortcut(shortcut, bot, respond, client);
       } catch (err) {
         log.error({ err }, 'few-shot shortcut failed');
+      }
+    });
+
+    this.bolt.shortcut({ callback_id: EVAL_SHORTCUT, type: 'message_action' }, async ({ ack, shortcut, respond }) => {
+      await ack();
+      try {
+        await interactions.evalShortcut(shortcut, bot, respond);
+      } catch (err) {
+        log.error({ err }, 'evaluation case shortcut failed');
+        await respond({ response_type: 'ephemeral', text: 'Something went wrong adding that case; nothing was changed.' }).catch(() => undefined);
       }
     });
 

@@ -10,6 +10,7 @@ import type { UsageLog, UsageReport } from '../usage/usage-log';
 import type { ProfileService } from '../profiles/profile-service';
 import type { RetrievalSettings } from '../routes/rag-route';
 import type { Attachment, ChannelScope, UserRef } from '../types';
+import type { ProgressSink } from './progress';
 import type { CommandReply, ReplyImage } from './reply';
 
 /** Draws the /usage chart (requests and cost per day by route); providers/charts implements it. */
@@ -75,6 +76,8 @@ export interface CommandContext {
   readonly clock: Clock;
   /** The fine-tuning lifecycle (/finetune); absent where the app was built without it. */
   readonly finetune?: FinetuneJobs;
+  /** Tells the caller how a long command is going before its reply; absent: only the reply is shown. */
+  readonly progress?: ProgressSink;
 }
 
 export type Executor<C> = (command: C, ctx: CommandContext) => Promise<CommandReply>;

@@ -7,6 +7,7 @@
  */
 import { ErrorCode, tooLarge as sizeRefusal, UserError } from '../errors';
 import type { Args, SubcommandSpec } from './spec';
+import type { ParseLimits } from './types';
 
 const MODEL_ID = /^[A-Za-z0-9._:/@-]+$/;
 const MODEL_ID_MAX_CHARS = 128;
@@ -113,21 +114,44 @@ export function itemNumber(args: Args, noun: string, usage: string): number {
   return number;
 }
 
+export interface PairNames {
+  readonly noun: string;
+  readonly second: string;
+}
+
+/** Where each half of a typed pair sits, for the "is empty" refusals. */
+const TYPED_HALVES = { first: ' (before =>)', second: ' (after =>)' } as const;
+
 /**
  * `<input> => <output>` (few-shot examples, evaluation cases). Only the first `=>` separates: the
  * output may well contain arrows of its own (code, for one).
  */
-export function arrowPair(args: Args, names: { readonly noun: string; readonly second: string }, usage: string): { input: string; output: string } {
-  const { noun, second } = names;
+export function arrowPair(args: Args, names: PairNames, usage: string): { input: string; output: string } {
   const arrow = args.rest.indexOf('=>');
-  if (arrow === -1) fail(`Separate the ${noun}'s input from its ${second} with =>`, usage);
-  const input = args.rest.slice(0, arrow).trim();
-  const output = args.rest.slice(arrow + 2).trim();
-  if (input === '') fail(`The ${noun}'s input (before =>) is empty`, usage);
-  if (output === '') fail(`The ${noun}'s ${second} (after =>) is empty`, usage);
-  const limit = args.limits.exampleChars;
+  if (arrow === -1) fail(`Separate the ${names.noun}'s input from its ${names.second} with =>`, usage);
+  return checkedPair(args.rest.slice(0, arrow), args.rest.slice(arrow + 2), names, args.limits, usage, TYPED_HALVES);
+}
+
+/**
+ * The two halves of a pair, typed or from a form's two fields, trimmed: neither may be empty or
+ * longer than the example limit, refused with the same sentences either way.
+ */
+export function checkedPair(
+  first: string,
+  second: string,
+  names: PairNames,
+  limits: Pick<ParseLimits, 'exampleChars'>,
+  usage: string,
+  halves: { readonly first: string; readonly second: string } = { first: '', second: '' },
+): { input: string; output: string } {
+  const { noun } = names;
+  const input = first.trim();
+  const output = second.trim();
+  if (input === '') fail(`The ${noun}'s input${halves.first} is empty`, usage);
+  if (output === '') fail(`The ${noun}'s ${names.second}${halves.second} is empty`, usage);
+  const limit = limits.exampleChars;
   if (input.length > limit) throw tooLarge(`${noun}'s input`, input.length, limit);
-  if (output.length > limit) throw tooLarge(`${noun}'s ${second}`, output.length, limit);
+  if (output.length > limit) throw tooLarge(`${noun}'s ${names.second}`, output.length, limit);
   return { input, output };
 }
 

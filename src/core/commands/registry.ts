@@ -13,15 +13,42 @@ import type { RetrievalSettings } from '../routes/rag-route';
 import type { Attachment, ChannelScope, InboundCommand, UserRef } from '../types';
 import type { FinetuneJobs } from '../finetune/jobs';
 import type { AdviceDeps, ChartRenderer, CommandContext, Evaluation, Executor } from './context';
+import { addCaseFromAnswer, evalAddOfForm } from './families/eval';
 import { parseCommand } from './grammar';
 import { NOT_ADMIN_SENTENCE } from './permissions';
+import type { ProgressSink } from './progress';
 import { reply, type CommandReply, type FormSubmission } from './reply';
-import { familySpec, isMutating, usageOf } from './table';
-import type { Command, ParseLimits } from './types';
+import { familySpec, isAdminAction, isMutating, usageOf } from './table';
+import type { Command, CommandFamily, ParseLimits } from './types';
 
 /** The executor of the command's family, from the command table. */
 function executorOf(command: Command): Executor<Command> {
   return familySpec(command.family).execute;
+}
+
+/** The command row each form fills in (its admin rule applies to the submission). */
+const FORM_ROWS: { readonly [K in FormSubmission['kind']]: { readonly family: CommandFamily; readonly action: string } } = {
+  'persona-edit': { family: 'persona', action: 'set' },
+  'fewshot-add': { family: 'fewshot', action: 'add' },
+  'eval-add': { family: 'eval', action: 'add' },
+};
+
+/** The command a submitted form stands for; may refuse a field as the typed command would. */
+function commandOfForm(form: FormSubmission, limits: ParseLimits): Command {
+  switch (form.kind) {
+    case 'persona-edit':
+      return { family: 'persona', action: 'set', text: form.text };
+    case 'fewshot-add':
+      return { family: 'fewshot', action: 'add', input: form.input, output: form.output };
+    case 'eval-add':
+      return evalAddOfForm(form, limits);
+  }
+}
+
+/** What the platform can show the caller while a command runs. */
+export interface RunOptions {
+  /** Progress notes of long commands (`/eval run`), rendered by the adapter. */
+  readonly progress?: ProgressSink;
 }
 
 export interface CommandRunnerDeps {
@@ -46,7 +73,8 @@ export interface CommandRunnerDeps {
 export class CommandRunner {
   constructor(private readonly deps: CommandRunnerDeps) {}
 
-  private context(scope: ChannelScope, user: UserRef, attachments: readonly Attachment[] = []): CommandContext {
+  private context(scope: ChannelScope, user: UserRef, attachments: readonly Attachment[] = [], progress?: ProgressSink): CommandContext {
+    const log = this.deps.logger;
     return {
       scope,
       user,
@@ -64,27 +92,37 @@ export class CommandRunner {
       ...(this.deps.charts ? { charts: this.deps.charts } : {}),
       clock: this.deps.clock,
       ...(this.deps.finetune ? { finetune: this.deps.finetune } : {}),
+      // A note that cannot be shown is logged; the command goes on.
+      ...(progress ? { progress: (note) => progress(note).catch((err: unknown) => log.warn({ err: asCodedError(err) }, 'could not show progress')) } : {}),
     };
   }
 
-  async run(inbound: InboundCommand): Promise<CommandReply> {
+  async run(inbound: InboundCommand, options: RunOptions = {}): Promise<CommandReply> {
     const parsed = parseCommand(inbound.name, inbound.text, this.deps.limits);
     if (!parsed.ok) return reply(parsed.error.message);
     const command = parsed.command;
     if (command.action === 'help') return reply(usageOf(command.family));
     return this.guard(inbound.scope, inbound.user, isMutating(command), { family: command.family, action: command.action }, () =>
-      executorOf(command)(command, this.context(inbound.scope, inbound.user, inbound.attachments)),
+      executorOf(command)(command, this.context(inbound.scope, inbound.user, inbound.attachments, options.progress)),
     );
   }
 
   /** A submitted form (modal): the same permission rule and validation as the typed command. */
   async submitForm(scope: ChannelScope, user: UserRef, form: FormSubmission): Promise<CommandReply> {
-    const command: Command =
-      form.kind === 'persona-edit'
-        ? { family: 'persona', action: 'set', text: form.text }
-        : { family: 'fewshot', action: 'add', input: form.input, output: form.output };
-    return this.guard(scope, user, isMutating(command), { family: command.family, action: command.action, form: true }, () =>
-      executorOf(command)(command, this.context(scope, user)),
+    const row = FORM_ROWS[form.kind];
+    return this.guard(scope, user, isAdminAction(row.family, row.action), { ...row, form: true }, async () => {
+      const command = commandOfForm(form, this.deps.limits);
+      return executorOf(command)(command, this.context(scope, user));
+    });
+  }
+
+  /**
+   * "Add as evaluation case" on one of the bot's messages (`messageId`: the platform's id of any
+   * part of the answer): `/eval add`'s admin rule, then the 👍 rule of `addCaseFromAnswer`.
+   */
+  async addEvalCaseFromMessage(scope: ChannelScope, user: UserRef, messageId: string): Promise<CommandReply> {
+    return this.guard(scope, user, isAdminAction('eval', 'add'), { family: 'eval', action: 'add', from: 'message' }, () =>
+      addCaseFromAnswer(messageId, this.context(scope, user)),
     );
   }
 

@@ -2,11 +2,13 @@
 
 export type FormRequest =
   | { readonly kind: 'persona-edit'; readonly initial: string }
-  | { readonly kind: 'fewshot-add'; readonly initialInput?: string; readonly initialOutput?: string };
+  | { readonly kind: 'fewshot-add'; readonly initialInput?: string; readonly initialOutput?: string }
+  | { readonly kind: 'eval-add' };
 
 export type FormSubmission =
   | { readonly kind: 'persona-edit'; readonly text: string }
-  | { readonly kind: 'fewshot-add'; readonly input: string; readonly output: string };
+  | { readonly kind: 'fewshot-add'; readonly input: string; readonly output: string }
+  | { readonly kind: 'eval-add'; readonly input: string; readonly expected: string };
 
 /** A picture that goes with a reply (the /usage chart), platform-neutral: Slack uploads it, Discord attaches it. */
 export interface ReplyImage {

@@ -59,7 +59,12 @@ export function subcommandFor(family: CommandFamily, keyword: string): NamedSubc
  */
 export function isMutating(command: ParsedCommand): boolean {
   if (command.action === 'help') return false;
-  const row = subcommandsOfFamily(command.family).find((sub) => sub.name === command.action);
+  return isAdminAction(command.family, command.action);
+}
+
+/** The admin flag of a family's row by its action name. */
+export function isAdminAction(family: CommandFamily, action: string): boolean {
+  const row = subcommandsOfFamily(family).find((sub) => sub.name === action);
   // Every action has its row (the table's type makes sure); a missing one refuses rather than allows.
   return row?.admin ?? true;
 }

@@ -75,6 +75,8 @@ export type EvalLever = (typeof EVAL_LEVERS)[number];
 export type EvalCommand =
   | { readonly family: 'eval'; readonly action: 'list' }
   | { readonly family: 'eval'; readonly action: 'add'; readonly input: string; readonly expected: string }
+  /** `/eval add` with no text: open a form. */
+  | { readonly family: 'eval'; readonly action: 'add'; readonly form: true }
   /** 1-based position as shown by `/eval list`. */
   | { readonly family: 'eval'; readonly action: 'remove'; readonly number: number }
   /** No levers named: every lever the channel can use. */

@@ -110,8 +110,17 @@ export interface RunOptions {
   readonly levers?: readonly EvalLever[];
   readonly judge: boolean;
   readonly seed?: number;
+  /** Called once the run is checked and costed, before the first answer is asked for. */
+  readonly onStart?: (estimate: RunEstimate) => void | Promise<void>;
   /** Called every `progressEvery` answers on long runs. */
   readonly onProgress?: (done: number, total: number) => void | Promise<void>;
+}
+
+/** What a run will cost at most, over how many cases and levers. */
+export interface RunEstimate {
+  readonly usd: number;
+  readonly cases: number;
+  readonly levers: readonly EvalLever[];
 }
 
 export interface OfflinePreview {
@@ -234,10 +243,7 @@ export class EvalRunner {
   }
 
   /** What the run will cost at most as planned: the prompts plus answers as long as the expected ones. */
-  async estimate(
-    scope: ChannelScope,
-    levers?: readonly EvalLever[],
-  ): Promise<{ readonly usd: number; readonly cases: number; readonly levers: readonly EvalLever[] }> {
+  async estimate(scope: ChannelScope, levers?: readonly EvalLever[]): Promise<RunEstimate> {
     const { cases, profile } = await this.setup(scope);
     const chosen = await this.levers(profile, levers);
     let usd = 0;
@@ -262,6 +268,7 @@ export class EvalRunner {
       );
     const levers = await this.levers(profile, options.levers);
     const estimate = await this.estimate(scope, levers);
+    await options.onStart?.(estimate);
     const seed = options.seed ?? Math.floor(this.deps.clock.now().getTime() % 2 ** 31);
     const total = levers.length * cases.length;
     let done = 0;

@@ -80,7 +80,8 @@ export class Feedback {
     private readonly store: DocumentStore,
     private readonly training: TrainingSet,
     private readonly clock: Clock,
-    private readonly answerDays: number,
+    /** How long answers (and their votes) are kept. */
+    readonly answerDays: number,
   ) {}
 
   private answerKey(id: string): string {
@@ -126,6 +127,18 @@ export class Feedback {
 
   answerIdOfMessage(scope: ChannelScope, messageId: string): Promise<string | undefined> {
     return this.store.get<string>(this.messageKey(scope, messageId));
+  }
+
+  /** The answer a platform message shows (any of its parts), while it is kept. */
+  async answerOfMessage(scope: ChannelScope, messageId: string): Promise<AnswerRecord | undefined> {
+    const id = await this.answerIdOfMessage(scope, messageId);
+    const answer = id ? await this.answer(id) : undefined;
+    return answer && channelKey(answer.scope) === channelKey(scope) ? answer : undefined;
+  }
+
+  /** Someone's latest vote on the answer is a 👍: the exchange is approved as an evaluation case may be. */
+  async hasUpvote(scope: ChannelScope, answerId: string): Promise<boolean> {
+    return Object.values(await this.votesOf(scope, answerId)).some((vote) => vote.value === 'up');
   }
 
   /** Records the user's vote (last write wins); bad input changes nothing. */

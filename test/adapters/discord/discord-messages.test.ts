@@ -32,6 +32,7 @@ describe('the gateway', () => {
       'advise',
       'eval',
       'Add as few-shot example',
+      'Add as evaluation case',
       'Add to knowledge base',
     ]);
   });

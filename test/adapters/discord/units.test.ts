@@ -100,7 +100,7 @@ describe('SeenMessages', () => {
 });
 
 describe('application commands', () => {
-  it('carry autocomplete where the table has names to offer, the attachment option, and the two message menus', () => {
+  it('carry autocomplete where the table has names to offer, the attachment option, and the message menus', () => {
     const commands = applicationCommands() as unknown as {
       name: string;
       type: number;
@@ -116,7 +116,7 @@ describe('application commands', () => {
     expect(option('model', 'set', 'model')?.autocomplete).toBe(true);
     expect(option('persona', 'save', 'name')?.autocomplete).toBeUndefined();
     expect(option('kb', 'add', 'file')?.type).toBe(11);
-    expect(commands.filter((c) => c.type === 3).map((c) => c.name)).toEqual(['Add as few-shot example', 'Add to knowledge base']);
+    expect(commands.filter((c) => c.type === 3).map((c) => c.name)).toEqual(['Add as few-shot example', 'Add as evaluation case', 'Add to knowledge base']);
   });
 
   it('the example modal respects the configured example limit', () => {

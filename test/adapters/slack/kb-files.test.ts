@@ -6,7 +6,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KB_FILES_SHORTCUT } from '../../../src/adapters/slack/slack-adapter';
+import { KB_FILES_SHORTCUT } from '../../../src/adapters/slack/shortcuts';
 import { NO_FILES_SENTENCE } from '../../../src/adapters/slack/interactions';
 import { NOT_ADMIN_SENTENCE } from '../../../src/core/commands/permissions';
 import { makeTestApp, testConfig } from '../../helpers/app';

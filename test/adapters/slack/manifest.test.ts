@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { FEWSHOT_SHORTCUT, KB_FILES_SHORTCUT, SLACK_EVENTS } from '../../../src/adapters/slack/slack-adapter';
+import { SLACK_EVENTS } from '../../../src/adapters/slack/slack-adapter';
+import { EVAL_SHORTCUT, FEWSHOT_SHORTCUT, KB_FILES_SHORTCUT, MESSAGE_SHORTCUTS } from '../../../src/adapters/slack/shortcuts';
 import { MANIFEST_FILE, renderManifest } from '../../../src/adapters/slack/manifest';
 import { COMMAND_FAMILIES, familySpec, platformFamilies, usageOf } from '../../../src/core/commands/table';
 import type { CommandFamily } from '../../../src/core/commands/types';
@@ -99,6 +100,10 @@ describe('config/slack-manifest.json', () => {
   it('declares the message shortcuts, App Home and interactivity', () => {
     expect(manifest.features.shortcuts).toContainEqual(expect.objectContaining({ callback_id: FEWSHOT_SHORTCUT, type: 'message' }));
     expect(manifest.features.shortcuts).toContainEqual(expect.objectContaining({ callback_id: KB_FILES_SHORTCUT, type: 'message' }));
+    expect(manifest.features.shortcuts).toContainEqual(expect.objectContaining({ callback_id: EVAL_SHORTCUT, type: 'message' }));
+    expect(manifest.features.shortcuts.map((s) => s.callback_id)).toEqual(MESSAGE_SHORTCUTS.map((s) => s.callback_id));
+    // Slack's limits for a shortcut's name and description.
+    for (const shortcut of MESSAGE_SHORTCUTS) expect([...shortcut.name].length <= 24 && [...shortcut.description].length <= 150).toBe(true);
     expect(new Set(manifest.features.shortcuts.map((s) => s.callback_id)).size).toBe(manifest.features.shortcuts.length);
     expect(manifest.features.app_home.home_tab_enabled).toBe(true);
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
@@ -120,7 +125,7 @@ describe('config/slack-manifest.json', () => {
 
   it('lists every method the adapter source calls in the scope table above', () => {
     const dir = path.resolve(__dirname, '../../../src/adapters/slack');
-    const source = ['reply-stream.ts', 'interactions.ts', 'permissions.ts', 'threads.ts', 'slack-adapter.ts', 'message-handler.ts']
+    const source = ['reply-stream.ts', 'interactions.ts', 'response-url.ts', 'permissions.ts', 'threads.ts', 'slack-adapter.ts', 'message-handler.ts']
       .map((file) => readFileSync(path.join(dir, file), 'utf8'))
       .join('\n');
     const called = new Set([...source.matchAll(/client\.(chat|users|conversations|views)\.(\w+)\(/g)].map((m) => `${m[1]}.${m[2]}`));

@@ -1,7 +1,7 @@
 /**
  * Modals, the "Add as few-shot example" message shortcut and App Home, through Bolt over HTTP.
  */
-import { FEWSHOT_SHORTCUT } from '../../../src/adapters/slack/slack-adapter';
+import { FEWSHOT_SHORTCUT } from '../../../src/adapters/slack/shortcuts';
 import { slackScope } from '../../../src/adapters/slack/inbound';
 import { NOT_ADMIN_SENTENCE } from '../../../src/core/commands/permissions';
 import { ADMIN, CHANNEL, MEMBER, useSlackHarness } from '../../helpers/slack-harness';
