@@ -4,6 +4,7 @@
  * users do: messages and interactions dispatched on the gateway (see fake-discord.ts).
  */
 import { DiscordAdapter } from '../../src/adapters/discord/discord-adapter';
+import type { AppConfig } from '../../src/config';
 import type { Logger } from '../../src/core/ports';
 import { makeTestApp, testConfig, type TestApp } from './app';
 import { FakeDiscord, type FakeChannel, type FakeGuild, type FakeUser, type InteractionRecord, type OptionInput } from './fake-discord';
@@ -18,6 +19,10 @@ export interface DiscordHarnessOptions {
   readonly editIntervalMs?: number;
   readonly logger?: Logger;
   readonly adminUserIds?: readonly string[];
+  /** Config keys to change from config/default.json (e.g. `evaluation`). */
+  readonly config?: Partial<AppConfig>;
+  /** The adapter's clock for interaction tokens' 15 minutes (tests move it on). */
+  readonly now?: () => number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -36,9 +41,9 @@ export class DiscordHarness {
     private readonly ownsDiscord: boolean,
   ) {}
 
-  static makeApp(openai: FakeOpenAI | undefined, adminUserIds: readonly string[] = []): Promise<TestApp> {
+  static makeApp(openai: FakeOpenAI | undefined, adminUserIds: readonly string[] = [], config: Partial<AppConfig> = {}): Promise<TestApp> {
     return makeTestApp({
-      config: testConfig({}, { adminUserIds }),
+      config: testConfig({}, { ...config, adminUserIds }),
       ...(openai ? { model: new OpenAIChatModel({ baseUrl: openai.baseUrl, timeoutMs: 20_000, maxRetries: 0, logger: silentLogger }) } : {}),
     });
   }
@@ -50,7 +55,7 @@ export class DiscordHarness {
     const member = discord.addUser('bob');
     const { guild, channel } = discord.guilds.size ? existing(discord) : discord.addGuild('Test guild', owner);
     discord.makeAdmin(guild, admin);
-    const app = options.app ?? (await DiscordHarness.makeApp(options.openai, options.adminUserIds));
+    const app = options.app ?? (await DiscordHarness.makeApp(options.openai, options.adminUserIds, options.config));
     const adapter = await DiscordAdapter.start({
       app,
       token: discord.token,
@@ -60,6 +65,7 @@ export class DiscordHarness {
       logger: options.logger ?? silentLogger,
       editIntervalMs: options.editIntervalMs ?? 1000,
       rest: { retries: 0 },
+      ...(options.now ? { now: options.now } : {}),
     });
     return new DiscordHarness(app, discord, adapter, guild, channel, owner, admin, member, !options.app, !options.discord);
   }

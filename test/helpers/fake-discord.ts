@@ -19,7 +19,9 @@
  * - Message Content: without the intent, message `content` (and attachments) arrive empty unless the
  *   message mentions the bot, replies to it or is a DM;
  * - a bot message holds at most 2,000 characters (the OpenAPI file allows 4,000, Nitro users' limit);
- * - an interaction must be answered within 3 s, once; its webhook works only after that answer;
+ * - an interaction must be answered within 3 s, once; its webhook works only after that answer,
+ *   and only for 15 minutes from the interaction (then 401 Invalid Webhook Token; `expireInteraction`
+ *   ends them early, as time passing would);
  * - who a message pings, from its content and `allowed_mentions` (recorded as `pings`);
  * - button clicks (INTERACTION_CREATE type 3, only on buttons the message carries) and
  *   MESSAGE_REACTION_ADD, each dispatched to the sessions whose intents receive them;
@@ -55,6 +57,8 @@ const EPHEMERAL = 1 << 6;
 export const BOT_MESSAGE_LIMIT = 2000;
 /** Discord's answer deadline for an interaction. */
 const INTERACTION_DEADLINE_MS = 3000;
+/** How long an interaction's token takes edits and follow-ups. */
+const INTERACTION_TOKEN_MS = 15 * 60_000;
 
 export interface FakeUser {
   readonly id: string;
@@ -541,13 +545,19 @@ export class FakeDiscord {
       );
     }
 
-    let result: { status: number; body?: unknown } | { error: [number, number, string, string] };
+    let result: { status: number; body?: unknown } | { error: [number, number, string, string] } | { refused: [number, number, string] };
     try {
       result = this.answer(method, operation.template, params, url.searchParams, body as Record<string, unknown>);
     } catch (err) {
       result = { error: [500, 0, '500: Internal Server Error', `the fake failed: ${(err as Error).message}`] };
     }
     if ('error' in result) return fail(...result.error);
+    if ('refused' in result) {
+      // Discord's error for what the test arranged on purpose (no mistake of the bot's).
+      const [status, code, message] = result.refused;
+      record(status, operation.template, params, body);
+      return send(status, { message, code });
+    }
     record(result.status, operation.template, params, body);
     send(result.status, result.body);
   }
@@ -558,7 +568,7 @@ export class FakeDiscord {
     p: Record<string, string>,
     query: URLSearchParams,
     body: Record<string, unknown>,
-  ): { status: number; body?: unknown } | { error: [number, number, string, string] } {
+  ): { status: number; body?: unknown } | { error: [number, number, string, string] } | { refused: [number, number, string] } {
     const key = `${method} ${route}`;
     switch (key) {
       case 'GET /gateway/bot':
@@ -725,10 +735,24 @@ export class FakeDiscord {
     return { status: 204 };
   }
 
+  /**
+   * Discord's clock says the interaction's 15 minutes are up, the bot's does not (clocks differ):
+   * its webhook answers 401 Invalid Webhook Token from now on — Discord's answer, not a mistake of
+   * the bot's, so no violation (one after the real 15 minutes is).
+   */
+  expireInteraction(record: InteractionRecord): void {
+    this.expired.add(record.id);
+  }
+
+  private readonly expired = new Set<string>();
+
   private webhook(kind: 'edit' | 'followup', appId: string, token: string, body: Record<string, unknown>) {
     const interaction = [...this.interactions.values()].find((i) => i.token === token);
     if (appId !== this.applicationId || !interaction)
       return { error: [404, 10015, 'Unknown Webhook', `webhook ${appId}/${token.slice(0, 8)}… is not an interaction's`] as [number, number, string, string] };
+    if (this.expired.has(interaction.id)) return { refused: [401, 50027, 'Invalid Webhook Token'] as [number, number, string] };
+    if (performance.now() - interaction.createdAt > INTERACTION_TOKEN_MS)
+      return { error: [401, 50027, 'Invalid Webhook Token', `${kind} after the interaction's 15 minutes`] as [number, number, string, string] };
     if (interaction.callbacks.length === 0)
       return { error: [404, 10015, 'Unknown Webhook', 'follow-up before the interaction was answered'] as [number, number, string, string] };
     const content = typeof body['content'] === 'string' ? body['content'] : '';

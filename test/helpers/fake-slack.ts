@@ -27,6 +27,8 @@
  *   block reference (docs.slack.dev/reference/block-kit/blocks/markdown-block: `type`, `text` of
  *   at most 12,000 characters, at most 12,000 markdown characters per payload, `block_id` ignored).
  *   A stored message's `blocks` are what the bot sent; `shownText` is what a user reads.
+ * - a `response_url` takes at most 5 messages (Slack's "up to 5 times within 30 minutes"); a sixth
+ *   is refused and is a violation.
  * - apps.connections.open (Socket Mode) is not in the spec file either; it takes no arguments and
  *   only an app-level token (`xapp-…`), per docs.slack.dev/reference/methods/apps.connections.open.
  *   A bot token there, or an app-level token anywhere else, gets `not_allowed_token_type` and is a
@@ -40,6 +42,9 @@ import { FakeSlackSocket } from './fake-slack-socket';
 import { readBody } from './local-server';
 
 export const SLACK_SPEC_DIR = path.resolve(__dirname, '../../../shared/api-specs/slack');
+
+/** How many messages one response_url takes. */
+export const RESPONSE_URL_USES = 5;
 
 type ParamType = 'string' | 'boolean' | 'number' | 'integer' | 'json-array' | 'json-object';
 interface ParamSpec {
@@ -494,6 +499,9 @@ export class FakeSlack {
     if (typeof body['text'] !== 'string' && body['blocks'] === undefined) problems.push('text or blocks required');
     if (body['blocks'] !== undefined) problems.push(...checkBlocks(body['blocks'], 'message', 'blocks'));
     if (typeof body['text'] === 'string' && body['text'].length > 40_000) problems.push('text: msg_too_long');
+    // "You can use a response_url up to 5 times within 30 minutes" (docs.slack.dev/interactivity/handling-user-interaction).
+    if (this.responses.filter((r) => r.id === id).length >= RESPONSE_URL_USES)
+      problems.push(`used_url: a response_url takes at most ${RESPONSE_URL_USES} messages`);
     this.responses.push({ id, body, at });
     if (problems.length > 0) {
       this.violations.push({ where: `response_url ${id}`, problems, params: body });

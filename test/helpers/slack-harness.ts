@@ -4,6 +4,7 @@
  * Slack does: signed HTTP requests to POST /slack/events.
  */
 import { SlackAdapter } from '../../src/adapters/slack/slack-adapter';
+import type { AppConfig } from '../../src/config';
 import type { Logger } from '../../src/core/ports';
 import { OpenAIChatModel } from '../../src/providers/openai/chat-model';
 import { makeTestApp, testConfig, type TestApp } from './app';
@@ -42,6 +43,8 @@ export interface HarnessOptions {
   readonly nativeStreaming?: boolean;
   readonly logger?: Logger;
   readonly adminUserIds?: readonly string[];
+  /** Config keys to change from config/default.json (e.g. `evaluation`). */
+  readonly config?: Partial<AppConfig>;
 }
 
 export class SlackHarness {
@@ -55,9 +58,12 @@ export class SlackHarness {
   ) {}
 
   /** The core the harness runs on; pass `dir` to reopen an earlier one's store (a restart). */
-  static makeApp(openai: FakeOpenAI | undefined, options: { dir?: string; adminUserIds?: readonly string[] } = {}): Promise<TestApp> {
+  static makeApp(
+    openai: FakeOpenAI | undefined,
+    options: { dir?: string; adminUserIds?: readonly string[]; config?: Partial<AppConfig> } = {},
+  ): Promise<TestApp> {
     return makeTestApp({
-      config: testConfig({}, { adminUserIds: options.adminUserIds ?? [] }),
+      config: testConfig({}, { ...options.config, adminUserIds: options.adminUserIds ?? [] }),
       ...(options.dir ? { dir: options.dir } : {}),
       ...(openai ? { model: new OpenAIChatModel({ baseUrl: openai.baseUrl, timeoutMs: 20_000, maxRetries: 0, logger: silentLogger }) } : {}),
     });
@@ -67,7 +73,12 @@ export class SlackHarness {
     const slack = options.slack ?? (await FakeSlack.start());
     slack.addUser({ id: ADMIN.id, name: ADMIN.name, is_admin: true });
     slack.addUser({ id: MEMBER.id, name: MEMBER.name });
-    const app = options.app ?? (await SlackHarness.makeApp(options.openai, options.adminUserIds ? { adminUserIds: options.adminUserIds } : {}));
+    const app =
+      options.app ??
+      (await SlackHarness.makeApp(options.openai, {
+        ...(options.adminUserIds ? { adminUserIds: options.adminUserIds } : {}),
+        ...(options.config ? { config: options.config } : {}),
+      }));
     const adapter = await SlackAdapter.create({
       app,
       botToken: slack.botToken,
@@ -191,7 +202,7 @@ export class SlackHarness {
  * (fake Slack, real Bolt app, real core) per test, and after each test a check that neither fake
  * saw a request its vendor's spec would refuse. Read `ctx.h` and `ctx.openai` inside tests.
  */
-export function useSlackHarness(): {
+export function useSlackHarness(options: Omit<HarnessOptions, 'openai'> = {}): {
   readonly h: SlackHarness;
   readonly openai: FakeOpenAI;
   /** Stop this test's harness and start another with different options (same fake OpenAI). */
@@ -207,7 +218,7 @@ export function useSlackHarness(): {
   });
   beforeEach(async () => {
     openai!.reset();
-    harness = await SlackHarness.start({ openai: openai! });
+    harness = await SlackHarness.start({ ...options, openai: openai! });
   });
   afterEach(async () => {
     await harness!.idle();

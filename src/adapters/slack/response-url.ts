@@ -22,6 +22,8 @@ export type Said = MarkdownMessage | { readonly text: string };
 
 export class CallerReplies {
   private uses = 0;
+  /** Messages go out one after another, so the caller reads them in the order they were said. */
+  private queue: Promise<void> = Promise.resolve();
   private readonly expiresAt: number;
 
   constructor(
@@ -34,8 +36,14 @@ export class CallerReplies {
     this.expiresAt = now() + RESPONSE_URL_MS;
   }
 
-  /** One ephemeral message to the caller, through the response_url while it lasts. */
-  async say(said: Said): Promise<void> {
+  /** One ephemeral message to the caller, through the response_url while it lasts; resolves once it is sent. */
+  say(said: Said): Promise<void> {
+    const sent = this.queue.then(() => this.send(said));
+    this.queue = sent.catch(() => undefined);
+    return sent;
+  }
+
+  private async send(said: Said): Promise<void> {
     if (this.uses < RESPONSE_URL_USES && this.now() < this.expiresAt) {
       this.uses += 1;
       try {

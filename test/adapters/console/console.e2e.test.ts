@@ -100,6 +100,23 @@ describe('console (npm start with no platform credentials)', () => {
       ]);
     });
 
+    it('/eval add alone names the typed form; /eval run prints its start and progress lines before the report', async () => {
+      fake.reset();
+      // 21 cases: one progress line at 20 answers (evaluation.progressEvery in config/default.json).
+      const adds = Array.from({ length: 21 }, (_, i) => `/eval add Question ${i + 1}? => You said: Question ${i + 1}?`).join('\n');
+      const result = await runConsole(`/eval add\n${adds}\n/eval run prompt\n`, { OPENAI_BASE_URL: fake.baseUrl }, dir);
+      expect(result.code).toBe(0);
+      const lines = result.stdout.split('\n');
+      expect(lines[0]).toBe('The console has no forms; add a case with /eval add <input> => <expected>.');
+      const start = lines.findIndex((line) =>
+        /^Evaluating 21 case\(s\) through prompt, estimated cost \$[\d.]+; the report follows when it is done\.$/.test(line),
+      );
+      expect(start).toBeGreaterThan(0);
+      expect(lines[start + 1]).toBe('Evaluating 21 case(s) through prompt: 20 of 21 answers so far.');
+      expect(lines[start + 2]).toMatch(/^Evaluated 21 case\(s\) through prompt \(estimated cost \$[\d.]+ before starting\)\.$/);
+      expect(result.stdout).toMatch(/^prompt · 21 cases · score 1\.00/m);
+    });
+
     it('/usage prints the totals the server reported and the chart as text; /budget and /advise answer', async () => {
       fake.reset();
       const result = await runConsole('hello\nhello again\n/usage\n/budget set 5 warn 60\n/budget\n/advise\n', { OPENAI_BASE_URL: fake.baseUrl }, dir);

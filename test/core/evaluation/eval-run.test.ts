@@ -128,6 +128,29 @@ describe('/eval', () => {
     expect(judge?.totals.requests).toBe(24 + 12);
   });
 
+  it('tells the caller its start and its progress (every progressEvery answers) before the report', async () => {
+    await setUpChannel();
+    const notes: { text: string; done?: number; total?: number }[] = [];
+    const reply = await app
+      .commands(testPermissions)
+      .run({ scope: scopeA, user: admin, name: 'eval', text: 'run prompt fewshot rag' }, { progress: async (note) => void notes.push(note) });
+    // 12 cases through 3 levers: 36 answers, progress at 20 (config/default.json's progressEvery).
+    expect(notes).toEqual([
+      { text: expect.stringMatching(/^Evaluating 12 case\(s\) through prompt, fewshot, rag, estimated cost \$[\d.]+; the report follows when it is done\.$/) },
+      { text: 'Evaluating 12 case(s) through prompt, fewshot, rag: 20 of 36 answers so far.', done: 20, total: 36 },
+    ]);
+    expect(reply.text).toMatch(/^Evaluated 12 case\(s\) through prompt, fewshot, rag \(estimated cost/);
+  });
+
+  it('tells nothing before refusing a run it cannot make', async () => {
+    const notes: unknown[] = [];
+    const reply = await app
+      .commands(testPermissions)
+      .run({ scope: scopeA, user: admin, name: 'eval', text: 'run' }, { progress: async (note) => void notes.push(note) });
+    expect(reply.text).toMatch(/^This channel has no evaluation cases and no few-shot examples to hold out/);
+    expect(notes).toEqual([]);
+  });
+
   it("refuses a member's /eval add and /eval run and changes nothing", async () => {
     await setUpChannel(false);
     expect((await run('add 2+2? => 4', member)).text).toBe(NOT_ADMIN);
