@@ -152,9 +152,9 @@ describe('npm run discord:register', () => {
     const discord = await FakeDiscord.start();
     try {
       const global = await run(discord, []);
-      expect(global).toEqual({ code: 0, output: 'Registered 12 commands globally.\n' });
+      expect(global).toEqual({ code: 0, output: 'Registered 13 commands globally.\n' });
       const guild = discord.addGuild('Guild', discord.addUser('olga')).guild;
-      expect((await run(discord, ['--guild', guild.id])).output).toBe(`Registered 12 commands in guild ${guild.id}.\n`);
+      expect((await run(discord, ['--guild', guild.id])).output).toBe(`Registered 13 commands in guild ${guild.id}.\n`);
       const names = (list: Record<string, unknown>[] | undefined) => (list ?? []).map((c) => c['name']);
       expect(names(discord.commands.get(guild.id))).toEqual(names(discord.commands.get('')));
       expect(await run(discord, ['--guild', 'general'])).toEqual({
