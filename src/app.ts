@@ -10,7 +10,20 @@ import { BotThreads } from './core/conversation/bot-threads';
 import { EventDeduper } from './core/conversation/dedupe';
 import { MessagePipeline, type MessageCommands } from './core/conversation/pipeline';
 import type { ChartRenderer, ModelCatalog } from './core/commands/context';
-import type { ChatModel, Clock, DocumentStore, Embedder, FineTuner, KnowledgeIndex, Lease, Logger, Permissions, Telemetry, Tokenizer } from './core/ports';
+import type {
+  ChangeFeed,
+  ChatModel,
+  Clock,
+  DocumentStore,
+  Embedder,
+  FineTuner,
+  KnowledgeIndex,
+  Lease,
+  Logger,
+  Permissions,
+  Telemetry,
+  Tokenizer,
+} from './core/ports';
 import { EvalCases } from './core/evaluation/cases';
 import { EvalRunner } from './core/evaluation/runner';
 import { Feedback } from './core/feedback/feedback';
@@ -57,6 +70,8 @@ export interface AppProviders {
   readonly evaluationInputs?: (scope: ChannelScope) => Promise<ReadonlySet<string>>;
   /** Default: in-process on SQLite (one process), the store's own on Redis and PostgreSQL. */
   readonly lease?: Lease;
+  /** Notices of changes between the processes sharing the store; absent: other processes' changes show after `profiles.cacheMs`. */
+  readonly changes?: ChangeFeed;
 }
 
 /** The usage log as config says (retention); built before the app when the embedder needs it. */
@@ -113,6 +128,7 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
     config.presets,
     clock,
     config.profiles.cacheMs,
+    providers.changes,
   );
   const usage = providers.usage ?? createUsageLog(config, providers.store, clock);
   const budgets = new Budgets(

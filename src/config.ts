@@ -328,7 +328,8 @@ export interface LoadConfigOptions {
 
 export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig {
   const cwd = options.cwd ?? process.cwd();
-  const configDir = options.configDir ?? path.resolve(__dirname, '..', 'config');
+  // CONFIG_DIR: a deployment's own copy of config/ (the four files), e.g. other limits per environment.
+  const configDir = options.configDir ?? readEnv(env, 'CONFIG_DIR') ?? path.resolve(__dirname, '..', 'config');
   const defaults = readJsonFile(path.join(configDir, 'default.json'), defaultsFileSchema);
   const prices = readJsonFile(path.join(configDir, 'prices.json'), pricesFileSchema);
   const presets = readJsonFile(path.join(configDir, 'presets.json'), presetsFileSchema);

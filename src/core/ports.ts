@@ -243,3 +243,26 @@ export interface Lease {
   renew(key: string, ttlMs: number): Promise<boolean>;
   release(key: string): Promise<void>;
 }
+
+/** What a process does with the notices of a `ChangeFeed`. */
+export interface ChangeListener {
+  /** Some process (this one too) changed what `topic` names: re-read it before relying on a copy. */
+  changed(topic: string): void;
+  /** Notices may have been missed (the feed's connection dropped and came back): forget every copy. */
+  missed(): void;
+}
+
+/**
+ * Notices that shared state changed, between every process on one store, so a copy cached in one
+ * process is dropped as soon as another changes the original (Redis PUBLISH/SUBSCRIBE, PostgreSQL
+ * LISTEN/NOTIFY; in-process on SQLite, which serves one process). A notice is a topic only, sent
+ * once per change, never per read: readers keep their caches, so reads cost nothing extra. Delivery
+ * is best effort; a reader's cache timeout still bounds how long a missed notice can matter.
+ */
+export interface ChangeFeed {
+  /** Tells every subscriber, in every process, that `topic` changed. */
+  publish(topic: string): Promise<void>;
+  /** Returns the unsubscribe function. */
+  subscribe(listener: ChangeListener): () => void;
+  close(): Promise<void>;
+}

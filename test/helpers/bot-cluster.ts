@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { startBotProcesses, type BotProcess, type BotProcessOptions } from './bot-process';
 import { FakeOpenAI, type FakeOpenAIOptions } from './fake-openai';
-import { FakeSlack } from './fake-slack';
+import { FakeSlack, shownText } from './fake-slack';
 import { SIGNING_SECRET, appMentionEvent, envelope, postCommand, postEvent, type PostResult, type SignedPostOptions } from './slack-requests';
 
 export interface ClusterOptions {
@@ -19,6 +19,8 @@ export interface ClusterOptions {
   /** More environment for every process (LOG_LEVEL, ADMIN_USER_IDS, …). */
   readonly env?: Record<string, string>;
   readonly via?: BotProcessOptions['via'];
+  /** Changes to config/default.json for every process (see `BotProcessOptions.config`). */
+  readonly config?: BotProcessOptions['config'];
 }
 
 export class BotCluster {
@@ -47,7 +49,11 @@ export class BotCluster {
       ...options.env,
     };
     try {
-      const bots = await startBotProcesses(options.processes, { env, ...(options.via ? { via: options.via } : {}) });
+      const bots = await startBotProcesses(options.processes, {
+        env,
+        ...(options.via ? { via: options.via } : {}),
+        ...(options.config ? { config: options.config } : {}),
+      });
       return new BotCluster(slack, model, bots, options);
     } catch (err) {
       await slack.close();
@@ -91,6 +97,24 @@ export class BotCluster {
       userName: user.toLowerCase(),
       responseUrl: fields.responseUrl ?? this.slack.newResponseUrl(),
     });
+  }
+
+  /**
+   * A slash command through process `index`, resolving with what its reply (at the response_url)
+   * shows once it arrives. Checked every few milliseconds, so benches can time it.
+   */
+  async commandReply(index: number, fields: { command: string; text: string; channel: string; user?: string }, timeoutMs = 20_000): Promise<string> {
+    const responseUrl = this.slack.newResponseUrl();
+    const id = responseUrl.split('/').pop();
+    const posted = await this.command(index, { ...fields, responseUrl });
+    if (posted.status !== 200) throw new Error(`${fields.command} ${fields.text} through process ${index} got HTTP ${posted.status}`);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const reply = this.slack.responses.find((r) => r.id === id);
+      if (reply) return shownText(reply.body);
+      if (Date.now() > deadline) throw new Error(`no reply to ${fields.command} ${fields.text} through process ${index} within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
   }
 
   /** Every process's logs, for failure messages and the secrets scan. */

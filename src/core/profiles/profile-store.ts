@@ -7,7 +7,7 @@
  * Both lists are bounded (config `limits.personaHistory`, `limits.auditEntries`): past the limit
  * the oldest entries are dropped, so a level's stored lists stop growing however often it changes.
  */
-import type { Clock, DocumentStore } from '../ports';
+import type { ChangeFeed, Clock, DocumentStore } from '../ports';
 import { emptyRecord, storeKeys, type AuditEntry, type PersonaVersion, type ProfileRecord } from './records';
 
 export interface ChangeContext {
@@ -36,15 +36,20 @@ export interface LevelRef {
   readonly workspaceKey: string;
 }
 
+/** The change feed topic of a level's record. */
+export const profileTopic = (level: string): string => `profile:${level}`;
+
 /**
- * Records are read for every message, so reads are cached for a short time. Changes made through
- * this process replace the cached record at once; changes made by another process sharing the
- * store become visible within `cacheMs`. Writes never use the cache: `change()` always reads the
+ * Records are read for every message, so reads are cached for `cacheMs`. Changes made through this
+ * process replace the cached record at once; a change made by another process sharing the store
+ * arrives as a notice on the change feed, which drops the cached copy, so the next message reads
+ * the new record (no extra store read per message: only changes cost a notice). A notice that never
+ * arrives still expires with the cache. Writes never use the cache: `change()` always reads the
  * stored record under the lock.
  */
 export class ProfileStore {
   private readonly cache = new Map<string, { record: ProfileRecord | undefined; expires: number }>();
-  /** Bumped by every change, so a read that raced with a change does not cache what it saw. */
+  /** Bumped by every change and notice, so a read that raced with one does not cache what it saw. */
   private changes = 0;
 
   constructor(
@@ -52,7 +57,20 @@ export class ProfileStore {
     private readonly clock: Clock,
     private readonly limits: HistoryLimits,
     private readonly cacheMs = 0,
-  ) {}
+    private readonly feed?: ChangeFeed,
+  ) {
+    feed?.subscribe({
+      changed: (topic) => {
+        if (!topic.startsWith('profile:')) return;
+        this.changes += 1;
+        this.cache.delete(topic.slice('profile:'.length));
+      },
+      missed: () => {
+        this.changes += 1;
+        this.cache.clear();
+      },
+    });
+  }
 
   async read(level: string): Promise<ProfileRecord | undefined> {
     const now = this.clock.now().getTime();
@@ -121,6 +139,9 @@ export class ProfileStore {
     });
     this.changes += 1;
     if (this.cacheMs > 0) this.cache.set(level.key, { record: stored, expires: this.clock.now().getTime() + this.cacheMs });
+    // After the write is stored, so whoever reads on the notice reads the new record. A lost notice
+    // costs freshness elsewhere (the cache timeout still applies), never the change itself.
+    await this.feed?.publish(profileTopic(level.key)).catch(() => undefined);
     return result;
   }
 }
