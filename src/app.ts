@@ -8,6 +8,8 @@ import { withConfiguredAdmins } from './core/commands/permissions';
 import { CommandRunner } from './core/commands/registry';
 import { BotThreads } from './core/conversation/bot-threads';
 import { EventDeduper } from './core/conversation/dedupe';
+import { RateLimits } from './core/conversation/rate-limits';
+import { ConversationTurns } from './core/conversation/turns';
 import { MessagePipeline, type MessageCommands } from './core/conversation/pipeline';
 import type { ChartRenderer, ModelCatalog } from './core/commands/context';
 import type {
@@ -171,6 +173,8 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
   const deduper = new EventDeduper(providers.store);
   const threads = new BotThreads(providers.store, deduper);
   const telemetry = providers.telemetry ?? noTelemetry;
+  const rateLimits = new RateLimits(providers.store, clock, config.rateLimits);
+  const turns = new ConversationTurns(providers.store, clock, providers.logger, providers.changes);
   const training = new TrainingSet(providers.store, profiles, clock);
   const posters = new ChannelPosters(providers.logger);
   const lease = providers.lease ?? (providers.store.kind === 'sqlite' ? new InProcessLease() : new StoreLease(providers.store));
@@ -247,7 +251,8 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
     feedback,
     evaluation,
     admins: (platformPermissions) => withConfiguredAdmins(platformPermissions, config.adminUserIds),
-    messages: (commands) => new MessagePipeline({ assistant, profiles, deduper, threads, commands, telemetry, logger: providers.logger, feedback }),
+    messages: (commands) =>
+      new MessagePipeline({ assistant, profiles, deduper, threads, commands, telemetry, logger: providers.logger, feedback, rateLimits, turns }),
     commands: (platformPermissions) =>
       watchedCommands(
         modelWatch,

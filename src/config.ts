@@ -125,6 +125,8 @@ export const defaultsFileSchema = z
       })
       .strict(),
     profiles: z.object({ cacheMs: z.number().int().min(0).max(60_000) }).strict(),
+    /** Messages per minute per person (across a workspace) and per channel, counted across processes; 0: off. */
+    rateLimits: z.object({ userPerMinute: z.number().int().min(0), channelPerMinute: z.number().int().min(0) }).strict(),
     streaming: z
       .object({
         editIntervalMs: z.number().int().min(1000),

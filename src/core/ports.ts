@@ -37,6 +37,13 @@ export interface DocumentStore {
    * once-per-message claim). One atomic backend operation, no lock: it is on every message's path.
    */
   setIfAbsent<T>(key: string, value: T, ttlMs?: number): Promise<boolean>;
+  /**
+   * Adds 1 to the counter `key` and returns the new count: a counter starts at 1 and lapses
+   * `ttlMs` after it started (a fixed window; rate limits count in these). One atomic backend
+   * operation, shared by every process on the backend. Counters live apart from documents: `get`,
+   * `set` and `delete` of the same key never see them.
+   */
+  increment(key: string, ttlMs: number): Promise<number>;
   /** True when the backend answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -134,7 +141,8 @@ export interface Permissions {
 }
 
 /** How one chat message ended, as counted by the metrics. */
-export type MessageOutcome = 'ok' | 'offline' | 'error' | 'ignored' | 'duplicate';
+/** `limited`: over a rate limit (`rateLimits`), not sent to the model. */
+export type MessageOutcome = 'ok' | 'offline' | 'error' | 'ignored' | 'duplicate' | 'limited';
 
 export interface MessageMeasure {
   readonly platform: Platform;

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { startBotProcesses, type BotProcess, type BotProcessOptions } from './bot-process';
 import { FakeOpenAI, type FakeOpenAIOptions } from './fake-openai';
 import { FakeSlack, shownText } from './fake-slack';
-import { SIGNING_SECRET, appMentionEvent, envelope, postCommand, postEvent, type PostResult, type SignedPostOptions } from './slack-requests';
+import { SIGNING_SECRET, appMentionEvent, envelope, messageEvent, postCommand, postEvent, type PostResult, type SignedPostOptions } from './slack-requests';
 
 export interface ClusterOptions {
   readonly processes: number;
@@ -83,6 +83,17 @@ export class BotCluster {
       envelope(event, { team: this.team, botUserId: this.slack.botUserId, ...(options.eventId ? { eventId: options.eventId } : {}) }),
       options,
     );
+  }
+
+  /**
+   * A person's message (no mention, e.g. a follow-up in a thread the bot is in), kept in the fake
+   * Slack's channel first, as Slack holds it when the event is sent, then posted to process `index`.
+   */
+  message(index: number, fields: { channel: string; user: string; text: string; ts?: string; thread_ts?: string }): Promise<PostResult> {
+    const ts = fields.ts ?? this.slack.nextTs();
+    this.slack.addMessage(fields.channel, { ts, text: fields.text, user: fields.user, ...(fields.thread_ts ? { thread_ts: fields.thread_ts } : {}) });
+    const event = messageEvent({ ...fields, ts, team: this.team });
+    return postEvent(this.eventsUrl(index), envelope(event, { team: this.team, botUserId: this.slack.botUserId }));
   }
 
   /** A slash command sent to process `index`; its reply arrives at the fake's response_url. */
