@@ -128,6 +128,18 @@ export class BotCluster {
     }
   }
 
+  /** `channelwise_messages_total` summed over every process's /metrics (of one outcome, or all). */
+  async messagesCounted(outcome?: string): Promise<number> {
+    let total = 0;
+    for (const bot of this.bots) {
+      const metrics = await (await fetch(`${bot.baseUrl}/metrics`)).text();
+      for (const match of metrics.matchAll(/^channelwise_messages_total\{([^}]*)\} (\d+)/gm)) {
+        if (outcome === undefined || match[1]!.includes(`outcome="${outcome}"`)) total += Number(match[2]);
+      }
+    }
+    return total;
+  }
+
   /** Every process's logs, for failure messages and the secrets scan. */
   logs(): string {
     return this.bots.map((bot, i) => `── process ${i} (port ${bot.port}) ──\n${bot.logs()}`).join('\n');

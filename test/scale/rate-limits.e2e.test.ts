@@ -38,14 +38,7 @@ forEachSharedStore((suite, service) => {
       return shownText(reply);
     }
 
-    async function limitedCount(): Promise<number> {
-      let total = 0;
-      for (const bot of cluster.bots) {
-        const metrics = await (await fetch(`${bot.baseUrl}/metrics`)).text();
-        for (const match of metrics.matchAll(/^channelwise_messages_total\{[^}]*outcome="limited"[^}]*\} (\d+)/gm)) total += Number(match[1]);
-      }
-      return total;
-    }
+    const limitedCount = () => cluster.messagesCounted('limited');
 
     it("counts one person's messages through every process into one limit", async () => {
       await earlyInAMinute();
