@@ -10,6 +10,7 @@ import { BotThreads } from './core/conversation/bot-threads';
 import { EventDeduper } from './core/conversation/dedupe';
 import { RateLimits } from './core/conversation/rate-limits';
 import { ConversationTurns } from './core/conversation/turns';
+import { SharedWriteSlots } from './core/conversation/write-slots';
 import { MessagePipeline, type MessageCommands } from './core/conversation/pipeline';
 import type { ChartRenderer, ModelCatalog } from './core/commands/context';
 import type {
@@ -103,6 +104,8 @@ export interface App {
   readonly background: JobRunner;
   /** 👍 / 👎 on answers: the pipeline records answers here, adapters' controls vote here. */
   readonly feedback: Feedback;
+  /** A platform's per-channel write budget shared by every process; absent on SQLite (one process). */
+  readonly writeSlots?: SharedWriteSlots;
   /** /eval: the channel's cases (their inputs never train: `evaluationInputs`) and runs. */
   readonly evaluation: { readonly cases: EvalCases; readonly runner: EvalRunner };
   /** The platform's admin rule plus ADMIN_USER_IDS (for votes, which are no commands). */
@@ -250,6 +253,7 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
     background,
     feedback,
     evaluation,
+    ...(providers.store.kind === 'sqlite' ? {} : { writeSlots: new SharedWriteSlots(providers.store, clock) }),
     admins: (platformPermissions) => withConfiguredAdmins(platformPermissions, config.adminUserIds),
     messages: (commands) =>
       new MessagePipeline({ assistant, profiles, deduper, threads, commands, telemetry, logger: providers.logger, feedback, rateLimits, turns }),

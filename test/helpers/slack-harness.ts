@@ -42,6 +42,8 @@ export interface HarnessOptions {
   readonly nativeStreaming?: boolean;
   readonly logger?: Logger;
   readonly adminUserIds?: readonly string[];
+  /** The Web API client's retries (default none, so a refused call shows at once; production keeps the SDK's). */
+  readonly retries?: number;
 }
 
 export class SlackHarness {
@@ -78,7 +80,7 @@ export class SlackHarness {
       editIntervalMs: options.editIntervalMs ?? 1000,
       shortAnswerMs: options.shortAnswerMs ?? 0,
       nativeStreaming: options.nativeStreaming ?? true,
-      retryConfig: { retries: 0 },
+      retryConfig: { retries: options.retries ?? 0 },
     });
     const { port } = await adapter.start();
     return new SlackHarness(app, slack, adapter, `http://127.0.0.1:${port}/slack/events`, !options.app, !options.slack);
