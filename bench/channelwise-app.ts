@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { buildApp } from '../src/app';
 import { SlackAdapter } from '../src/adapters/slack/slack-adapter';
-import { loadConfig } from '../src/config';
+import { loadConfig, type AppConfig } from '../src/config';
 import type { Logger } from '../src/core/ports';
 import { systemClock } from '../src/core/ports';
 import { healthRoutes } from '../src/http/endpoints';
@@ -35,9 +35,14 @@ export interface ChannelwiseBenchOptions {
   readonly nativeStreaming?: boolean;
 }
 
+/** Benches' simulated people ask far more than a person may: the limits are counted as in production, never reached. */
+export function withRateLimitsNeverReached(config: AppConfig): AppConfig {
+  return { ...config, rateLimits: { userPerMinute: 1e9, channelPerMinute: 1e9 } };
+}
+
 export async function startChannelwise(options: ChannelwiseBenchOptions): Promise<RunningApp> {
   const { logger } = options;
-  const config = loadConfig(options.env, { configDir: path.resolve(__dirname, '../config') });
+  const config = withRateLimitsNeverReached(loadConfig(options.env, { configDir: path.resolve(__dirname, '../config') }));
   const slack = config.slack;
   if (!slack?.signingSecret) throw new Error('the Slack benchmark needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET');
   const store = await createStore(config.store, logger);

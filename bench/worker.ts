@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Worker, parentPort } from 'node:worker_threads';
 import { buildApp, type App } from '../src/app';
 import { loadConfig, type AppConfig, type StoreConfig } from '../src/config';
+import { withRateLimitsNeverReached } from './channelwise-app';
 import { systemClock } from '../src/core/ports';
 import { createKnowledge } from '../src/providers/knowledge/create-knowledge';
 import { createStore } from '../src/providers/store/create-store';
@@ -78,7 +79,7 @@ export async function closedLoop<T>(count: number, concurrency: number, one: () 
 /** The real core in offline mode (the model excluded) on `store`, its knowledge index in `dir`. */
 export async function offlineBenchApp(dir: string, store: StoreConfig): Promise<{ app: App; config: AppConfig; close(): Promise<void> }> {
   const documents = await createStore(store, silentLogger);
-  const config = loadConfig({}, { configDir: path.resolve(__dirname, '../config') });
+  const config = withRateLimitsNeverReached(loadConfig({}, { configDir: path.resolve(__dirname, '../config') }));
   const tokenizer = new TiktokenTokenizer(config.tokens.encoding);
   const knowledge = await createKnowledge(
     { ...config.knowledge, documentChars: config.limits.documentChars },

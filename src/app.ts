@@ -8,9 +8,25 @@ import { withConfiguredAdmins } from './core/commands/permissions';
 import { CommandRunner } from './core/commands/registry';
 import { BotThreads } from './core/conversation/bot-threads';
 import { EventDeduper } from './core/conversation/dedupe';
+import { RateLimits } from './core/conversation/rate-limits';
+import { ConversationTurns } from './core/conversation/turns';
+import { SharedWriteSlots } from './core/conversation/write-slots';
 import { MessagePipeline, type MessageCommands } from './core/conversation/pipeline';
 import type { ChartRenderer, ModelCatalog } from './core/commands/context';
-import type { ChatModel, Clock, DocumentStore, Embedder, FineTuner, KnowledgeIndex, Lease, Logger, Permissions, Telemetry, Tokenizer } from './core/ports';
+import type {
+  ChangeFeed,
+  ChatModel,
+  Clock,
+  DocumentStore,
+  Embedder,
+  FineTuner,
+  KnowledgeIndex,
+  Lease,
+  Logger,
+  Permissions,
+  Telemetry,
+  Tokenizer,
+} from './core/ports';
 import { EvalCases } from './core/evaluation/cases';
 import { EvalRunner } from './core/evaluation/runner';
 import { Feedback } from './core/feedback/feedback';
@@ -57,6 +73,8 @@ export interface AppProviders {
   readonly evaluationInputs?: (scope: ChannelScope) => Promise<ReadonlySet<string>>;
   /** Default: in-process on SQLite (one process), the store's own on Redis and PostgreSQL. */
   readonly lease?: Lease;
+  /** Notices of changes between the processes sharing the store; absent: other processes' changes show after `profiles.cacheMs`. */
+  readonly changes?: ChangeFeed;
 }
 
 /** The usage log as config says (retention); built before the app when the embedder needs it. */
@@ -86,6 +104,8 @@ export interface App {
   readonly background: JobRunner;
   /** 👍 / 👎 on answers: the pipeline records answers here, adapters' controls vote here. */
   readonly feedback: Feedback;
+  /** A platform's per-channel write budget shared by every process; absent on SQLite (one process). */
+  readonly writeSlots?: SharedWriteSlots;
   /** /eval: the channel's cases (their inputs never train: `evaluationInputs`) and runs. */
   readonly evaluation: { readonly cases: EvalCases; readonly runner: EvalRunner };
   /** The platform's admin rule plus ADMIN_USER_IDS (for votes, which are no commands). */
@@ -113,6 +133,7 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
     config.presets,
     clock,
     config.profiles.cacheMs,
+    providers.changes,
   );
   const usage = providers.usage ?? createUsageLog(config, providers.store, clock);
   const budgets = new Budgets(
@@ -155,6 +176,8 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
   const deduper = new EventDeduper(providers.store);
   const threads = new BotThreads(providers.store, deduper);
   const telemetry = providers.telemetry ?? noTelemetry;
+  const rateLimits = new RateLimits(providers.store, clock, config.rateLimits);
+  const turns = new ConversationTurns(providers.store, clock, providers.logger, providers.changes);
   const training = new TrainingSet(providers.store, profiles, clock);
   const posters = new ChannelPosters(providers.logger);
   const lease = providers.lease ?? (providers.store.kind === 'sqlite' ? new InProcessLease() : new StoreLease(providers.store));
@@ -230,8 +253,10 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
     background,
     feedback,
     evaluation,
+    ...(providers.store.kind === 'sqlite' ? {} : { writeSlots: new SharedWriteSlots(providers.store, clock) }),
     admins: (platformPermissions) => withConfiguredAdmins(platformPermissions, config.adminUserIds),
-    messages: (commands) => new MessagePipeline({ assistant, profiles, deduper, threads, commands, telemetry, logger: providers.logger, feedback }),
+    messages: (commands) =>
+      new MessagePipeline({ assistant, profiles, deduper, threads, commands, telemetry, logger: providers.logger, feedback, rateLimits, turns }),
     commands: (platformPermissions) =>
       watchedCommands(
         modelWatch,

@@ -125,6 +125,8 @@ export const defaultsFileSchema = z
       })
       .strict(),
     profiles: z.object({ cacheMs: z.number().int().min(0).max(60_000) }).strict(),
+    /** Messages per minute per person (across a workspace) and per channel, counted across processes; 0: off. */
+    rateLimits: z.object({ userPerMinute: z.number().int().min(0), channelPerMinute: z.number().int().min(0) }).strict(),
     streaming: z
       .object({
         editIntervalMs: z.number().int().min(1000),
@@ -328,7 +330,8 @@ export interface LoadConfigOptions {
 
 export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig {
   const cwd = options.cwd ?? process.cwd();
-  const configDir = options.configDir ?? path.resolve(__dirname, '..', 'config');
+  // CONFIG_DIR: a deployment's own copy of config/ (the four files), e.g. other limits per environment.
+  const configDir = options.configDir ?? readEnv(env, 'CONFIG_DIR') ?? path.resolve(__dirname, '..', 'config');
   const defaults = readJsonFile(path.join(configDir, 'default.json'), defaultsFileSchema);
   const prices = readJsonFile(path.join(configDir, 'prices.json'), pricesFileSchema);
   const presets = readJsonFile(path.join(configDir, 'presets.json'), presetsFileSchema);

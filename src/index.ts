@@ -18,7 +18,7 @@ import { createKnowledge, knowledgeIndexLocation } from './providers/knowledge/c
 import { OpenAIEmbedder } from './providers/openai/embedder';
 import { createLogger } from './providers/logger';
 import { OpenAIChatModel } from './providers/openai/chat-model';
-import { createStore } from './providers/store/create-store';
+import { createChangeFeed, createStore } from './providers/store/create-store';
 import { TiktokenTokenizer } from './providers/tokenizer';
 import { VegaChartRenderer } from './providers/charts/usage-chart';
 import { OpenAIModelCatalog } from './providers/openai/model-catalog';
@@ -168,6 +168,7 @@ async function main(): Promise<number> {
   const logger = createLogger(platforms.length === 0 && !config.logLevelExplicit ? 'warn' : config.logLevel);
 
   const store = await createStore(config.store, logger);
+  const changes = createChangeFeed(config.store, logger);
   const tokenizer = new TiktokenTokenizer(config.tokens.encoding);
   // Built before the knowledge index, whose embedder reports its usage into it.
   const usage = createUsageLog(config, store);
@@ -214,6 +215,7 @@ async function main(): Promise<number> {
       return model ? { model } : {};
     })(),
     ...createFinetuning(config, logger),
+    changes,
     logger,
   });
   logger.info({ store: store.kind, offline: app.offline, platforms }, 'channelwise starting');
@@ -241,6 +243,7 @@ async function main(): Promise<number> {
     await app.background.stop();
     await charts.close();
     await knowledge.close();
+    await changes.close();
     await store.close();
   }
   return exitCode;

@@ -71,6 +71,13 @@ describe('loadConfig', () => {
       writeFileSync(path.join(dir, file), JSON.stringify(json));
     }
 
+    it('reads the folder CONFIG_DIR names, and names it when a file there is wrong', () => {
+      edit('default.json', (json) => (json.profiles.cacheMs = 30_000));
+      expect(loadConfig({ CONFIG_DIR: dir }).profiles.cacheMs).toBe(30_000);
+      edit('default.json', (json) => (json.profiles.cacheMs = -1));
+      expect(() => loadConfig({ CONFIG_DIR: dir })).toThrow(`${path.join(dir, 'default.json')}: profiles.cacheMs`);
+    });
+
     it('names the file, the key and what is wrong', () => {
       edit('default.json', (json) => (json.defaults.route = 'telepathy'));
       expect(() => loadConfig({}, { configDir: dir })).toThrow(/default\.json: defaults\.route: /);

@@ -18,6 +18,8 @@ export enum ErrorCode {
   InputTooLong = 'channelwise_input_too_long',
   /** The channel's monthly budget is spent: the model is not called. */
   BudgetReached = 'channelwise_budget_reached',
+  /** A person or a channel sent more messages this minute than `rateLimits` allows: the model is not called. */
+  RateLimited = 'channelwise_rate_limited',
   // fetching something the user pointed at (a URL, a shared file)
   /** The connection failed, or the source would not hand the content over. */
   FetchFailed = 'channelwise_fetch_failed',

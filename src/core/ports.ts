@@ -37,6 +37,13 @@ export interface DocumentStore {
    * once-per-message claim). One atomic backend operation, no lock: it is on every message's path.
    */
   setIfAbsent<T>(key: string, value: T, ttlMs?: number): Promise<boolean>;
+  /**
+   * Adds 1 to the counter `key` and returns the new count: a counter starts at 1 and lapses
+   * `ttlMs` after it started (a fixed window; rate limits count in these). One atomic backend
+   * operation, shared by every process on the backend. Counters live apart from documents: `get`,
+   * `set` and `delete` of the same key never see them.
+   */
+  increment(key: string, ttlMs: number): Promise<number>;
   /** True when the backend answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -134,7 +141,8 @@ export interface Permissions {
 }
 
 /** How one chat message ended, as counted by the metrics. */
-export type MessageOutcome = 'ok' | 'offline' | 'error' | 'ignored' | 'duplicate';
+/** `limited`: over a rate limit (`rateLimits`), not sent to the model. */
+export type MessageOutcome = 'ok' | 'offline' | 'error' | 'ignored' | 'duplicate' | 'limited';
 
 export interface MessageMeasure {
   readonly platform: Platform;
@@ -242,4 +250,27 @@ export interface Lease {
   /** Extends a lease this process holds; false when it was lost. */
   renew(key: string, ttlMs: number): Promise<boolean>;
   release(key: string): Promise<void>;
+}
+
+/** What a process does with the notices of a `ChangeFeed`. */
+export interface ChangeListener {
+  /** Some process (this one too) changed what `topic` names: re-read it before relying on a copy. */
+  changed(topic: string): void;
+  /** Notices may have been missed (the feed's connection dropped and came back): forget every copy. */
+  missed(): void;
+}
+
+/**
+ * Notices that shared state changed, between every process on one store, so a copy cached in one
+ * process is dropped as soon as another changes the original (Redis PUBLISH/SUBSCRIBE, PostgreSQL
+ * LISTEN/NOTIFY; in-process on SQLite, which serves one process). A notice is a topic only, sent
+ * once per change, never per read: readers keep their caches, so reads cost nothing extra. Delivery
+ * is best effort; a reader's cache timeout still bounds how long a missed notice can matter.
+ */
+export interface ChangeFeed {
+  /** Tells every subscriber, in every process, that `topic` changed. */
+  publish(topic: string): Promise<void>;
+  /** Returns the unsubscribe function. */
+  subscribe(listener: ChangeListener): () => void;
+  close(): Promise<void>;
 }

@@ -13,7 +13,7 @@ export class Metrics implements Telemetry {
   readonly registry = new Registry();
   private readonly messages = new Counter({
     name: 'channelwise_messages_total',
-    help: 'Chat messages handled, by platform, route and outcome (ok, offline, error, ignored, duplicate).',
+    help: 'Chat messages handled, by platform, route and outcome (ok, offline, error, ignored, duplicate, limited).',
     labelNames: ['platform', 'route', 'outcome'] as const,
     registers: [this.registry],
   });

@@ -7,8 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { startBotProcesses, type BotProcess, type BotProcessOptions } from './bot-process';
 import { FakeOpenAI, type FakeOpenAIOptions } from './fake-openai';
-import { FakeSlack } from './fake-slack';
-import { SIGNING_SECRET, appMentionEvent, envelope, postCommand, postEvent, type PostResult, type SignedPostOptions } from './slack-requests';
+import { FakeSlack, shownText } from './fake-slack';
+import { SIGNING_SECRET, appMentionEvent, envelope, messageEvent, postCommand, postEvent, type PostResult, type SignedPostOptions } from './slack-requests';
 
 export interface ClusterOptions {
   readonly processes: number;
@@ -19,6 +19,8 @@ export interface ClusterOptions {
   /** More environment for every process (LOG_LEVEL, ADMIN_USER_IDS, …). */
   readonly env?: Record<string, string>;
   readonly via?: BotProcessOptions['via'];
+  /** Changes to config/default.json for every process (see `BotProcessOptions.config`). */
+  readonly config?: BotProcessOptions['config'];
 }
 
 export class BotCluster {
@@ -47,7 +49,11 @@ export class BotCluster {
       ...options.env,
     };
     try {
-      const bots = await startBotProcesses(options.processes, { env, ...(options.via ? { via: options.via } : {}) });
+      const bots = await startBotProcesses(options.processes, {
+        env,
+        ...(options.via ? { via: options.via } : {}),
+        ...(options.config ? { config: options.config } : {}),
+      });
       return new BotCluster(slack, model, bots, options);
     } catch (err) {
       await slack.close();
@@ -79,6 +85,17 @@ export class BotCluster {
     );
   }
 
+  /**
+   * A person's message (no mention, e.g. a follow-up in a thread the bot is in), kept in the fake
+   * Slack's channel first, as Slack holds it when the event is sent, then posted to process `index`.
+   */
+  message(index: number, fields: { channel: string; user: string; text: string; ts?: string; thread_ts?: string }): Promise<PostResult> {
+    const ts = fields.ts ?? this.slack.nextTs();
+    this.slack.addMessage(fields.channel, { ts, text: fields.text, user: fields.user, ...(fields.thread_ts ? { thread_ts: fields.thread_ts } : {}) });
+    const event = messageEvent({ ...fields, ts, team: this.team });
+    return postEvent(this.eventsUrl(index), envelope(event, { team: this.team, botUserId: this.slack.botUserId }));
+  }
+
   /** A slash command sent to process `index`; its reply arrives at the fake's response_url. */
   command(index: number, fields: { command: string; text: string; channel: string; user?: string; responseUrl?: string }): Promise<PostResult> {
     const user = fields.user ?? this.admin;
@@ -91,6 +108,36 @@ export class BotCluster {
       userName: user.toLowerCase(),
       responseUrl: fields.responseUrl ?? this.slack.newResponseUrl(),
     });
+  }
+
+  /**
+   * A slash command through process `index`, resolving with what its reply (at the response_url)
+   * shows once it arrives. Checked every few milliseconds, so benches can time it.
+   */
+  async commandReply(index: number, fields: { command: string; text: string; channel: string; user?: string }, timeoutMs = 20_000): Promise<string> {
+    const responseUrl = this.slack.newResponseUrl();
+    const id = responseUrl.split('/').pop();
+    const posted = await this.command(index, { ...fields, responseUrl });
+    if (posted.status !== 200) throw new Error(`${fields.command} ${fields.text} through process ${index} got HTTP ${posted.status}`);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const reply = this.slack.responses.find((r) => r.id === id);
+      if (reply) return shownText(reply.body);
+      if (Date.now() > deadline) throw new Error(`no reply to ${fields.command} ${fields.text} through process ${index} within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  }
+
+  /** `channelwise_messages_total` summed over every process's /metrics (of one outcome, or all). */
+  async messagesCounted(outcome?: string): Promise<number> {
+    let total = 0;
+    for (const bot of this.bots) {
+      const metrics = await (await fetch(`${bot.baseUrl}/metrics`)).text();
+      for (const match of metrics.matchAll(/^channelwise_messages_total\{([^}]*)\} (\d+)/gm)) {
+        if (outcome === undefined || match[1]!.includes(`outcome="${outcome}"`)) total += Number(match[2]);
+      }
+    }
+    return total;
   }
 
   /** Every process's logs, for failure messages and the secrets scan. */

@@ -5,7 +5,7 @@
  * can read them (and scan them for secrets).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort, waitFor } from './processes';
@@ -36,12 +36,44 @@ export interface BotProcessOptions {
   readonly via?: 'npm' | 'tsx';
   /** Waits for /healthz to answer 200 before resolving (default true). */
   readonly waitHealthy?: boolean;
+  /**
+   * Changes to config/default.json for this process (merged key by key, e.g. `{ profiles: { cacheMs:
+   * 60000 } }`), written with the other config files into a folder of its own that CONFIG_DIR names.
+   */
+  readonly config?: ConfigPatch;
+}
+
+export type ConfigPatch = { readonly [key: string]: unknown };
+
+/** A copy of config/ with `patch` merged into default.json; returns the folder. */
+export function patchedConfigDir(patch: ConfigPatch): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'channelwise-config-'));
+  cpSync(path.join(ROOT, 'config'), dir, { recursive: true });
+  const file = path.join(dir, 'default.json');
+  writeFileSync(file, JSON.stringify(mergeDeep(JSON.parse(readFileSync(file, 'utf8')) as ConfigPatch, patch), null, 2));
+  return dir;
+}
+
+function mergeDeep(base: ConfigPatch, patch: ConfigPatch): ConfigPatch {
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(patch)) {
+    const under = merged[key];
+    const bothObjects = [under, value].every((v) => typeof v === 'object' && v !== null && !Array.isArray(v));
+    merged[key] = bothObjects ? mergeDeep(under as ConfigPatch, value as ConfigPatch) : value;
+  }
+  return merged;
 }
 
 export async function startBotProcess(options: BotProcessOptions): Promise<BotProcess> {
   const port = await freePort();
   const cwd = options.cwd ?? mkdtempSync(path.join(tmpdir(), 'channelwise-bot-'));
-  const env = { PATH: process.env['PATH'] ?? '', HOME: cwd, ...options.env, PORT: String(port) };
+  const env = {
+    PATH: process.env['PATH'] ?? '',
+    HOME: cwd,
+    ...(options.config ? { CONFIG_DIR: patchedConfigDir(options.config) } : {}),
+    ...options.env,
+    PORT: String(port),
+  };
   const child =
     options.via === 'tsx'
       ? spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'src', 'index.ts')], {
@@ -93,5 +125,10 @@ export async function startBotProcess(options: BotProcessOptions): Promise<BotPr
 
 /** Starts `count` bots with the same environment (one store, one fake Slack and model), in parallel. */
 export function startBotProcesses(count: number, options: BotProcessOptions): Promise<BotProcess[]> {
+  if (options.config) {
+    // One folder for all of them.
+    const { config, ...rest } = options;
+    options = { ...rest, env: { CONFIG_DIR: patchedConfigDir(config), ...options.env } };
+  }
   return Promise.all(Array.from({ length: count }, () => startBotProcess(options)));
 }

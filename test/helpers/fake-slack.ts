@@ -258,6 +258,8 @@ export class FakeSlack {
   onCall: ((call: RecordedCall) => void) | undefined;
   /** Answer chat.startStream with an error, as workspaces without streaming do. */
   refuseStreaming = false;
+  /** method → Retry-After seconds of the 429s still to answer its next calls with (see `rateLimit`). */
+  private readonly rateLimits = new Map<string, number[]>();
   readonly botToken: string;
   readonly team: string;
   readonly botUserId: string;
@@ -327,6 +329,15 @@ export class FakeSlack {
     return this.socketMode;
   }
 
+  /**
+   * The next `times` calls of `method` get Slack's rate-limit answer: HTTP 429 with `Retry-After`
+   * (seconds) and `{ ok: false, error: 'ratelimited' }` (docs.slack.dev/apis/web-api/rate-limits).
+   * They are recorded in `calls` as the calls that came; nothing else happens for them.
+   */
+  rateLimit(method: string, retryAfterSeconds: number, times = 1): void {
+    this.rateLimits.set(method, [...(this.rateLimits.get(method) ?? []), ...Array<number>(times).fill(retryAfterSeconds)]);
+  }
+
   addUser(user: FakeUser): void {
     this.users.set(user.id, user);
   }
@@ -373,6 +384,7 @@ export class FakeSlack {
     this.openedViews.length = 0;
     this.uploads.clear();
     this.refuseStreaming = false;
+    this.rateLimits.clear();
   }
 
   async close(): Promise<void> {
@@ -452,6 +464,12 @@ export class FakeSlack {
     }
     this.calls.push({ method, params, at });
     this.onCall?.({ method, params, at });
+    const retryAfter = this.rateLimits.get(method)?.shift();
+    if (retryAfter !== undefined) {
+      res.writeHead(429, { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(retryAfter) });
+      res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+      return;
+    }
     if (problems.length > 0) {
       this.violations.push({ where: method, problems, params: rawParams });
       send(res, 200, { ok: false, error: 'invalid_arguments', response_metadata: { messages: problems.map((p) => `[ERROR] ${p}`) } });

@@ -3,7 +3,7 @@
  * in CI (where an unreachable service must fail the run), locally only when the service answers.
  */
 import { spawnSync } from 'node:child_process';
-import { CI } from './env';
+import { CI, DATABASE_URL, REDIS_URL } from './env';
 
 /** Whether something accepts TCP connections at the URL's host and port (checked synchronously). */
 export function acceptsConnections(url: string, defaultPort: number): boolean {
@@ -30,4 +30,15 @@ export function describeWithService(service: string, variable: string, url: stri
     return { describe: describe.skip, url };
   }
   return { describe, url };
+}
+
+/** The stores several processes can share (SPEC §5), as `describeWithService` takes them. */
+export const SHARED_STORES: ReadonlyArray<{ readonly service: string; readonly variable: string; readonly url: string | undefined; readonly port: number }> = [
+  { service: 'Redis', variable: 'REDIS_URL', url: REDIS_URL, port: 6379 },
+  { service: 'PostgreSQL', variable: 'DATABASE_URL', url: DATABASE_URL, port: 5432 },
+];
+
+/** Declares `suites` once per shared store, each run or skipped as `describeWithService` decides. */
+export function forEachSharedStore(suites: (suite: { describe: jest.Describe; url: string }, service: string) => void): void {
+  for (const { service, variable, url, port } of SHARED_STORES) suites(describeWithService(service, variable, url, port), service);
 }

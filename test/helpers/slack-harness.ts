@@ -45,6 +45,8 @@ export interface HarnessOptions {
   readonly adminUserIds?: readonly string[];
   /** Config keys to change from config/default.json (e.g. `evaluation`). */
   readonly config?: Partial<AppConfig>;
+  /** The Web API client's retries (default none, so a refused call shows at once; production keeps the SDK's). */
+  readonly retries?: number;
 }
 
 export class SlackHarness {
@@ -89,7 +91,7 @@ export class SlackHarness {
       editIntervalMs: options.editIntervalMs ?? 1000,
       shortAnswerMs: options.shortAnswerMs ?? 0,
       nativeStreaming: options.nativeStreaming ?? true,
-      retryConfig: { retries: 0 },
+      retryConfig: { retries: options.retries ?? 0 },
     });
     const { port } = await adapter.start();
     return new SlackHarness(app, slack, adapter, `http://127.0.0.1:${port}/slack/events`, !options.app, !options.slack);

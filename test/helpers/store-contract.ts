@@ -289,6 +289,23 @@ export function storeContractSuite(kind: string, makeStore: () => Promise<Docume
       expect(await bounded.update<string[]>(outer, (list) => [...(list ?? []), 'again'])).toEqual(['outer done', 'again']);
     });
 
+    it('increment counts from 1, apart from the document of the same name, and starts again once its window passed', async () => {
+      const k = key('counter');
+      await store.set(k, { a: 'document' });
+      expect([await store.increment(k, TTL_MS), await store.increment(k, TTL_MS), await store.increment(k, TTL_MS)]).toEqual([1, 2, 3]);
+      expect(await store.get(k)).toEqual({ a: 'document' });
+      await sleep(PAST_TTL_MS);
+      expect(await store.increment(k, TTL_MS)).toBe(1);
+      await expectStoreError(store.increment(key('counter-bad-ttl'), 0), /ttlMs/);
+    });
+
+    it('100 concurrent increments from two instances count 1 to 100, each once', async () => {
+      const other = await warmSibling();
+      const k = key('counter-race');
+      const counts = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 ? other : store).increment(k, 60_000)));
+      expect([...counts].sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    });
+
     it('setIfAbsent stores only when the key is absent', async () => {
       const k = key('set-if-absent');
       expect(await store.setIfAbsent(k, { first: true })).toBe(true);

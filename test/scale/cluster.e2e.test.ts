@@ -3,20 +3,13 @@
  * delivered to every process (Slack retries landing on other instances) is answered once.
  */
 import { BotCluster } from '../helpers/bot-cluster';
-import { DATABASE_URL, REDIS_URL } from '../helpers/env';
 import { shownText } from '../helpers/fake-slack';
 import { waitFor } from '../helpers/processes';
-import { describeWithService } from '../helpers/services';
-
-const backends: ReadonlyArray<readonly [string, string, string | undefined, number]> = [
-  ['Redis', 'REDIS_URL', REDIS_URL, 6379],
-  ['PostgreSQL', 'DATABASE_URL', DATABASE_URL, 5432],
-];
+import { forEachSharedStore } from '../helpers/services';
 
 jest.setTimeout(120_000);
 
-for (const [service, variable, url, port] of backends) {
-  const suite = describeWithService(service, variable, url, port);
+forEachSharedStore((suite, service) => {
   suite.describe(`two npm start processes on ${service}`, () => {
     let cluster: BotCluster;
     beforeAll(async () => {
@@ -45,4 +38,4 @@ for (const [service, variable, url, port] of backends) {
       cluster.slack.assertNoViolations();
     });
   });
-}
+});

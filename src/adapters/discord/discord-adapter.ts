@@ -110,7 +110,14 @@ export class DiscordAdapter {
     /** False when Discord refused the Message Content intent. */
     readonly messageContent: boolean,
   ) {
-    this.limiter = new ChannelLimiter(options.channelBucket);
+    // Discord's channel bucket is the whole bot's: on a shared store every process counts into it.
+    const slots = options.app.writeSlots;
+    this.limiter = new ChannelLimiter(
+      options.channelBucket,
+      undefined,
+      undefined,
+      slots ? (channelId, bucket) => slots.take(`discord:${channelId}`, bucket.limit, bucket.windowMs) : undefined,
+    );
   }
 
   /**

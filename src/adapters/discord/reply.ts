@@ -55,12 +55,15 @@ export class ChannelLimiter {
     private readonly bucket: ChannelBucket = DISCORD_CHANNEL_BUCKET,
     private readonly now: () => number = Date.now,
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    /** The slot of the bucket all processes share (the core's `SharedWriteSlots`), taken after this process's own. */
+    private readonly shared?: (channelId: string, bucket: ChannelBucket) => Promise<void>,
   ) {}
 
   run<T>(channelId: string, write: () => Promise<T>): Promise<T> {
     const state = this.state(channelId);
     const result = state.chain.then(async () => {
       await this.slot(state);
+      await this.shared?.(channelId, this.bucket);
       return write();
     });
     state.chain = result.catch(() => undefined);

@@ -112,8 +112,12 @@ export function historyFromReplies(messages: readonly SlackHistoryMessage[], bot
   const history: ChatMessage[] = [];
   for (const raw of messages) {
     const message = readHistoryMessage(raw);
-    if (!message?.ts || Number(message.ts) >= Number(beforeTs)) continue;
+    if (!message?.ts) continue;
     const fromBot = message.user === bot.userId || (bot.botId !== undefined && message.bot_id === bot.botId);
+    // People's messages from this one on are not history yet. The bot's later ones are: a thread's
+    // messages are answered in order, so an answer posted after this message was sent answers an
+    // earlier one (the exchange the core waited for).
+    if (!fromBot && Number(message.ts) >= Number(beforeTs)) continue;
     const text = fromBot ? (message.text ?? '').trim() : stripBotMention(message.text ?? '', bot.userId);
     if (!text || text === placeholder) continue;
     if (!fromBot && (message.bot_id || message.subtype === 'bot_message')) continue; // other bots' chatter

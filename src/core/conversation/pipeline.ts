@@ -7,7 +7,7 @@
  */
 import type { Assistant, FinalReply, ReplyEvent } from '../assistant';
 import type { CommandReply } from '../commands/reply';
-import { asCodedError } from '../errors';
+import { ErrorCode, asCodedError } from '../errors';
 import type { Feedback } from '../feedback/feedback';
 import { lazyChild } from '../lazy-logger';
 import type { Logger, MessageOutcome, Telemetry } from '../ports';
@@ -16,6 +16,8 @@ import type { EffectiveProfile } from '../profiles/resolve';
 import { channelKey, type ChatMessage, type InboundCommand, type InboundMessage } from '../types';
 import { THREAD_MEMORY_MS, claimId, type BotThreads } from './bot-threads';
 import type { EventDeduper } from './dedupe';
+import type { RateLimits } from './rate-limits';
+import type { ConversationTurns } from './turns';
 
 /** Where the answer to one message goes; the adapter renders it in the platform's own way. */
 export interface Replier {
@@ -40,6 +42,10 @@ export interface MessagePipelineDeps {
   readonly logger: Logger;
   /** Where answers are recorded for 👍 / 👎; absent: answers carry no feedback controls. */
   readonly feedback?: Feedback;
+  /** Requests per minute per person and channel, across processes; absent: no limits. */
+  readonly rateLimits?: RateLimits;
+  /** One answer at a time per conversation, in order, across processes; absent: no ordering. */
+  readonly turns?: ConversationTurns;
 }
 
 /** What decides whether a message is answered (SPEC §2), once the thread is known. */
@@ -89,7 +95,8 @@ export class MessagePipeline {
       platform: message.scope.platform,
       outcome,
       ...(reply?.route ? { route: reply.route } : {}),
-      ...(reply ? { latencyMs: reply.latencyMs } : {}),
+      // A refusal over a rate limit is no answer: it stays out of the answer latencies.
+      ...(reply && outcome !== 'limited' ? { latencyMs: reply.latencyMs } : {}),
       ...(reply?.usage ? { usage: reply.usage } : {}),
       ...(reply?.error ? { errorCode: reply.error.code } : {}),
     });
@@ -123,6 +130,20 @@ export class MessagePipeline {
     if (!(await this.claim(message, startsThread ? THREAD_MEMORY_MS : undefined))) return { outcome: 'duplicate' };
     if (threaded && !startsThread && message.replyThreadId) await this.deps.threads.remember(message.scope, message.replyThreadId);
 
+    const limited = await this.overLimit(message, replier);
+    if (limited) return limited;
+
+    // A follow-up waits for the answers to the messages before it, so its history holds them.
+    const conversation = message.isDirect ? channelKey(message.scope) : threaded && !startsThread ? claimId(message.scope, message.replyThreadId!) : undefined;
+    const turn = conversation ? await this.deps.turns?.take(conversation, message.messageId) : undefined;
+    try {
+      return await this.answer(message, replier);
+    } finally {
+      await turn?.release();
+    }
+  }
+
+  private async answer(message: InboundMessage, replier: Replier): Promise<Handled> {
     const history = await this.history(message);
     let reply: FinalReply | undefined;
     const events = this.deps.assistant.respond({ scope: message.scope, user: message.user, text: message.text, messageId: message.messageId, history });
@@ -139,6 +160,31 @@ export class MessagePipeline {
     );
     if (!reply) return { outcome: 'error' };
     return { outcome: reply.error ? 'error' : reply.offline ? 'offline' : 'ok', reply };
+  }
+
+  /**
+   * Counted once claimed (a redelivery counts nothing), before anything reaches the model. Over a
+   * limit, the first message of the window is told why and when to try again in one sentence; the
+   * ones after it in the same minute get no reply, so a flood does not become a flood of refusals.
+   */
+  private async overLimit(message: InboundMessage, replier: Replier): Promise<Handled | undefined> {
+    const check = await this.deps.rateLimits?.check(message.scope, message.user);
+    if (!check || check.allowed) return undefined;
+    this.log(message).info({ user: message.user.id, notified: check.notify }, 'over a rate limit; not sent to the model');
+    if (!check.notify) return { outcome: 'limited' };
+    const reply: FinalReply = {
+      text: check.sentence,
+      offline: false,
+      sources: [],
+      latencyMs: 0,
+      error: { code: ErrorCode.RateLimited, message: check.sentence },
+    };
+    await replier.answer(
+      (async function* refusal(): AsyncGenerator<ReplyEvent> {
+        yield { type: 'done', reply };
+      })(),
+    );
+    return { outcome: 'limited', reply };
   }
 
   /**

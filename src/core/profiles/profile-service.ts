@@ -4,7 +4,7 @@
  * here without the text parser), records who changed what, and changes nothing when it refuses.
  */
 import { ErrorCode, tooLarge, UserError } from '../errors';
-import type { Clock, DocumentStore } from '../ports';
+import type { ChangeFeed, Clock, DocumentStore } from '../ports';
 import type { ChannelScope, FewshotExample, FewshotMode, NoSourcePolicy, Route, Trigger, UserRef } from '../types';
 import { workspaceKey } from '../types';
 import { storeKeys, type AuditEntry, type LibraryPersona, type PersonaVersion, type ProfileRecord } from './records';
@@ -37,8 +37,10 @@ export class ProfileService {
     private readonly clock: Clock,
     /** How long a profile read may be reused (changes from other processes show up within it). */
     cacheMs = 0,
+    /** Notices of changes made by other processes, which drop cached records at once. */
+    changes?: ChangeFeed,
   ) {
-    this.profiles = new ProfileStore(store, clock, limits, cacheMs);
+    this.profiles = new ProfileStore(store, clock, limits, cacheMs, changes);
   }
 
   private level(scope: ChannelScope, level: Level): LevelRef {

@@ -7,7 +7,7 @@
  * Both lists are bounded (config `limits.personaHistory`, `limits.auditEntries`): past the limit
  * the oldest entries are dropped, so a level's stored lists stop growing however often it changes.
  */
-import type { Clock, DocumentStore } from '../ports';
+import type { ChangeFeed, Clock, DocumentStore } from '../ports';
 import { emptyRecord, storeKeys, type AuditEntry, type PersonaVersion, type ProfileRecord } from './records';
 
 export interface ChangeContext {
@@ -36,23 +36,43 @@ export interface LevelRef {
   readonly workspaceKey: string;
 }
 
+/** The change feed topic of a level's record. */
+export const profileTopic = (level: string): string => `profile:${level}`;
+
 /**
- * Records are read for every message, so reads are cached for a short time. Changes made through
- * this process replace the cached record at once; changes made by another process sharing the
- * store become visible within `cacheMs`. Writes never use the cache: `change()` always reads the
+ * Records are read for every message, so reads are cached for `cacheMs`. Changes made through this
+ * process replace the cached record at once; a change made by another process sharing the store
+ * arrives as a notice on the change feed, which drops the cached copy, so the next message reads
+ * the new record (no extra store read per message: only changes cost a notice). A notice that never
+ * arrives still expires with the cache. Writes never use the cache: `change()` always reads the
  * stored record under the lock.
  */
 export class ProfileStore {
   private readonly cache = new Map<string, { record: ProfileRecord | undefined; expires: number }>();
-  /** Bumped by every change, so a read that raced with a change does not cache what it saw. */
+  /** Bumped by every change and notice, so a read that raced with one does not cache what it saw. */
   private changes = 0;
+  /** Per level: the changes waiting for the batch being stored to finish (present while one is). */
+  private readonly waiting = new Map<string, PendingChange[]>();
 
   constructor(
     private readonly store: DocumentStore,
     private readonly clock: Clock,
     private readonly limits: HistoryLimits,
     private readonly cacheMs = 0,
-  ) {}
+    private readonly feed?: ChangeFeed,
+  ) {
+    feed?.subscribe({
+      changed: (topic) => {
+        if (!topic.startsWith('profile:')) return;
+        this.changes += 1;
+        this.cache.delete(topic.slice('profile:'.length));
+      },
+      missed: () => {
+        this.changes += 1;
+        this.cache.clear();
+      },
+    });
+  }
 
   async read(level: string): Promise<ProfileRecord | undefined> {
     const now = this.clock.now().getTime();
@@ -86,41 +106,118 @@ export class ProfileStore {
 
   /**
    * Apply `mutate` to the level's record atomically. `mutate` works on a copy; when it throws,
-   * nothing is written. When it records no audit entry, nothing is written either (no-op change).
+   * nothing of it is written and its error reaches its caller. When it records no audit entry,
+   * nothing is written either (no-op change).
+   *
+   * Changes of one level that arrive while one is being stored wait in this process and are then
+   * stored together, in arrival order: one lock, one read and one write of the record and of its
+   * audit log for all of them. Under contention (many admins, many processes) a level's changes
+   * then cost one store round trip per batch instead of one per change, and none waits long.
    */
-  async change<R>(level: LevelRef, actor: string, mutate: (record: ProfileRecord, ctx: ChangeContext) => R): Promise<R> {
-    let result!: R;
+  change<R>(level: LevelRef, actor: string, mutate: (record: ProfileRecord, ctx: ChangeContext) => R): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      const waiting = this.waiting.get(level.key);
+      const item: PendingChange = { actor, mutate, resolve: resolve as (result: unknown) => void, reject };
+      if (waiting) {
+        waiting.push(item);
+        return;
+      }
+      this.waiting.set(level.key, [item]);
+      void this.storeBatches(level);
+    });
+  }
+
+  /** Stores the level's waiting changes batch by batch until none wait. */
+  private async storeBatches(level: LevelRef): Promise<void> {
+    for (;;) {
+      const batch = this.waiting.get(level.key) ?? [];
+      // Changes arriving from now on wait for the next batch.
+      this.waiting.set(level.key, []);
+      if (batch.length === 0) break;
+      await this.storeBatch(level, batch);
+    }
+    this.waiting.delete(level.key);
+  }
+
+  private async storeBatch(level: LevelRef, batch: readonly PendingChange[]): Promise<void> {
+    let outcomes: ({ ok: true; result: unknown } | { ok: false; error: unknown })[] = [];
     this.changes += 1;
     this.cache.delete(level.key);
-    const stored = await this.store.update<ProfileRecord>(storeKeys.profile(level.key), async (current) => {
-      const record: ProfileRecord = current ? structuredClone(current) : emptyRecord();
-      const at = this.clock.now().toISOString();
-      const entries: AuditEntry[] = [];
-      const versions: PersonaVersion[] = [];
-      const ctx: ChangeContext = {
-        actor,
-        at,
-        audit: (field, action, oldValue, newValue) => entries.push({ at, actor, field, action, old: oldValue ?? null, new: newValue ?? null }),
-        personaVersion: (version) => versions.push(version),
-      };
-      result = mutate(record, ctx);
-      if (entries.length === 0) return current ?? record;
+    let stored: ProfileRecord;
+    try {
+      stored = await this.store.update<ProfileRecord>(storeKeys.profile(level.key), async (current) => {
+        outcomes = [];
+        let record: ProfileRecord = current ? structuredClone(current) : emptyRecord();
+        const entries: AuditEntry[] = [];
+        const versions: PersonaVersion[] = [];
+        for (const { actor, mutate } of batch) {
+          const draft = structuredClone(record);
+          const at = this.clock.now().toISOString();
+          const own: AuditEntry[] = [];
+          const ownVersions: PersonaVersion[] = [];
+          const ctx: ChangeContext = {
+            actor,
+            at,
+            audit: (field, action, oldValue, newValue) => own.push({ at, actor, field, action, old: oldValue ?? null, new: newValue ?? null }),
+            personaVersion: (version) => ownVersions.push(version),
+          };
+          try {
+            outcomes.push({ ok: true, result: mutate(draft, ctx) });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+            continue;
+          }
+          if (own.length === 0) continue;
+          draft.revision += 1;
+          draft.updatedAt = at;
+          record = draft;
+          entries.push(...own);
+          versions.push(...ownVersions);
+        }
+        // Nothing changed (refused or no-op): abort, so not even an empty record is written.
+        if (entries.length === 0) throw new NothingToWrite(current);
 
-      if (versions.length > 0) {
-        await this.store.update<PersonaVersion[]>(storeKeys.personaHistory(level.key), (list) => appendBounded(list, versions, this.limits.personaHistory));
+        if (versions.length > 0) {
+          await this.store.update<PersonaVersion[]>(storeKeys.personaHistory(level.key), (list) => appendBounded(list, versions, this.limits.personaHistory));
+        }
+        await this.appendAudit(level.key, entries);
+        if (!current && level.key !== level.workspaceKey) {
+          await this.store.update<string[]>(storeKeys.channelIndex(level.workspaceKey), (list) =>
+            list?.includes(level.key) ? list : [...(list ?? []), level.key],
+          );
+        }
+        return record;
+      });
+    } catch (error) {
+      if (!(error instanceof NothingToWrite)) {
+        for (const item of batch) item.reject(error);
+        return;
       }
-      await this.appendAudit(level.key, entries);
-      if (!current && level.key !== level.workspaceKey) {
-        await this.store.update<string[]>(storeKeys.channelIndex(level.workspaceKey), (list) =>
-          list?.includes(level.key) ? list : [...(list ?? []), level.key],
-        );
-      }
-      record.revision += 1;
-      record.updatedAt = at;
-      return record;
-    });
+      stored = error.current as ProfileRecord;
+    }
     this.changes += 1;
     if (this.cacheMs > 0) this.cache.set(level.key, { record: stored, expires: this.clock.now().getTime() + this.cacheMs });
-    return result;
+    // After the write is stored, so whoever reads on the notice reads the new record. A lost notice
+    // costs freshness elsewhere (the cache timeout still applies), never the change itself.
+    await this.feed?.publish(profileTopic(level.key)).catch(() => undefined);
+    batch.forEach((item, index) => {
+      const outcome = outcomes[index]!;
+      if (outcome.ok) item.resolve(outcome.result);
+      else item.reject(outcome.error);
+    });
   }
+}
+
+/** Thrown inside the update to end it without a write; carries what was read. */
+class NothingToWrite extends Error {
+  constructor(readonly current: ProfileRecord | undefined) {
+    super('nothing to write');
+  }
+}
+
+interface PendingChange {
+  readonly actor: string;
+  readonly mutate: (record: ProfileRecord, ctx: ChangeContext) => unknown;
+  readonly resolve: (result: unknown) => void;
+  readonly reject: (error: unknown) => void;
 }

@@ -9,6 +9,14 @@ import { EventEmitter } from 'node:events';
 import type { KeyvStoreAdapter, StoredData } from 'keyv';
 import { storeError } from './store-error';
 
+/** Counters' keys: a prefix no document key has, so `get` of a counter's name never reads it. */
+export const COUNTER_PREFIX = 'channelwise-counter:';
+
+/** A counter's first stored value: keyv's JSON form, so expiry and the sweep treat it as any entry. */
+export function counterStart(expires: number): string {
+  return JSON.stringify({ value: 1, expires });
+}
+
 export abstract class ClaimingAdapter extends EventEmitter implements KeyvStoreAdapter {
   /** keyv assigns its namespace here; these adapters prefix every key with `keyPrefix` instead. */
   namespace?: string | undefined;
@@ -59,6 +67,15 @@ export abstract class ClaimingAdapter extends EventEmitter implements KeyvStoreA
   }
 
   /**
+   * One atomic backend operation: adds 1 to the counter `key` (kept under `counterPrefix`, apart
+   * from documents), starting it at 1, expiring at `expires`, when it is absent or expired.
+   * Resolves to the new count.
+   */
+  async increment(key: string, expires: number, now: number): Promise<number> {
+    return this.incrementCounter(COUNTER_PREFIX + key, expires, now);
+  }
+
+  /**
    * Deletes every entry that expired before `now` and returns how many. Claims are written once
    * and never read again, so without this a busy channel's claims would pile up for ever. A row a
    * claim has just made live again is not expired any more, so it is never deleted.
@@ -72,5 +89,6 @@ export abstract class ClaimingAdapter extends EventEmitter implements KeyvStoreA
   protected abstract write(key: string, value: string, ttlMs: number | undefined): Promise<void>;
   protected abstract remove(key: string): Promise<boolean>;
   protected abstract insertUnlessLive(key: string, value: string, expires: number | undefined, now: number): Promise<boolean>;
+  protected abstract incrementCounter(key: string, expires: number, now: number): Promise<number>;
   protected abstract replaceWhileExpiring(key: string, value: string, expires: number, readExpires: number): Promise<boolean>;
 }

@@ -1,6 +1,9 @@
 /** Builds the `DocumentStore` that `STORE_URL` names (SPEC §4). */
 import type { StoreConfig } from '../../config';
-import type { DocumentStore, Logger } from '../../core/ports';
+import type { ChangeFeed, DocumentStore, Logger } from '../../core/ports';
+import { LocalChangeFeed } from './change-feed';
+import { PostgresChangeFeed } from './postgres-change-feed';
+import { RedisChangeFeed } from './redis-change-feed';
 import { createPostgresStore } from './postgres-store';
 import { createRedisStore } from './redis-store';
 import { createSqliteStore } from './sqlite-store';
@@ -19,5 +22,18 @@ export async function createStore(config: StoreConfig, logger: Logger): Promise<
       return createRedisStore(config.url, log);
     case 'postgres':
       return createPostgresStore(config.url, log);
+  }
+}
+
+/** The change feed between the processes sharing the store `STORE_URL` names (in-process on SQLite). */
+export function createChangeFeed(config: StoreConfig, logger: Logger): ChangeFeed {
+  const log = logger.child({ component: 'change-feed', store: config.kind });
+  switch (config.kind) {
+    case 'sqlite':
+      return new LocalChangeFeed();
+    case 'redis':
+      return new RedisChangeFeed(config.url, 3000, log);
+    case 'postgres':
+      return new PostgresChangeFeed(config.url, 5000, log);
   }
 }

@@ -132,6 +132,14 @@ export class KeyvDocumentStore implements DocumentStore {
     return this.claim(key, value, checkTtl(ttlMs));
   }
 
+  async increment(key: string, ttlMs: number): Promise<number> {
+    this.checkUsable(key);
+    const ttl = checkTtl(ttlMs);
+    if (ttl === undefined) throw storeError('a counter needs a ttl');
+    const now = Date.now();
+    return this.backend(`count "${key}"`, () => this.adapter.increment(key, now + ttl, now));
+  }
+
   async ping(): Promise<boolean> {
     if (this.closed) return false;
     try {

@@ -1,7 +1,7 @@
 /** PostgreSQL: several processes may share it (SPEC §5); `update` locks across them, claims are one upsert. */
 import { Pool } from 'pg';
 import type { DocumentStore, Logger } from '../../core/ports';
-import { ClaimingAdapter } from './claiming-adapter';
+import { ClaimingAdapter, counterStart } from './claiming-adapter';
 import { KeyvDocumentStore } from './keyv-document-store';
 import { PostgresLock } from './postgres-lock';
 import { storeError, withTimeout } from './store-error';
@@ -23,6 +23,10 @@ const SQL = {
   // Read off the text, not parsed as json: one row with text PostgreSQL's json type rejects (a
   // \u0000 escape) must not stop the sweep of every other row. keyv writes `expires` last.
   sweepExpired: `DELETE FROM ${TABLE} WHERE substring(value from '"expires":(-?[0-9.eE+]+)}$')::float8 < $1`,
+  // The same `{"value":n,"expires":t}` text keyv writes, so the sweep reads its expiry as any other row's.
+  incrementCounter: `INSERT INTO ${TABLE} (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = CASE WHEN ${EXPIRES} < $3 THEN EXCLUDED.value
+    ELSE '{"value":' || ((${POSTGRES_TABLE}.value::json ->> 'value')::bigint + 1) || ',"expires":' || (${POSTGRES_TABLE}.value::json ->> 'expires') || '}' END
+    RETURNING (value::json ->> 'value')::bigint AS count`,
   replaceWhileExpiring: `UPDATE ${TABLE} SET value = $2 WHERE key = $1 AND ${EXPIRES} = $3`,
 };
 
@@ -71,6 +75,11 @@ class PostgresAdapter extends ClaimingAdapter {
 
   protected async insertUnlessLive(key: string, value: string, _expires: number | undefined, now: number): Promise<boolean> {
     return (await this.query(SQL.insertUnlessLive, [key, value, now])).rowCount === 1;
+  }
+
+  protected async incrementCounter(key: string, expires: number, now: number): Promise<number> {
+    const { rows } = await this.query<{ count: string }>(SQL.incrementCounter, [key, counterStart(expires), now]);
+    return Number(rows[0]!.count);
   }
 
   protected async replaceWhileExpiring(key: string, value: string, _expires: number, readExpires: number): Promise<boolean> {

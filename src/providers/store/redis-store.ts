@@ -21,6 +21,11 @@ if stored and cjson.decode(stored).expires == tonumber(ARGV[3]) then
 end
 return 0`;
 
+/** INCR, and the window's expiry on the first count: one script, so no counter is left without one. */
+const INCREMENT = `local count = redis.call('incr', KEYS[1])
+if count == 1 then redis.call('pexpireat', KEYS[1], ARGV[1]) end
+return count`;
+
 export interface RedisStoreOptions {
   readonly connectTimeoutMs?: number;
   readonly lockTtlMs?: number;
@@ -70,6 +75,10 @@ class RedisAdapter extends ClaimingAdapter {
 
   protected async insertUnlessLive(key: string, value: string, expires: number | undefined): Promise<boolean> {
     return (await (await this.client()).set(key, value, { condition: 'NX', ...expiresAt(expires) })) === 'OK';
+  }
+
+  protected async incrementCounter(key: string, expires: number): Promise<number> {
+    return Number(await (await this.client()).eval(INCREMENT, { keys: [key], arguments: [String(expires)] }));
   }
 
   protected async replaceWhileExpiring(key: string, value: string, expires: number, readExpires: number): Promise<boolean> {

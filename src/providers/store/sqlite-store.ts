@@ -8,7 +8,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { DocumentStore, Logger } from '../../core/ports';
 import { KeyedMutex } from '../shared/keyed-mutex';
-import { ClaimingAdapter } from './claiming-adapter';
+import { ClaimingAdapter, counterStart } from './claiming-adapter';
 import { KeyvDocumentStore } from './keyv-document-store';
 import { inProcessTurn, storeError } from './store-error';
 
@@ -38,6 +38,12 @@ class SqliteAdapter extends ClaimingAdapter {
       remove: db.prepare<[string]>(`DELETE FROM ${t} WHERE key = ?`),
       insertUnlessLive: db.prepare<[string, string, number]>(
         `INSERT INTO ${t} (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value WHERE ${EXPIRES} < ?`,
+      ),
+      // The same `{"value":n,"expires":t}` text keyv writes, so the sweep reads its expiry as any other row's.
+      incrementCounter: db.prepare<[string, string, number], { count: number }>(
+        `INSERT INTO ${t} (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = CASE WHEN ${EXPIRES} < ? THEN excluded.value
+          ELSE '{"value":' || (json_extract(${t}.value, '$.value') + 1) || ',"expires":' || json_extract(${t}.value, '$.expires') || '}' END
+          RETURNING json_extract(value, '$.value') AS count`,
       ),
       replaceWhileExpiring: db.prepare<[string, string, number]>(`UPDATE ${t} SET value = ? WHERE key = ? AND ${EXPIRES} = ?`),
       // json_valid first: one unreadable row must not stop the sweep of every other row.
@@ -74,6 +80,10 @@ class SqliteAdapter extends ClaimingAdapter {
 
   protected async insertUnlessLive(key: string, value: string, _expires: number | undefined, now: number): Promise<boolean> {
     return this.statements.insertUnlessLive.run(key, value, now).changes > 0;
+  }
+
+  protected async incrementCounter(key: string, expires: number, now: number): Promise<number> {
+    return this.statements.incrementCounter.get(key, counterStart(expires), now)!.count;
   }
 
   protected async replaceWhileExpiring(key: string, value: string, _expires: number, readExpires: number): Promise<boolean> {

@@ -42,6 +42,36 @@ describe('100 concurrent /fewshot add on SQLite', () => {
   });
 });
 
+describe('changes of one channel arriving together', () => {
+  it('are stored in a few batches, and a refused one among them refuses alone', async () => {
+    const app = await makeTestApp();
+    const profileUpdates: string[] = [];
+    const update = app.store.update.bind(app.store);
+    app.store.update = ((key: string, mutate: never) => {
+      if (key.startsWith('profile:')) profileUpdates.push(key);
+      return update(key, mutate);
+    }) as DocumentStore['update'];
+    try {
+      const scope = { platform: 'slack', workspace: 'T-batch', channel: randomUUID() } as const;
+      const outcomes = await Promise.allSettled([
+        ...Array.from({ length: 50 }, (_, i) => app.profiles.addExample(scope, admin, `question ${i}`, `answer ${i}`)),
+        app.profiles.removeExample(scope, admin, 999),
+        app.profiles.setPersona(scope, admin, 'You are brief.'),
+      ]);
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(51);
+      expect(outcomes[50]).toMatchObject({ status: 'rejected', reason: { message: expect.stringMatching(/^There is no example 999;/) } });
+      const profile = await app.profiles.resolve(scope);
+      expect(profile.fewshot.value.map((e) => e.input)).toEqual(Array.from({ length: 50 }, (_, i) => `question ${i}`));
+      expect(profile.persona).toMatchObject({ value: 'You are brief.', version: 1 });
+      // The first change alone, then everything that arrived meanwhile at once.
+      expect(profileUpdates.length).toBeLessThanOrEqual(3);
+      expect((await app.profiles.audit(scope)).map((entry) => entry.field)).toEqual([...Array(50).fill('fewshot'), 'persona']);
+    } finally {
+      await app.dispose();
+    }
+  });
+});
+
 for (const [service, variable, url, port] of [
   ['Redis', 'REDIS_URL', REDIS_URL, 6379],
   ['PostgreSQL', 'DATABASE_URL', DATABASE_URL, 5432],
