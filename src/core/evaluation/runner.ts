@@ -343,12 +343,12 @@ export class EvalRunner {
       });
     }
 
-    const ranked = rankRows(rows, options.judge);
+    const ranked = rankRows(rows);
     const best = ranked[0];
     const runnerUp = ranked[1];
     let notConclusiveWhy: string | undefined;
     if (cases.length < CONCLUSIVE_CASES) notConclusiveWhy = `fewer than ${CONCLUSIVE_CASES} cases`;
-    else if (best && runnerUp && overlaps(rowScore(best, options.judge), rowScore(runnerUp, options.judge)))
+    else if (best && runnerUp && overlaps(leverScore(best), leverScore(runnerUp)))
       notConclusiveWhy = `the intervals of ${best.lever} and ${runnerUp.lever} overlap`;
 
     let pairwise: PairwiseResult | undefined;
@@ -462,11 +462,12 @@ function withExamples(profile: EffectiveProfile, examples: readonly FewshotExamp
   return { ...profile, fewshot: { ...profile.fewshot, value: examples } };
 }
 
-function rowScore(row: LeverRow, judge: boolean): Interval {
-  return judge && row.judge ? row.judge : row.score;
+/** The interval a lever is ranked by: the judge's when the run was judged (only then has a row one), else the score. */
+export function leverScore(row: LeverRow): Interval {
+  return row.judge ?? row.score;
 }
 
 /** Best first: the higher score, then (a tie) the cheaper answer. */
-export function rankRows(rows: readonly LeverRow[], judge = false): LeverRow[] {
-  return [...rows].sort((a, b) => rowScore(b, judge).mean - rowScore(a, judge).mean || a.costPerAnswer - b.costPerAnswer);
+export function rankRows(rows: readonly LeverRow[]): LeverRow[] {
+  return [...rows].sort((a, b) => leverScore(b).mean - leverScore(a).mean || a.costPerAnswer - b.costPerAnswer);
 }

@@ -1,9 +1,10 @@
 /** `/eval …`: the channel's evaluation cases, runs and the last report (SPEC §3, §8). */
 import { ErrorCode, UserError } from '../../errors';
-import { renderPreview, renderReport } from '../../evaluation/report';
+import { renderPreview, renderReport, reportTextChart } from '../../evaluation/report';
+import type { EvalReport } from '../../evaluation/runner';
 import { formatUsd } from '../../prompt/cost';
-import type { Evaluation, Executor } from '../context';
-import { reply } from '../reply';
+import type { CommandContext, Evaluation, Executor } from '../context';
+import { type CommandReply, reply } from '../reply';
 import { arrowPair, arrowPairText, fail, itemNumber, optionName, plainRow, quote, wordsOf } from '../parse';
 import type { Args, CommandFamilySpec } from '../spec';
 import { EVAL_LEVERS, type EvalCommand, type EvalLever } from '../types';
@@ -15,6 +16,13 @@ const RUN_USAGE = `/eval run [<lever> ...] [--judge], where the levers are ${EVA
 function evaluationOf(evaluation: Evaluation | undefined): Evaluation {
   if (!evaluation) throw new UserError(ErrorCode.NotConfigured, '/eval is not available in this setup.');
   return evaluation;
+}
+
+/** A report's reply: the text, its chart as a picture (Slack uploads it, Discord attaches it) and in text for the console. */
+async function withChart(text: string, report: EvalReport, ctx: CommandContext): Promise<CommandReply> {
+  if (report.rows.length === 0) return reply(text);
+  const image = await ctx.charts?.evalChart(report);
+  return reply(text, { textChart: reportTextChart(report), ...(image ? { image } : {}) });
 }
 
 const execute: Executor<EvalCommand> = async (command, ctx) => {
@@ -35,14 +43,17 @@ const execute: Executor<EvalCommand> = async (command, ctx) => {
     }
     case 'report': {
       const last = await runner.lastReport(ctx.scope);
-      return reply(last ? renderReport(last) : 'No evaluation has run in this channel yet; an admin can start one with /eval run.');
+      if (!last) return reply('No evaluation has run in this channel yet; an admin can start one with /eval run.');
+      return withChart(renderReport(last), last, ctx);
     }
     case 'run': {
       if (ctx.advice.offline) return reply(renderPreview(await runner.preview(ctx.scope, command.levers)));
       const estimate = await runner.estimate(ctx.scope, command.levers);
       const report = await runner.run(ctx.scope, { ...(command.levers ? { levers: command.levers } : {}), judge: command.judge });
-      return reply(
+      return withChart(
         `Evaluated ${estimate.cases} case(s) through ${estimate.levers.join(', ')} (estimated cost ${formatUsd(estimate.usd)} before starting).\n${renderReport(report)}`,
+        report,
+        ctx,
       );
     }
   }
