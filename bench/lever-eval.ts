@@ -120,7 +120,8 @@ export async function benchLeverEval(options: LeverEvalOptions): Promise<LeverEv
     await app.profiles.setNoSource(scopeA, admin, 'answer');
     const before = await count();
     const start = performance.now();
-    const report = await app.evaluation.runner.run(scopeA, { levers: LEVERS, judge: false });
+    // A fixed seed: the same bootstrap intervals every run.
+    const report = await app.evaluation.runner.run(scopeA, { levers: LEVERS, judge: false, seed: 1 });
     const wallMs = performance.now() - start;
     const after = await count();
     return {
