@@ -20,7 +20,6 @@ function evaluationOf(evaluation: Evaluation | undefined): Evaluation {
 
 /** A report's reply: the text, its chart as a picture (Slack uploads it, Discord attaches it) and in text for the console. */
 async function withChart(text: string, report: EvalReport, ctx: CommandContext): Promise<CommandReply> {
-  if (report.rows.length === 0) return reply(text);
   const image = await ctx.charts?.evalChart(report);
   return reply(text, { textChart: reportTextChart(report), ...(image ? { image } : {}) });
 }
