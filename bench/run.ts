@@ -2,6 +2,7 @@
 import os from 'node:os';
 import { benchCoreOverhead, benchUsageOverhead } from './core-overhead';
 import { benchDiscord, describeDiscordBench } from './discord';
+import { runLeverEvalBench } from './lever-eval';
 import { benchSlack, describeSlackBench } from './slack';
 import { benchSlackVsBolt, comparisonArgs, describeComparison, describeRound } from './slack-vs-bolt';
 import { ms } from './stats';
@@ -42,6 +43,10 @@ async function main(): Promise<void> {
   // Discord: discord.js over the fake gateway and REST in a worker thread, model excluded (offline).
   const discord = await benchDiscord({ concurrency: 16 });
   console.log(`discord path, SQLite store, under load: ${describeDiscordBench(discord)} — target ≥ 200 messages/s`);
+
+  // /eval run: 50 cases × prompt, fewshot, rag against the fake answering after 200 ms, at the configured concurrency and at 16.
+  console.log('/eval run, 50 cases × 3 levers, fake model answering after 200 ms (expected ≈ answers × 0.2 s / concurrency):');
+  await runLeverEvalBench((line) => console.log(`  ${line.replace(/\n/g, '\n  ')}`));
 }
 
 main().catch((err: unknown) => {

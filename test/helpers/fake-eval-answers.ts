@@ -7,6 +7,8 @@
  * compares the answer(s) it is shown with the expected answer. Kept apart from fake-openai.ts so
  * that file's other users merge cleanly.
  */
+import type { App } from '../../src/app';
+import type { ChannelScope, UserRef } from '../../src/core/types';
 import type { ChatRequestBody } from './fake-openai';
 
 export interface FakeCase {
@@ -57,4 +59,16 @@ export function evalAnswers(cases: readonly FakeCase[]): (body: ChatRequestBody)
     if (known.needs === 'passage') return before.some((m) => text(m.content).includes(known.expected)) ? `${known.expected} [1]` : WRONG_ANSWER;
     return before.some((m) => m.role === 'assistant') ? known.expected : WRONG_ANSWER;
   };
+}
+
+/** `count` cases a few-shot example fixes: with `evalAnswers`, `fewshot` scores 1 on them and `prompt` 0. */
+export function styleCases(count: number): FakeCase[] {
+  return Array.from({ length: count }, (_, i) => ({ input: `Greet guest ${i + 1}`, expected: `Ahoy, guest ${i + 1}`, needs: 'examples' as const }));
+}
+
+/** A channel whose evaluation has something to tell apart: two few-shot examples and `cases` as its /eval cases. */
+export async function seedEvaluation(app: Pick<App, 'profiles' | 'evaluation'>, scope: ChannelScope, by: UserRef, cases: readonly FakeCase[]): Promise<void> {
+  await app.profiles.addExample(scope, by, 'Say hi', 'Ahoy, matey');
+  await app.profiles.addExample(scope, by, 'Say bye', 'Fair winds, matey');
+  for (const c of cases) await app.evaluation.cases.add(scope, c.input, c.expected, by.id);
 }

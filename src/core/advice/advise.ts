@@ -25,10 +25,22 @@
  *    `PAYBACK_MONTHS`.
  * 5. 👎 with examples already: `few-shot` (better or more examples), else `keep`.
  *
- * Feedback votes come with issue 11 and evaluation scores with /eval: both inputs are optional, and
- * absent they count as no signal. The training set is the few-shot examples for now.
+ * Then the last evaluation (`/eval run`) is read against the tree's lever (for `keep`, the lever the
+ * channel uses now): when it is conclusive and another lever scored above that one with intervals
+ * that do not overlap, that lever is recommended instead — measured beats inferred — and the
+ * sentences quote both scores. A conclusive evaluation that agrees, one that is not conclusive (the
+ * tree's order stands) and a channel with enough cases but no run yet each add one sentence.
+ *
+ * Feedback votes and the evaluation are optional inputs; absent they count as no signal. The
+ * training set is the few-shot examples for now.
  */
+import type { EvalLever } from '../commands/types';
+import { formatInterval } from '../evaluation/report';
+import { CONCLUSIVE_CASES, leverScore, type EvalReport, type LeverRow } from '../evaluation/runner';
+import { overlaps } from '../evaluation/scoring';
+import type { FeedbackCounts } from '../feedback/feedback';
 import { formatUsd, type ModelPrice } from '../prompt/cost';
+import type { Route } from '../types';
 
 export type Lever = 'prompt' | 'few-shot' | 'rag' | 'fine-tune' | 'keep';
 export type Basis = 'measured' | 'estimated';
@@ -59,11 +71,18 @@ export interface AdviceInput {
     readonly p50ByRoute: Readonly<Record<string, number>>;
   };
   readonly signals: { readonly questions: number; readonly unsourced: number; readonly kbMisses: number; readonly autoFallbacks: number };
-  /** 👍 / 👎 on the channel's answers (issue 11); absent: not collected. */
-  readonly feedback?: { readonly up: number; readonly down: number; readonly downOnQuestions: number };
-  /** The last evaluation's best lever and whether it was conclusive (/eval); absent: none run. */
-  readonly evaluation?: { readonly best: string; readonly conclusive: boolean };
-  readonly channel: { readonly model: string; readonly examples: number; readonly hasKnowledge: boolean };
+  /** 👍 / 👎 on the channel's answers over the window; absent: not collected. */
+  readonly feedback?: FeedbackCounts;
+  /** The channel's last `/eval run` report; absent: none run. */
+  readonly evaluation?: EvaluationInput;
+  readonly channel: {
+    readonly model: string;
+    readonly examples: number;
+    readonly hasKnowledge: boolean;
+    readonly route: Route;
+    /** Cases an `/eval run` would have (its cases, else the held-out examples). */
+    readonly evaluationCases: number;
+  };
   /** The training set (the few-shot examples for now): how many and their tokens (chat format). */
   readonly trainingSet: { readonly examples: number; readonly tokens: number };
   readonly pricing: {
@@ -79,6 +98,8 @@ export interface AdviceInput {
   readonly today: string;
   readonly settings: AdviceSettings;
 }
+
+export type EvaluationInput = Pick<EvalReport, 'at' | 'cases' | 'rows' | 'best' | 'conclusive' | 'notConclusiveWhy'>;
 
 export interface Figure {
   readonly label: string;
@@ -115,7 +136,12 @@ function promptCost(tokens: number, hitRate: number, price: ModelPrice): number 
   return (tokens * (hitRate * price.cachedInput + (1 - hitRate) * price.input)) / 1_000_000;
 }
 
+/** The advice: the decision tree's, then read against the last evaluation. */
 export function advise(input: AdviceInput): Advice {
+  return withEvaluation(input, treeAdvice(input));
+}
+
+function treeAdvice(input: AdviceInput): Advice {
   const { measured: m, signals: s, settings } = input;
   // Any estimated call makes the figures drawn from it estimates too.
   const observed: Basis = m.estimatedRequests > 0 ? 'estimated' : 'measured';
@@ -143,20 +169,7 @@ export function advise(input: AdviceInput): Advice {
     { label: 'knowledge-base misses', value: n(s.kbMisses), basis: 'measured' },
     { label: 'auto falling back to prompt on questions', value: n(s.autoFallbacks), basis: 'measured' },
   );
-  if (input.feedback) {
-    figures.push({
-      label: '👎 share of votes',
-      value: `${pct(share(input.feedback.down, input.feedback.up + input.feedback.down))} of ${n(input.feedback.up + input.feedback.down)}`,
-      basis: 'measured',
-    });
-  }
-  if (input.evaluation) {
-    figures.push({
-      label: 'last evaluation, best lever',
-      value: `${input.evaluation.best}${input.evaluation.conclusive ? '' : ' (not conclusive)'}`,
-      basis: 'measured',
-    });
-  }
+  if (input.feedback) figures.push(...feedbackFigures(input.feedback));
 
   // A shutdown ahead is shown, so the admin can plan (the channel is also warned 30 and 7 days before).
   if (input.fineTuning.shutdownDate !== undefined && input.fineTuning.shutdownDate > input.today) {
@@ -223,10 +236,14 @@ export function advise(input: AdviceInput): Advice {
   // 2. Facts missing: RAG, never a fine-tune.
   const unsourcedShare = share(s.unsourced, s.questions);
   const missShare = share(s.kbMisses, s.questions);
-  const downOnFacts = input.feedback ? share(input.feedback.downOnQuestions, input.feedback.up + input.feedback.down) : 0;
-  if (s.questions >= RAG_MIN_QUESTIONS && (unsourcedShare >= RAG_SHARE || missShare >= RAG_SHARE || downOnFacts >= FEEDBACK_DOWN_SHARE)) {
+  const votes = input.feedback ? input.feedback.up + input.feedback.down : 0;
+  const downOnFacts = input.feedback ? share(input.feedback.downUnsourced, votes) : 0;
+  const sourcesMissing = unsourcedShare >= RAG_SHARE || missShare >= RAG_SHARE;
+  if (s.questions >= RAG_MIN_QUESTIONS && (sourcesMissing || downOnFacts >= FEEDBACK_DOWN_SHARE)) {
     return done('rag', [
-      `${pct(Math.max(unsourcedShare, missShare))} of this channel's ${n(s.questions)} knowledge questions got no source${s.kbMisses ? ` (${n(s.kbMisses)} knowledge-base misses)` : ''}: the answers need facts the model does not have.`,
+      sourcesMissing
+        ? `${pct(Math.max(unsourcedShare, missShare))} of this channel's ${n(s.questions)} knowledge questions got no source${s.kbMisses ? ` (${n(s.kbMisses)} knowledge-base misses)` : ''}: the answers need facts the model does not have.`
+        : `${pct(downOnFacts)} of the votes on this channel's answers are 👎 on knowledge questions answered without a source: the answers need facts the model does not have.`,
       input.channel.hasKnowledge
         ? 'Add the documents those questions are about with /kb add, and check what retrieval finds with /kb search.'
         : 'Give the channel a knowledge base with /kb add and answer questions from it with /route auto (or /route rag).',
@@ -286,6 +303,103 @@ export function advise(input: AdviceInput): Advice {
     `Nothing measured points to another lever: the prefix is ${n(prefix)} tokens per request, ${pct(unsourcedShare)} of questions went without a source, and the cache hit rate is ${pct(hitRate)}.`,
     'Keep the current setup and look again as usage grows.',
   ]);
+}
+
+/** The votes, and by route: 👍 and 👎 per route that answered. */
+function feedbackFigures(feedback: FeedbackCounts): Figure[] {
+  const votes = feedback.up + feedback.down;
+  const routes = Object.entries(feedback.byRoute).filter(([, c]) => c.up + c.down > 0);
+  return [
+    { label: '👎 share of votes', value: `${pct(share(feedback.down, votes))} of ${n(votes)}`, basis: 'measured' },
+    ...(routes.length > 0
+      ? [{ label: 'votes by route', value: routes.map(([route, c]) => `${route} 👍 ${n(c.up)} · 👎 ${n(c.down)}`).join(', '), basis: 'measured' as const }]
+      : []),
+    {
+      label: '👎 on answers to knowledge questions',
+      value: `${n(feedback.downOnQuestions)}, ${n(feedback.downUnsourced)} of them with no source`,
+      basis: 'measured',
+    },
+  ];
+}
+
+/** The advice's lever as the evaluation names it; `keep`: the lever the channel answers with now. */
+function evaluatedLever(lever: Lever, channel: AdviceInput['channel']): EvalLever {
+  if (lever === 'few-shot') return 'fewshot';
+  if (lever === 'fine-tune') return 'finetune';
+  if (lever === 'prompt' || lever === 'rag') return lever;
+  if (channel.route === 'finetune') return 'finetune';
+  if (channel.route === 'rag' || (channel.route === 'auto' && channel.hasKnowledge)) return 'rag';
+  return channel.examples > 0 ? 'fewshot' : 'prompt';
+}
+
+const ADVICE_LEVER: Readonly<Record<EvalLever, Lever>> = { prompt: 'prompt', fewshot: 'few-shot', rag: 'rag', finetune: 'fine-tune' };
+
+/** What to do to answer with a lever the evaluation measured as better. */
+const NEXT_STEP: Readonly<Record<EvalLever, string>> = {
+  prompt: 'The examples are not helping these cases: review them (/fewshot list, /fewshot remove) and put the rules in the persona instead (/persona set).',
+  fewshot: 'Keep answering with the few-shot examples (/route prompt sends them) and add more like the cases that failed (/fewshot add).',
+  rag: 'Answer from the knowledge base with /route rag (or /route auto for questions only).',
+  finetune: 'Answer with the fine-tuned model: /route finetune.',
+};
+
+/** `fewshot scored 0.82 [0.74–0.90] vs prompt 0.41 [0.30–0.52] on 24 cases (measured)`. */
+function scored(best: LeverRow, other: LeverRow | undefined, cases: number): string {
+  return `${best.lever} scored ${formatInterval(leverScore(best))}${other ? ` vs ${other.lever} ${formatInterval(leverScore(other))}` : ''} on ${n(cases)} cases (measured)`;
+}
+
+/**
+ * The tree's advice read against the last evaluation. One sentence about it replaces the tree's
+ * third, so the why stays two or three sentences.
+ */
+function withEvaluation(input: AdviceInput, tree: Advice): Advice {
+  const report = input.evaluation;
+  const cases = input.channel.evaluationCases;
+  const figures = [...tree.figures];
+  const add = (sentence: string, change: Partial<Advice> = {}): Advice => ({ ...tree, figures, why: [...tree.why.slice(0, 2), sentence], ...change });
+  if (!report) {
+    figures.push({
+      label: 'last evaluation',
+      value: `none run; ${n(cases)} case${cases === 1 ? '' : 's'}${cases < CONCLUSIVE_CASES ? ` (a conclusive run needs ${CONCLUSIVE_CASES})` : ''}`,
+      basis: 'measured',
+    });
+    if (cases < CONCLUSIVE_CASES) return { ...tree, figures };
+    return add(`This channel has ${n(cases)} evaluation cases: /eval run scores the levers side by side on them, and /advise then reads the result.`);
+  }
+  const ranked = [...report.rows].sort((a, b) => leverScore(b).mean - leverScore(a).mean);
+  const best = report.rows.find((row) => row.lever === report.best) ?? ranked[0];
+  figures.push({
+    label: `last evaluation (${n(report.cases)} cases, ${report.at.slice(0, 10)})`,
+    value: `${ranked.map((row) => `${row.lever} ${formatInterval(leverScore(row))}`).join(' · ')}; best ${report.best ?? 'none'}${report.conclusive ? '' : ' (not conclusive)'}`,
+    basis: 'measured',
+  });
+  if (!best) return { ...tree, figures };
+  if (!report.conclusive) {
+    return add(
+      `The last evaluation (${n(report.cases)} cases) was not conclusive (${report.notConclusiveWhy ?? 'the intervals overlap'}), so the usual order prompt → few-shot → RAG → fine-tune stands.`,
+    );
+  }
+  const treeLever = evaluatedLever(tree.recommendation, input.channel);
+  const treeRow = report.rows.find((row) => row.lever === treeLever);
+  if (best.lever === treeLever) {
+    const runnerUp = ranked.find((row) => row !== best);
+    return add(`The last evaluation agrees: ${scored(best, runnerUp, report.cases)}.`);
+  }
+  if (!treeRow) return { ...tree, figures };
+  if (overlaps(leverScore(best), leverScore(treeRow)) || leverScore(best).mean <= leverScore(treeRow).mean) {
+    return add(
+      `In the last evaluation ${best.lever} did not score clearly above ${treeLever}: ${scored(best, treeRow, report.cases)}, so the usual order stands.`,
+    );
+  }
+  return {
+    ...tree,
+    figures,
+    recommendation: ADVICE_LEVER[best.lever],
+    why: [
+      `The last evaluation measured the levers: ${scored(best, treeRow, report.cases)}, intervals apart, so ${best.lever} is recommended over ${treeLever}, where the usage figures alone pointed.`,
+      NEXT_STEP[best.lever],
+      tree.why[0] ?? '',
+    ].filter((sentence) => sentence !== ''),
+  };
 }
 
 function share(part: number, whole: number): number {

@@ -1,14 +1,18 @@
 /**
  * Collects what `advise` needs for one channel: the last 30 days of usage, the RAG signs, the
- * profile, the knowledge base, the training set (the few-shot examples, for now) and the model's
- * fine-tuning facts from config. Everything impure is here; the rules stay pure in advise.ts.
+ * votes on its answers, its last evaluation report, the profile, the knowledge base, the training
+ * set (the few-shot examples, for now) and the model's fine-tuning facts from config. Everything
+ * impure is here; the rules stay pure in advise.ts.
  */
-import type { AdviceDeps } from '../commands/context';
+import type { AdviceDeps, Evaluation } from '../commands/context';
+import { heldOutExamples } from '../evaluation/runner';
+import type { Feedback } from '../feedback/feedback';
 import type { KnowledgeIndex } from '../ports';
 import { messageTokens, REPLY_PRIMING_TOKENS } from '../prompt/assemble';
 import { priceOf } from '../prompt/cost';
 import type { EffectiveProfile } from '../profiles/resolve';
 import { percentileMs, type UsageReport } from '../usage/usage-log';
+import type { ChannelScope } from '../types';
 import type { AdviceInput } from './advise';
 
 export const ADVICE_WINDOW_DAYS = 30;
@@ -38,12 +42,36 @@ export function trainingTokens(deps: Pick<AdviceDeps, 'tokenizer'>, persona: str
   );
 }
 
+/** Where the votes and the last evaluation of the channel come from; absent ones count as no signal. */
+export interface AdviceSources {
+  readonly scope: ChannelScope;
+  readonly feedback?: Feedback;
+  readonly evaluation?: Evaluation;
+}
+
+/** The votes of the window, the last report, and how many cases a run would have (its cases, else the held-out examples). */
+async function evaluationAndVotes(
+  sources: AdviceSources | undefined,
+  profile: EffectiveProfile,
+): Promise<Pick<AdviceInput, 'feedback' | 'evaluation'> & { cases: number }> {
+  const { scope, feedback, evaluation } = sources ?? {};
+  if (!scope) return { cases: 0 };
+  const [votes, report, cases] = await Promise.all([
+    feedback?.counts(scope, ADVICE_WINDOW_DAYS),
+    evaluation?.runner.lastReport(scope),
+    evaluation?.cases.list(scope),
+  ]);
+  const count = cases?.length ? cases.length : evaluation ? heldOutExamples(profile.fewshot.value).size : 0;
+  return { ...(votes ? { feedback: votes } : {}), ...(report ? { evaluation: report } : {}), cases: count };
+}
+
 export async function gatherAdvice(
   deps: AdviceDeps,
   report: UsageReport,
   profile: EffectiveProfile,
   knowledge: KnowledgeIndex,
   today: string,
+  sources?: AdviceSources,
 ): Promise<AdviceInput> {
   const firstActive = report.series.findIndex((day) => Object.keys(day.lines).length > 0);
   const days = firstActive < 0 ? 1 : report.series.length - firstActive;
@@ -59,6 +87,7 @@ export async function gatherAdvice(
   const facts = factsOf(deps, model);
   const reported = await deps.catalog?.shutdownDate(model);
   const shutdownDate = typeof reported === 'string' ? reported : reported === null ? undefined : facts?.shutdownDate;
+  const { cases, ...measuredElsewhere } = await evaluationAndVotes(sources, profile);
   return {
     measured: {
       days,
@@ -72,7 +101,8 @@ export async function gatherAdvice(
       p50ByRoute,
     },
     signals: report.signals,
-    channel: { model, examples: profile.fewshot.value.length, hasKnowledge: documents.length > 0 },
+    ...measuredElsewhere,
+    channel: { model, examples: profile.fewshot.value.length, hasKnowledge: documents.length > 0, route: profile.route.value, evaluationCases: cases },
     trainingSet: { examples: profile.fewshot.value.length, tokens: trainingTokens(deps, profile.persona.value, profile.fewshot.value) },
     pricing: {
       current: priceOf(deps.prices, model),

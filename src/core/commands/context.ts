@@ -3,7 +3,7 @@ import type { FinetuneJobs } from '../finetune/jobs';
 import type { Clock, KnowledgeIndex, Tokenizer } from '../ports';
 import type { ModelPrice, PriceTable } from '../prompt/cost';
 import type { EvalCases } from '../evaluation/cases';
-import type { EvalRunner } from '../evaluation/runner';
+import type { EvalReport, EvalRunner } from '../evaluation/runner';
 import type { Feedback } from '../feedback/feedback';
 import type { Budgets } from '../usage/budget';
 import type { UsageLog, UsageReport } from '../usage/usage-log';
@@ -13,10 +13,12 @@ import type { Attachment, ChannelScope, UserRef } from '../types';
 import type { ProgressSink } from './progress';
 import type { CommandReply, ReplyImage } from './reply';
 
-/** Draws the /usage chart (requests and cost per day by route); providers/charts implements it. */
+/** Draws the /usage and /eval charts; providers/charts implements it. Undefined: not drawn (the reply goes out as text alone). */
 export interface ChartRenderer {
-  /** Undefined when the chart could not be drawn (the reply goes out as text alone). */
+  /** Requests and cost per day by route. */
   usageChart(report: UsageReport, title: string): Promise<ReplyImage | undefined>;
+  /** Each lever's score with its 95% interval, and its cost per answer. */
+  evalChart(report: EvalReport): Promise<ReplyImage | undefined>;
 }
 
 /** A model's entry of config/models.json, as /advise reads it. */
@@ -71,7 +73,7 @@ export interface CommandContext {
   /** Whether the caller is an admin (a vote of an admin approves; votes are open to everyone). */
   isAdmin(): Promise<boolean>;
   readonly advice: AdviceDeps;
-  /** Absent: /usage answers without a picture (the text chart still comes). */
+  /** Absent: /usage and /eval answer without a picture (the text chart still comes). */
   readonly charts?: ChartRenderer;
   readonly clock: Clock;
   /** The fine-tuning lifecycle (/finetune); absent where the app was built without it. */

@@ -10,7 +10,7 @@ export type FormSubmission =
   | { readonly kind: 'fewshot-add'; readonly input: string; readonly output: string }
   | { readonly kind: 'eval-add'; readonly input: string; readonly expected: string };
 
-/** A picture that goes with a reply (the /usage chart), platform-neutral: Slack uploads it, Discord attaches it. */
+/** A picture that goes with a reply (the /usage and /eval charts), platform-neutral: Slack uploads it, Discord attaches it. */
 export interface ReplyImage {
   readonly bytes: Uint8Array;
   /** File name, e.g. `usage-7d.png`. */

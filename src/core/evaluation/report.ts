@@ -1,8 +1,55 @@
 /** The report's text (SPEC §8): one row per lever, `Best:`, and whether the result is conclusive. */
 import { formatUsd } from '../prompt/cost';
-import type { EvalReport, OfflinePreview } from './runner';
+import { leverScore, type EvalReport, type OfflinePreview } from './runner';
+import type { Interval } from './scoring';
 
 const two = (x: number) => x.toFixed(2);
+
+/** `0.82 [0.74–0.90]`: a score and its 95% interval, as the chart's alt text and /advise quote it. */
+export function formatInterval(interval: Interval): string {
+  return `${two(interval.mean)} [${two(interval.low)}–${two(interval.high)}]`;
+}
+
+/** The run's headline: what the chart's title and /advise quote. */
+function bestLine(report: EvalReport): string {
+  if (!report.best) return 'no lever scored';
+  return `best ${report.best}${report.conclusive ? '' : ` (not conclusive: ${report.notConclusiveWhy})`}`;
+}
+
+/** `Evaluation of 24 cases: best fewshot`, the chart's title. */
+export function reportTitle(report: EvalReport): string {
+  return `Evaluation of ${report.cases} case(s): ${bestLine(report)}`;
+}
+
+/** A judged run is ranked (and drawn) by the judge's scores. */
+export function scoreKind(report: EvalReport): 'Judge scores' | 'Scores' {
+  return report.rows.some((row) => row.judge) ? 'Judge scores' : 'Scores';
+}
+
+/** What the chart shows, in words, for its alt text: every lever's score with its interval. */
+export function reportChartAlt(report: EvalReport): string {
+  const scores = report.rows.map((row) => `${row.lever} ${formatInterval(leverScore(row))}`).join(', ');
+  return `${scoreKind(report)} (0–1) with 95% intervals and cost per answer of ${report.rows.length} lever(s) over ${report.cases} case(s): ${scores}; ${bestLine(report)}.`;
+}
+
+const SCALE_WIDTH = 40;
+
+/**
+ * The report's chart in text for the console: each lever's interval drawn on a 0–1 scale (─) with
+ * its score (●), then the figures and the cost per answer.
+ */
+export function reportTextChart(report: EvalReport): string {
+  const at = (x: number) => Math.round(Math.max(0, Math.min(1, x)) * SCALE_WIDTH);
+  const name = Math.max(...report.rows.map((row) => row.lever.length));
+  const rows = report.rows.map((row) => {
+    const score = leverScore(row);
+    const cells = Array.from({ length: SCALE_WIDTH + 1 }, (_, i): string => (i >= at(score.low) && i <= at(score.high) ? '─' : ' '));
+    cells[at(score.mean)] = '●';
+    return `${row.lever.padEnd(name)} |${cells.join('')}| ${formatInterval(score)}  ${formatUsd(row.costPerAnswer)} per answer`;
+  });
+  const axis = `${' '.repeat(name)}  0${' '.repeat(SCALE_WIDTH - 1)}1`;
+  return [`${scoreKind(report)} with 95% intervals (0–1), ${bestLine(report)}:`, axis, ...rows].join('\n');
+}
 
 export function renderReport(report: EvalReport): string {
   const scoring = {

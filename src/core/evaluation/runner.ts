@@ -134,6 +134,14 @@ interface RunCase {
   readonly expected: string;
 }
 
+interface PlannedJob {
+  readonly lever: EvalLever;
+  /** The case's position in the run. */
+  readonly index: number;
+  readonly c: RunCase;
+  readonly plan: RoutePlan;
+}
+
 interface Answer {
   readonly text: string;
   readonly costUsd: number;
@@ -229,16 +237,30 @@ export class EvalRunner {
     return this.deps.responders.prompt.plan(request);
   }
 
+  /**
+   * Every case through every lever, planned once, in order: the estimate and the answers share the
+   * plans (a RAG plan embeds its question, a request counted for the channel).
+   */
+  private planAll(levers: readonly EvalLever[], profile: EffectiveProfile, cases: readonly RunCase[]): Promise<PlannedJob[]> {
+    const jobs = levers.flatMap((lever) => cases.map((c, index) => ({ lever, c, index })));
+    return pool(jobs, this.deps.settings.concurrency, async (job) => ({ ...job, plan: await this.plan(job.lever, profile, job.c.input) }));
+  }
+
+  /** What the planned jobs cost at most: the prompts plus answers as long as the expected ones. */
+  private costOf(jobs: readonly PlannedJob[]): number {
+    return jobs.reduce((usd, { plan, c }) => {
+      const usage: TokenUsage = { promptTokens: plan.prompt.tokens, cachedTokens: 0, completionTokens: this.deps.tokenizer.count(c.expected) };
+      return usd + estimateCost(this.deps.prices, plan.model, usage);
+    }, 0);
+  }
+
   /** Offline: the cases and the prompt tokens each lever would send. */
   async preview(scope: ChannelScope, levers?: readonly EvalLever[]): Promise<OfflinePreview> {
     const { cases, heldOut, profile } = await this.setup(scope);
     const chosen = await this.levers(profile, levers);
     const promptTokens: Partial<Record<EvalLever, number>> = {};
-    for (const lever of chosen) {
-      let tokens = 0;
-      for (const c of cases) tokens += (await this.plan(lever, profile, c.input)).prompt.tokens;
-      promptTokens[lever] = tokens;
-    }
+    for (const lever of chosen) promptTokens[lever] = 0;
+    for (const { lever, plan } of await this.planAll(chosen, profile, cases)) promptTokens[lever] = (promptTokens[lever] ?? 0) + plan.prompt.tokens;
     return { cases, ...(heldOut !== undefined ? { heldOut } : {}), promptTokens };
   }
 
@@ -246,15 +268,7 @@ export class EvalRunner {
   async estimate(scope: ChannelScope, levers?: readonly EvalLever[]): Promise<RunEstimate> {
     const { cases, profile } = await this.setup(scope);
     const chosen = await this.levers(profile, levers);
-    let usd = 0;
-    for (const lever of chosen) {
-      for (const c of cases) {
-        const plan = await this.plan(lever, profile, c.input);
-        const usage: TokenUsage = { promptTokens: plan.prompt.tokens, cachedTokens: 0, completionTokens: this.deps.tokenizer.count(c.expected) };
-        usd += estimateCost(this.deps.prices, plan.model, usage);
-      }
-    }
-    return { usd, cases: cases.length, levers: chosen };
+    return { usd: this.costOf(await this.planAll(chosen, profile, cases)), cases: cases.length, levers: chosen };
   }
 
   async run(scope: ChannelScope, options: RunOptions): Promise<EvalReport> {
@@ -267,18 +281,18 @@ export class EvalRunner {
         'This channel has no evaluation cases and no few-shot examples to hold out; add cases with /eval add <input> => <expected>.',
       );
     const levers = await this.levers(profile, options.levers);
-    const estimate = await this.estimate(scope, levers);
-    await options.onStart?.(estimate);
+    const jobs = await this.planAll(levers, profile, cases);
+    const estimatedCostUsd = this.costOf(jobs);
+    await options.onStart?.({ usd: estimatedCostUsd, cases: cases.length, levers });
     const seed = options.seed ?? Math.floor(this.deps.clock.now().getTime() % 2 ** 31);
     const total = levers.length * cases.length;
     let done = 0;
     let spent = 0;
 
-    const jobs = levers.flatMap((lever) => cases.map((c, index) => ({ lever, c, index })));
     const answers = new Map<string, Answer>();
     try {
-      await pool(jobs, this.deps.settings.concurrency, async ({ lever, c, index }) => {
-        const answer = await this.answer(scope, lever, profile, c.input);
+      await pool(jobs, this.deps.settings.concurrency, async ({ lever, plan, index }) => {
+        const answer = await this.answer(scope, plan);
         answers.set(`${lever}:${index}`, answer);
         spent += answer.costUsd;
         done += 1;
@@ -350,12 +364,12 @@ export class EvalRunner {
       });
     }
 
-    const ranked = rankRows(rows, options.judge);
+    const ranked = rankRows(rows);
     const best = ranked[0];
     const runnerUp = ranked[1];
     let notConclusiveWhy: string | undefined;
     if (cases.length < CONCLUSIVE_CASES) notConclusiveWhy = `fewer than ${CONCLUSIVE_CASES} cases`;
-    else if (best && runnerUp && overlaps(rowScore(best, options.judge), rowScore(runnerUp, options.judge)))
+    else if (best && runnerUp && overlaps(leverScore(best), leverScore(runnerUp)))
       notConclusiveWhy = `the intervals of ${best.lever} and ${runnerUp.lever} overlap`;
 
     let pairwise: PairwiseResult | undefined;
@@ -397,7 +411,7 @@ export class EvalRunner {
       conclusive: notConclusiveWhy === undefined,
       ...(notConclusiveWhy ? { notConclusiveWhy } : {}),
       ...(pairwise ? { pairwise } : {}),
-      estimatedCostUsd: estimate.usd,
+      estimatedCostUsd,
       costUsd: spent,
     };
     await this.deps.store.set(this.reportKey(scope), report);
@@ -409,8 +423,7 @@ export class EvalRunner {
     return this.deps.embedder.embed(texts, scope);
   }
 
-  private async answer(scope: ChannelScope, lever: EvalLever, profile: EffectiveProfile, input: string): Promise<Answer> {
-    const plan = await this.plan(lever, profile, input);
+  private async answer(scope: ChannelScope, plan: RoutePlan): Promise<Answer> {
     if (plan.noSourceAnswer) return { text: plan.noSourceAnswer, costUsd: 0, latencyMs: 0, sources: 0 };
     const reply = await this.stream(
       scope,
@@ -469,11 +482,12 @@ function withExamples(profile: EffectiveProfile, examples: readonly FewshotExamp
   return { ...profile, fewshot: { ...profile.fewshot, value: examples } };
 }
 
-function rowScore(row: LeverRow, judge: boolean): Interval {
-  return judge && row.judge ? row.judge : row.score;
+/** The interval a lever is ranked by: the judge's when the run was judged (only then has a row one), else the score. */
+export function leverScore(row: LeverRow): Interval {
+  return row.judge ?? row.score;
 }
 
 /** Best first: the higher score, then (a tie) the cheaper answer. */
-export function rankRows(rows: readonly LeverRow[], judge = false): LeverRow[] {
-  return [...rows].sort((a, b) => rowScore(b, judge).mean - rowScore(a, judge).mean || a.costPerAnswer - b.costPerAnswer);
+export function rankRows(rows: readonly LeverRow[]): LeverRow[] {
+  return [...rows].sort((a, b) => leverScore(b).mean - leverScore(a).mean || a.costPerAnswer - b.costPerAnswer);
 }

@@ -72,6 +72,8 @@ export interface FeedbackCounts {
   readonly up: number;
   readonly down: number;
   readonly downOnQuestions: number;
+  /** 👎 on answers to knowledge questions that cited no source: the facts were missing (a sign for RAG). */
+  readonly downUnsourced: number;
   readonly byRoute: Readonly<Record<string, { readonly up: number; readonly down: number }>>;
 }
 
@@ -204,6 +206,7 @@ export class Feedback {
     let up = 0;
     let down = 0;
     let downOnQuestions = 0;
+    let downUnsourced = 0;
     for (const entry of Object.values((await this.store.get<ChannelVotes>(this.votesKey(scope))) ?? {})) {
       if (Date.parse(entry.at) < cutoff) continue;
       const row = (byRoute[entry.route] ??= { up: 0, down: 0 });
@@ -213,10 +216,11 @@ export class Feedback {
         else {
           down += 1;
           if (entry.question) downOnQuestions += 1;
+          if (entry.question && !entry.cited) downUnsourced += 1;
         }
       }
     }
-    return { up, down, downOnQuestions, byRoute };
+    return { up, down, downOnQuestions, downUnsourced, byRoute };
   }
 
   /** Answers with more 👎 than 👍 that are still kept: the rejected side of preference pairs. */

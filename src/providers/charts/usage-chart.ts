@@ -1,17 +1,20 @@
 /**
  * The /usage chart (SPEC §7): requests and cost per day by route, as a PNG drawn server-side with
  * Vega-Lite (a maintained charting library) and resvg — no browser, no canvas. The spec is built
- * here, purely; a worker thread draws it (render-worker.mjs says why).
+ * here, purely; a worker thread draws it (render-worker.mjs says why). The renderer here draws the
+ * /eval chart too (its spec: eval-chart.ts).
  */
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ChartRenderer } from '../../core/commands/context';
 import type { ReplyImage } from '../../core/commands/reply';
 import type { Logger } from '../../core/ports';
+import type { EvalReport } from '../../core/evaluation/runner';
+import { reportChartAlt } from '../../core/evaluation/report';
 import { chartAlt } from '../../core/usage/report';
 import type { UsageReport } from '../../core/usage/usage-log';
-
-export const CHART_WIDTH = 640;
+import { CHART_WIDTH } from './chart-size';
+import { evalChartSpec } from './eval-chart';
 const PANEL_HEIGHT = 160;
 
 /** One data row per day and line used that day; the day axis lists every day of the period, empty ones too. */
@@ -53,13 +56,21 @@ export class VegaChartRenderer implements ChartRenderer {
     private readonly timeoutMs = 20_000,
   ) {}
 
-  async usageChart(report: UsageReport, title: string): Promise<ReplyImage | undefined> {
+  usageChart(report: UsageReport, title: string): Promise<ReplyImage | undefined> {
+    return this.image(usageChartSpec(report, title), `usage-${report.days}d.png`, chartAlt(report));
+  }
+
+  evalChart(report: EvalReport): Promise<ReplyImage | undefined> {
+    return this.image(evalChartSpec(report), `eval-${report.at.slice(0, 10)}.png`, reportChartAlt(report));
+  }
+
+  /** The PNG of `spec` as a reply's picture; undefined (logged) when it could not be drawn. */
+  private async image(spec: Record<string, unknown>, name: string, alt: string): Promise<ReplyImage | undefined> {
     try {
-      const bytes = await this.render(usageChartSpec(report, title));
-      return { bytes, name: `usage-${report.days}d.png`, mimeType: 'image/png', alt: chartAlt(report) };
+      return { bytes: await this.render(spec), name, mimeType: 'image/png', alt };
     } catch (err) {
       // The text answer is still worth sending.
-      this.logger.warn({ err }, 'could not draw the usage chart');
+      this.logger.warn({ err, chart: name }, 'could not draw a chart');
       return undefined;
     }
   }

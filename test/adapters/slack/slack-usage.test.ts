@@ -2,13 +2,15 @@
  * /usage and budgets on Slack, through Bolt over HTTP with the fake Slack Web API: the usage text
  * goes to the caller only and the chart is uploaded to the channel with files.uploadV2 (the fake
  * checks the whole external-upload flow); the budget warning and the cap's sentence appear in the
- * channel, in the answer's thread.
+ * channel, in the answer's thread. The /eval report's chart goes up the same way, titled with the
+ * alt text that names the scores.
  */
 import { slackScope } from '../../../src/adapters/slack/inbound';
 import { NOT_ADMIN_SENTENCE } from '../../../src/core/commands/permissions';
 import { VegaChartRenderer } from '../../../src/providers/charts/usage-chart';
 import { OpenAIChatModel } from '../../../src/providers/openai/chat-model';
 import { makeTestApp, testConfig, type TestApp } from '../../helpers/app';
+import { evalAnswers, seedEvaluation, styleCases } from '../../helpers/fake-eval-answers';
 import { FakeOpenAI } from '../../helpers/fake-openai';
 import { silentLogger } from '../../helpers/logger';
 import { ADMIN, CHANNEL, MEMBER, SlackHarness } from '../../helpers/slack-harness';
@@ -69,6 +71,29 @@ describe('/usage on Slack', () => {
     const { told } = await h.run('/usage', '', MEMBER);
     expect(told).toContain('No model calls yet.');
     expect(h.slack.uploads.size).toBe(0);
+  });
+});
+
+describe('/eval on Slack', () => {
+  it('/eval run and /eval report tell the caller the rows and upload the chart to the channel', async () => {
+    openai.chatReply = evalAnswers(styleCases(12));
+    await seedEvaluation(app, slackScope(h.slack.team, CHANNEL), ADMIN, styleCases(12));
+    const ran = await h.run('/eval', 'run prompt fewshot', ADMIN);
+    await h.idle();
+    expect(ran.told).toMatch(/^fewshot · 12 cases · score 1\.00 /m);
+    expect(ran.told).toContain('Best: fewshot');
+
+    const { told } = await h.run('/eval', 'report', MEMBER);
+    await h.idle();
+    expect(told).toContain('Best: fewshot');
+    const uploads = [...h.slack.uploads.values()];
+    expect(uploads.map((u) => u.completed?.initialComment)).toEqual(['Chart for /eval run prompt fewshot', 'Chart for /eval report']);
+    for (const upload of uploads) {
+      expect(upload.filename).toMatch(/^eval-\d{4}-\d\d-\d\d\.png$/);
+      expect(upload.bytes?.subarray(1, 4).toString('ascii')).toBe('PNG');
+      expect(upload.completed).toMatchObject({ channel: CHANNEL });
+      expect(upload.completed?.title).toMatch(/prompt 0\.00 \[0\.00–0\.00\], fewshot 1\.00 \[1\.00–1\.00\]; best fewshot\.$/);
+    }
   });
 });
 

@@ -3,7 +3,8 @@
  * tree should pick (the scenarios of issue 9). Figures are checked for their labels and against the
  * measurements they come from.
  */
-import { advise, LONG_PREFIX_TOKENS, PAYBACK_MONTHS, renderAdvice, type AdviceInput, type Lever } from '../../../src/core/advice/advise';
+import { advise, LONG_PREFIX_TOKENS, PAYBACK_MONTHS, renderAdvice, type AdviceInput, type EvaluationInput, type Lever } from '../../../src/core/advice/advise';
+import type { LeverRow } from '../../../src/core/evaluation/runner';
 import { testConfig } from '../../helpers/app';
 
 const config = testConfig();
@@ -26,7 +27,7 @@ function channel(change: (input: MutableInput) => void = () => undefined): Advic
       p50ByRoute: { prompt: 900 },
     },
     signals: { questions: 100, unsourced: 5, kbMisses: 0, autoFallbacks: 0 },
-    channel: { model: 'gpt-4o-mini', examples: 20, hasKnowledge: false },
+    channel: { model: 'gpt-4o-mini', examples: 20, hasKnowledge: false, route: 'prompt', evaluationCases: 0 },
     trainingSet: { examples: 20, tokens: 20_000 },
     pricing: {
       current: mini,
@@ -76,7 +77,7 @@ const ROWS: ReadonlyArray<readonly [string, Lever, AdviceInput, RegExp]> = [
       c.measured = { ...c.measured, prefixTokens: 300 * 200, examplesTokens: 0, promptTokens: 300 * 400, cachedTokens: 0 };
       c.channel = { ...c.channel, examples: 0 };
       c.trainingSet = { examples: 0, tokens: 0 };
-      c.feedback = { up: 4, down: 6, downOnQuestions: 0 };
+      c.feedback = { up: 4, down: 6, downOnQuestions: 0, downUnsourced: 0, byRoute: { prompt: { up: 4, down: 6 } } };
     }),
     /60% of the votes on this channel's answers are 👎, and it has no few-shot examples yet/,
   ],
@@ -108,18 +109,24 @@ const ROWS: ReadonlyArray<readonly [string, Lever, AdviceInput, RegExp]> = [
   ['low volume with a long prefix', 'keep', channel((c) => volume(c, 300)), /below the fine-tune's break-even of [\d,]+ requests a month/],
 ];
 
+/** The advice picks `lever`, says `why` in two or three sentences, and labels every figure. */
+function expectAdvice(input: AdviceInput, lever: Lever, why: RegExp): string {
+  const advice = advise(input);
+  expect(advice.recommendation).toBe(lever);
+  expect(advice.why.join(' ')).toMatch(why);
+  expect(advice.why.length).toBeGreaterThanOrEqual(2);
+  expect(advice.why.length).toBeLessThanOrEqual(3);
+  const text = renderAdvice(advice);
+  expect(text.split('\n').filter((line) => line.startsWith('Recommendation:'))).toEqual([`Recommendation: ${lever}`]);
+  for (const line of text.split('\n').filter((l) => l.startsWith('• '))) expect(line).toMatch(/\((measured|estimated)\)$/);
+  return text;
+}
+
 describe('advise', () => {
   it.each(ROWS)('%s → %s', (_name, lever, input, why) => {
-    const advice = advise(input);
-    expect(advice.recommendation).toBe(lever);
-    expect(advice.why.join(' ')).toMatch(why);
-    expect(advice.why.length).toBeGreaterThanOrEqual(2);
-    expect(advice.why.length).toBeLessThanOrEqual(3);
-    const text = renderAdvice(advice);
-    expect(text.split('\n').filter((line) => line.startsWith('Recommendation:'))).toEqual([`Recommendation: ${lever}`]);
-    for (const line of text.split('\n').filter((l) => l.startsWith('• '))) expect(line).toMatch(/\((measured|estimated)\)$/);
+    expectAdvice(input, lever, why);
     if (lever !== 'fine-tune' && input.measured.prefixTokens / input.measured.requests >= LONG_PREFIX_TOKENS)
-      expect(advice.recommendation).not.toBe('fine-tune');
+      expect(advise(input).recommendation).not.toBe('fine-tune');
   });
 
   it('the fine-tune row states the training cost and a break-even the measured volume reaches, and the low-volume row does not reach', () => {
@@ -164,5 +171,171 @@ describe('advise', () => {
     const hit = 1024 / 1700;
     const expected = 200 * config.advice.daysPerMonth * ((1500 * (hit * mini.cachedInput + (1 - hit) * mini.input)) / 1e6);
     expect(advice.figures.find((f) => f.label === 'monthly prefix cost')?.value).toBe(`$${expected.toFixed(expected < 1 ? 4 : 2)}`);
+  });
+});
+
+type Scores = readonly [LeverRow['lever'], number, number, number, (readonly [number, number, number])?];
+
+/** A last evaluation of 24 cases with these levers' scores (mean, low, high; a judge's when given), best first. */
+function evaluated(rows: readonly Scores[], conclusive = true, notConclusiveWhy?: string): EvaluationInput {
+  const interval = (mean: number, low: number, high: number) => ({ mean, low, high });
+  return {
+    at: '2026-11-30T09:00:00.000Z',
+    cases: 24,
+    rows: rows.map(([lever, mean, low, high, judge]) => ({
+      lever,
+      cases: 24,
+      scored: 24,
+      score: interval(mean, low, high),
+      ...(judge ? { judge: interval(...judge) } : {}),
+      costPerAnswer: 0.0001,
+      p50LatencyMs: 300,
+      invalidCitations: 0,
+    })),
+    best: rows[0]![0],
+    conclusive,
+    ...(notConclusiveWhy ? { notConclusiveWhy } : {}),
+  };
+}
+
+/** Too few requests: the tree alone says `prompt`. */
+const young = (change: (input: MutableInput) => void) =>
+  channel((c) => {
+    volume(c, 4, 1);
+    change(c);
+  });
+/** A quiet channel answering with its examples: the tree says `keep` (the current lever is `fewshot`). */
+const quiet = (change: (input: MutableInput) => void) =>
+  channel((c) => {
+    volume(c, 300);
+    change(c);
+  });
+
+const EVALUATION_ROWS: ReadonlyArray<readonly [string, Lever, AdviceInput, RegExp]> = [
+  [
+    'a conclusive evaluation with a lever clear above the tree’s next one recommends it, with both scores',
+    'few-shot',
+    young(
+      (c) =>
+        (c.evaluation = evaluated([
+          ['fewshot', 0.82, 0.74, 0.9],
+          ['prompt', 0.41, 0.3, 0.52],
+        ])),
+    ),
+    /^The last evaluation measured the levers: fewshot scored 0\.82 \[0\.74–0\.90\] vs prompt 0\.41 \[0\.30–0\.52\] on 24 cases \(measured\), intervals apart, so fewshot is recommended over prompt, where the usage figures alone pointed\. .*\/fewshot add.* has 4 requests so far/,
+  ],
+  [
+    'against `keep`, the lever the channel answers with now is what the evaluation must beat',
+    'rag',
+    quiet(
+      (c) =>
+        (c.evaluation = evaluated([
+          ['rag', 0.9, 0.8, 1],
+          ['fewshot', 0.4, 0.3, 0.5],
+          ['prompt', 0.1, 0, 0.2],
+        ])),
+    ),
+    /rag scored 0\.90 \[0\.80–1\.00\] vs fewshot 0\.40 \[0\.30–0\.50\] on 24 cases \(measured\).*\/route rag/,
+  ],
+  [
+    'a judged run is read by its judge scores',
+    'few-shot',
+    young(
+      (c) =>
+        (c.evaluation = evaluated([
+          ['fewshot', 0.6, 0.4, 0.8, [0.9, 0.8, 1]],
+          ['prompt', 0.5, 0.3, 0.7, [0.2, 0.1, 0.3]],
+        ])),
+    ),
+    /fewshot scored 0\.90 \[0\.80–1\.00\] vs prompt 0\.20 \[0\.10–0\.30\]/,
+  ],
+  [
+    'a conclusive evaluation that agrees with the tree says so',
+    'fine-tune',
+    channel(
+      (c) =>
+        (c.evaluation = evaluated([
+          ['finetune', 0.9, 0.85, 0.95],
+          ['fewshot', 0.6, 0.5, 0.7],
+        ])),
+    ),
+    /above the break-even .* The last evaluation agrees: finetune scored 0\.90 \[0\.85–0\.95\] vs fewshot 0\.60 \[0\.50–0\.70\] on 24 cases \(measured\)\.$/,
+  ],
+  [
+    'a best lever whose interval overlaps the tree’s lever does not change the recommendation',
+    'keep',
+    quiet(
+      (c) =>
+        (c.evaluation = evaluated([
+          ['rag', 0.8, 0.7, 0.9],
+          ['finetune', 0.5, 0.4, 0.6],
+          ['fewshot', 0.45, 0.1, 0.75],
+        ])),
+    ),
+    /In the last evaluation rag did not score clearly above fewshot: rag scored 0\.80 \[0\.70–0\.90\] vs fewshot 0\.45 \[0\.10–0\.75\] on 24 cases \(measured\), so the usual order stands\./,
+  ],
+  [
+    'a not conclusive evaluation keeps the tree’s order and says why',
+    'prompt',
+    young(
+      (c) =>
+        (c.evaluation = evaluated(
+          [
+            ['fewshot', 0.82, 0.74, 0.9],
+            ['prompt', 0.41, 0.3, 0.52],
+          ],
+          false,
+          'fewer than 10 cases',
+        )),
+    ),
+    /The last evaluation \(24 cases\) was not conclusive \(fewer than 10 cases\), so the usual order prompt → few-shot → RAG → fine-tune stands\./,
+  ],
+  [
+    'no evaluation yet with 10 cases or more: suggests /eval run',
+    'fine-tune',
+    channel((c) => (c.channel = { ...c.channel, evaluationCases: 12 })),
+    /This channel has 12 evaluation cases: \/eval run scores the levers side by side on them/,
+  ],
+  [
+    '👎 on knowledge questions answered without a source point to rag',
+    'rag',
+    channel((c) => (c.feedback = { up: 10, down: 10, downOnQuestions: 8, downUnsourced: 6, byRoute: { prompt: { up: 10, down: 10 } } })),
+    /30% of the votes on this channel's answers are 👎 on knowledge questions answered without a source.*not facts/,
+  ],
+  [
+    '👎 on answers that cited sources are no sign for rag',
+    'fine-tune',
+    channel((c) => (c.feedback = { up: 10, down: 10, downOnQuestions: 8, downUnsourced: 1, byRoute: { rag: { up: 10, down: 10 } } })),
+    /above the break-even/,
+  ],
+];
+
+describe('advise with the last evaluation and the votes', () => {
+  it.each(EVALUATION_ROWS)('%s → %s', (_name, lever, input, why) => {
+    expectAdvice(input, lever, why);
+  });
+
+  it('shows the evaluation and the votes by route as measured figures', () => {
+    const text = renderAdvice(
+      advise(
+        channel((c) => {
+          c.evaluation = evaluated([
+            ['fewshot', 0.82, 0.74, 0.9],
+            ['prompt', 0.41, 0.3, 0.52],
+          ]);
+          c.feedback = { up: 3, down: 2, downOnQuestions: 1, downUnsourced: 1, byRoute: { prompt: { up: 2, down: 2 }, rag: { up: 1, down: 0 } } };
+        }),
+      ),
+    );
+    expect(text).toContain('• last evaluation (24 cases, 2026-11-30): fewshot 0.82 [0.74–0.90] · prompt 0.41 [0.30–0.52]; best fewshot (measured)');
+    expect(text).toContain('• votes by route: prompt 👍 2 · 👎 2, rag 👍 1 · 👎 0 (measured)');
+    expect(text).toContain('• 👎 on answers to knowledge questions: 1, 1 of them with no source (measured)');
+  });
+
+  it('with no evaluation and fewer than 10 cases, says how many a conclusive run needs and adds no sentence', () => {
+    const advice = advise(channel((c) => (c.channel = { ...c.channel, evaluationCases: 4 })));
+    expect(renderAdvice(advice)).toContain('• last evaluation: none run; 4 cases (a conclusive run needs 10) (measured)');
+    expect(advice.why).toEqual(advise(channel()).why);
+    expect(advice.why.join(' ')).not.toContain('/eval');
   });
 });

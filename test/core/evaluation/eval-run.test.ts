@@ -3,14 +3,17 @@
  * request holds what a lever adds (few-shot pairs, the passage, a fine-tuned model id): the report
  * ranks the levers as the answers actually returned make them; cases never travel as examples;
  * held-out examples stay out of the run's prompts; members are refused; the budget stops a run.
+ * /advise then reads the last report (and the votes): a lever measured clear above the tree's next
+ * one is recommended with both scores, a run that is not conclusive keeps the tree's order.
  */
 import type { ChatRequestBody } from '../../helpers/fake-openai';
 import { OpenAIChatModel } from '../../../src/providers/openai/chat-model';
 import { channelKnowledgeBase } from '../../../src/core/profiles/resolve';
 import { admin, makeTestApp, member, scopeA, testConfig, testPermissions, type TestApp } from '../../helpers/app';
 import { FakeOpenAI } from '../../helpers/fake-openai';
-import { evalAnswers, type FakeCase } from '../../helpers/fake-eval-answers';
+import { evalAnswers, seedEvaluation, styleCases, type FakeCase } from '../../helpers/fake-eval-answers';
 import { silentLogger } from '../../helpers/logger';
+import { ask, command } from '../../helpers/usage';
 
 const FACTS: FakeCase[] = [
   ['What is the office wifi password?', 'tulip42'],
@@ -208,5 +211,47 @@ describe('/eval', () => {
     } finally {
       await offline.dispose();
     }
+  });
+
+  describe('/advise with the last evaluation and the votes', () => {
+    const recommendation = (text: string) => /^Recommendation: (\S+)$/m.exec(text)?.[1];
+
+    it('suggests /eval run with 10 cases, then recommends the lever the run measured clear above the next one', async () => {
+      fake.chatReply = evalAnswers(styleCases(12));
+      await seedEvaluation(app, scopeA, admin, styleCases(12));
+      const before = (await command(app, scopeA, '/advise', member)).text;
+      expect(recommendation(before)).toBe('prompt');
+      expect(before).toContain('This channel has 12 evaluation cases: /eval run scores the levers side by side on them');
+      expect(before).toContain('• last evaluation: none run; 12 cases (measured)');
+
+      expect((await command(app, scopeA, '/eval run prompt fewshot')).text).toContain('Best: fewshot');
+      const after = (await command(app, scopeA, '/advise', member)).text;
+      expect(recommendation(after)).toBe('few-shot');
+      expect(after).toContain('fewshot scored 1.00 [1.00–1.00] vs prompt 0.00 [0.00–0.00] on 12 cases (measured), intervals apart');
+      expect(after).toMatch(
+        /^• last evaluation \(12 cases, \d{4}-\d\d-\d\d\): fewshot 1\.00 \[1\.00–1\.00\] · prompt 0\.00 \[0\.00–0\.00\]; best fewshot \(measured\)$/m,
+      );
+    });
+
+    it('says a run under 10 cases was not conclusive and keeps the tree’s order', async () => {
+      fake.chatReply = evalAnswers(styleCases(6));
+      await seedEvaluation(app, scopeA, admin, styleCases(6));
+      expect((await command(app, scopeA, '/advise', member)).text).not.toContain('/eval run');
+      await command(app, scopeA, '/eval run prompt fewshot');
+      const text = (await command(app, scopeA, '/advise', member)).text;
+      expect(recommendation(text)).toBe('prompt');
+      expect(text).toContain(
+        'The last evaluation (6 cases) was not conclusive (fewer than 10 cases), so the usual order prompt → few-shot → RAG → fine-tune stands.',
+      );
+    });
+
+    it('shows the votes on the channel’s answers by route', async () => {
+      const answer = await ask(app, scopeA, 'What is the refund policy?');
+      await app.feedback.vote({ scope: scopeA, answerId: answer.answerId ?? '', user: member, value: 'down', isAdmin: false });
+      await app.feedback.vote({ scope: scopeA, answerId: answer.answerId ?? '', user: admin, value: 'up', isAdmin: false });
+      const text = (await command(app, scopeA, '/advise', member)).text;
+      expect(text).toContain('• votes by route: prompt 👍 1 · 👎 1 (measured)');
+      expect(text).toContain('• 👎 on answers to knowledge questions: 1, 1 of them with no source (measured)');
+    });
   });
 });

@@ -78,7 +78,22 @@ describe('feedback on answers', () => {
     const votes = await app.feedback.votesOf(scopeA, answerId);
     expect(Object.keys(votes).sort()).toEqual(['U_MEMBER', 'U_OTHER']);
     expect(votes['U_MEMBER']).toMatchObject({ value: 'down', reason: 'It guessed.' });
-    expect(await app.feedback.counts(scopeA, 30)).toEqual({ up: 1, down: 1, downOnQuestions: 1, byRoute: { prompt: { up: 1, down: 1 } } });
+    expect(await app.feedback.counts(scopeA, 30)).toEqual({ up: 1, down: 1, downOnQuestions: 1, downUnsourced: 1, byRoute: { prompt: { up: 1, down: 1 } } });
+  });
+
+  it('counts 👎 on knowledge questions answered without a source apart from those that cited one (a sign for RAG)', async () => {
+    const record = (cited: boolean) =>
+      app.feedback.record({
+        scope: scopeA,
+        question: 'What is the refund window?',
+        answer: cited ? 'Thirty days [1].' : 'I think 30 days.',
+        route: 'rag',
+        model: 'gpt-4o-mini',
+        cited,
+      });
+    for (const answer of [await record(true), await record(false)])
+      await app.feedback.vote({ scope: scopeA, answerId: answer.id, user: member, value: 'down', isAdmin: false });
+    expect(await app.feedback.counts(scopeA, 30)).toMatchObject({ down: 2, downOnQuestions: 2, downUnsourced: 1 });
   });
 
   it('counts concurrent votes of many users on one answer, none lost', async () => {

@@ -9,7 +9,11 @@ import type { AdviseCommand } from '../types';
 
 const execute: Executor<AdviseCommand> = async (_command, ctx) => {
   const [report, profile] = await Promise.all([ctx.usage.report(ctx.scope, ADVICE_WINDOW_DAYS), ctx.profiles.resolve(ctx.scope)]);
-  const input = await gatherAdvice(ctx.advice, report, profile, ctx.knowledge, ctx.clock.now().toISOString().slice(0, 10));
+  const input = await gatherAdvice(ctx.advice, report, profile, ctx.knowledge, ctx.clock.now().toISOString().slice(0, 10), {
+    scope: ctx.scope,
+    ...(ctx.feedback ? { feedback: ctx.feedback } : {}),
+    ...(ctx.evaluation ? { evaluation: ctx.evaluation } : {}),
+  });
   const offline = ctx.advice.offline ? 'Offline mode: the figures are what the answers would have cost (estimated).\n' : '';
   return reply(`Advice for this channel, from the last ${ADVICE_WINDOW_DAYS} days:\n${offline}${renderAdvice(advise(input))}`);
 };

@@ -1,7 +1,7 @@
 /** `/eval …`: the channel's evaluation cases, runs and the last report (SPEC §3, §8). */
 import { ErrorCode, UserError } from '../../errors';
-import { renderPreview, renderReport } from '../../evaluation/report';
-import type { RunEstimate } from '../../evaluation/runner';
+import { renderPreview, renderReport, reportTextChart } from '../../evaluation/report';
+import type { EvalReport, RunEstimate } from '../../evaluation/runner';
 import { formatUsd } from '../../prompt/cost';
 import type { CommandContext, Evaluation, Executor } from '../context';
 import type { ProgressSink } from '../progress';
@@ -20,6 +20,12 @@ const RUN_USAGE = `/eval run [<lever> ...] [--judge], where the levers are ${EVA
 function evaluationOf(evaluation: Evaluation | undefined): Evaluation {
   if (!evaluation) throw new UserError(ErrorCode.NotConfigured, '/eval is not available in this setup.');
   return evaluation;
+}
+
+/** A report's reply: the text, its chart as a picture (Slack uploads it, Discord attaches it) and in text for the console. */
+async function withChart(text: string, report: EvalReport, ctx: CommandContext): Promise<CommandReply> {
+  const image = await ctx.charts?.evalChart(report);
+  return reply(text, { textChart: reportTextChart(report), ...(image ? { image } : {}) });
 }
 
 const execute: Executor<EvalCommand> = async (command, ctx) => {
@@ -41,7 +47,8 @@ const execute: Executor<EvalCommand> = async (command, ctx) => {
     }
     case 'report': {
       const last = await runner.lastReport(ctx.scope);
-      return reply(last ? renderReport(last) : 'No evaluation has run in this channel yet; an admin can start one with /eval run.');
+      if (!last) return reply('No evaluation has run in this channel yet; an admin can start one with /eval run.');
+      return withChart(renderReport(last), last, ctx);
     }
     case 'run': {
       if (ctx.advice.offline) return reply(renderPreview(await runner.preview(ctx.scope, command.levers)));
@@ -51,8 +58,10 @@ const execute: Executor<EvalCommand> = async (command, ctx) => {
         ...(ctx.progress ? runProgress(ctx.progress) : {}),
       });
       const levers = report.rows.map((row) => row.lever).join(', ');
-      return reply(
+      return withChart(
         `Evaluated ${report.cases} case(s) through ${levers} (estimated cost ${formatUsd(report.estimatedCostUsd)} before starting).\n${renderReport(report)}`,
+        report,
+        ctx,
       );
     }
   }
