@@ -5,6 +5,7 @@
  */
 import { DiscordAdapter } from '../../src/adapters/discord/discord-adapter';
 import type { AppConfig } from '../../src/config';
+import type { ChartRenderer } from '../../src/core/commands/context';
 import type { Logger } from '../../src/core/ports';
 import { makeTestApp, testConfig, type TestApp } from './app';
 import { FakeDiscord, type FakeChannel, type FakeGuild, type FakeUser, type InteractionRecord, type OptionInput } from './fake-discord';
@@ -23,6 +24,8 @@ export interface DiscordHarnessOptions {
   readonly config?: Partial<AppConfig>;
   /** The adapter's clock for interaction tokens' 15 minutes (tests move it on). */
   readonly now?: () => number;
+  /** Draws the /usage and /eval charts (none by default: replies go out as text alone). */
+  readonly charts?: ChartRenderer;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -41,9 +44,15 @@ export class DiscordHarness {
     private readonly ownsDiscord: boolean,
   ) {}
 
-  static makeApp(openai: FakeOpenAI | undefined, adminUserIds: readonly string[] = [], config: Partial<AppConfig> = {}): Promise<TestApp> {
+  static makeApp(
+    openai: FakeOpenAI | undefined,
+    adminUserIds: readonly string[] = [],
+    config: Partial<AppConfig> = {},
+    charts?: ChartRenderer,
+  ): Promise<TestApp> {
     return makeTestApp({
       config: testConfig({}, { ...config, adminUserIds }),
+      ...(charts ? { charts } : {}),
       ...(openai ? { model: new OpenAIChatModel({ baseUrl: openai.baseUrl, timeoutMs: 20_000, maxRetries: 0, logger: silentLogger }) } : {}),
     });
   }
@@ -55,7 +64,7 @@ export class DiscordHarness {
     const member = discord.addUser('bob');
     const { guild, channel } = discord.guilds.size ? existing(discord) : discord.addGuild('Test guild', owner);
     discord.makeAdmin(guild, admin);
-    const app = options.app ?? (await DiscordHarness.makeApp(options.openai, options.adminUserIds, options.config));
+    const app = options.app ?? (await DiscordHarness.makeApp(options.openai, options.adminUserIds, options.config, options.charts));
     const adapter = await DiscordAdapter.start({
       app,
       token: discord.token,

@@ -92,6 +92,8 @@ export interface FakeMessage {
   versions: string[];
   /** Bot messages: the components (action rows of buttons) below them, as last sent. */
   components?: Record<string, unknown>[];
+  /** Bot messages: the files uploaded with them (multipart `files[n]`), with the attachments' descriptions. */
+  uploads?: { readonly file: UploadedFile; readonly description?: string }[];
 }
 
 export interface FakeChannel {
@@ -673,6 +675,14 @@ export class FakeDiscord {
     const message = this.store({ channel, author: this.bot, content: content.trim(), attachments: [], ...(replyTo ? { reference: replyTo } : {}) });
     message.pings = pingsOf(content, body['allowed_mentions'], replyTo);
     if (Array.isArray(body['components'])) message.components = body['components'] as Record<string, unknown>[];
+    const uploaded = (body as { files?: UploadedFile[] }).files ?? [];
+    if (uploaded.length) {
+      const described = (body['attachments'] as { id?: number; description?: string }[] | undefined) ?? [];
+      message.uploads = uploaded.map((file, id) => {
+        const description = described.find((a) => Number(a.id) === id)?.description;
+        return description ? { file, description } : { file };
+      });
+    }
     this.dispatch('MESSAGE_CREATE', (session: Session) => this.messagePayload(message, session));
     return { status: 200, body: this.messagePayload(message) };
   }

@@ -212,14 +212,18 @@ export class DiscordAdapter {
     const pipeline = app.messages(commands);
     const rest = this.client.rest;
     const writer: DiscordWriter = {
-      post: async (channelId, content, replyTo, components) => {
+      post: async (channelId, content, replyTo, components, files) => {
         const body = {
           content,
           allowed_mentions: NO_PINGS,
           ...(replyTo ? { message_reference: { message_id: replyTo, fail_if_not_exists: false } } : {}),
           ...(components ? { components } : {}),
+          ...(files?.length
+            ? { attachments: files.map((f, id) => ({ id: String(id), filename: f.name, ...(f.description ? { description: f.description } : {}) })) }
+            : {}),
         };
-        const created = (await rest.post(Routes.channelMessages(channelId), { body })) as APIMessage;
+        const upload = files?.length ? { files: files.map((f) => ({ name: f.name, data: Buffer.from(f.data) })) } : {};
+        const created = (await rest.post(Routes.channelMessages(channelId), { body, ...upload })) as APIMessage;
         return created.id;
       },
       edit: async (channelId, messageId, content, components) => {

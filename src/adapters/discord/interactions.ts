@@ -194,7 +194,12 @@ export class DiscordInteractions {
       `${user.name ?? user.id}'s ${asked} took longer than the 15 minutes Discord allows a private reply, so here it is:\n${reply.text}`,
       DISCORD_PART_LIMIT,
     );
-    for (const part of parts) await this.deps.limiter.run(channelId, () => this.deps.writer.post(channelId, part));
+    // The chart goes with the last part, as it would have with the private reply.
+    const image = reply.image ? [{ name: reply.image.name, data: reply.image.bytes, description: reply.image.alt.slice(0, 1024) }] : [];
+    for (const [index, part] of parts.entries()) {
+      const files = index === parts.length - 1 ? image : [];
+      await this.deps.limiter.run(channelId, () => this.deps.writer.post(channelId, part, undefined, undefined, files));
+    }
   }
 
   private async button(interaction: ButtonInteraction): Promise<void> {

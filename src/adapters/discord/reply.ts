@@ -22,9 +22,17 @@ const TYPING_RENEW_MS = 8000;
 /** SPEC §7: on every message the bot sends. */
 export const NO_PINGS = { parse: [] as never[], replied_user: false } as const;
 
+/** A file attached to a channel message (a command's chart posted in the channel). */
+export interface ChannelFile {
+  readonly name: string;
+  readonly data: Uint8Array;
+  /** Alt text, shown as the attachment's description. */
+  readonly description?: string;
+}
+
 export interface DiscordWriter {
-  /** Creates a message (a reply to `replyTo` when given), with `components` below it; resolves with its id. */
-  post(channelId: string, content: string, replyTo?: string, components?: MessageComponents): Promise<string>;
+  /** Creates a message (a reply to `replyTo` when given), with `components` below it and `files` attached; resolves with its id. */
+  post(channelId: string, content: string, replyTo?: string, components?: MessageComponents, files?: readonly ChannelFile[]): Promise<string>;
   edit(channelId: string, messageId: string, content: string, components?: MessageComponents): Promise<void>;
   typing(channelId: string): Promise<void>;
 }

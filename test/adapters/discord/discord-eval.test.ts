@@ -10,6 +10,8 @@ import { EVAL_MODAL } from '../../../src/adapters/discord/modals';
 import { NEEDS_UPVOTE_SENTENCE } from '../../../src/core/commands/families/eval';
 import { NOT_ADMIN_SENTENCE } from '../../../src/core/commands/permissions';
 import { testConfig } from '../../helpers/app';
+import { VegaChartRenderer } from '../../../src/providers/charts/usage-chart';
+import { silentLogger } from '../../helpers/logger';
 import { allEphemeral, told, useDiscordHarness } from '../../helpers/discord-harness';
 import type { FakeMessage, InteractionRecord } from '../../helpers/fake-discord';
 
@@ -20,7 +22,9 @@ const CASES = 12;
 /** How far the adapter's clock is ahead of the real one (a test moves it past the 15 minutes). */
 let clockAheadMs = 0;
 
-const ctx = useDiscordHarness({ config: { evaluation: EVALUATION }, editIntervalMs: 20, now: () => Date.now() + clockAheadMs });
+const charts = new VegaChartRenderer(silentLogger);
+afterAll(() => charts.close());
+const ctx = useDiscordHarness({ config: { evaluation: EVALUATION }, editIntervalMs: 20, now: () => Date.now() + clockAheadMs, charts });
 
 beforeEach(() => {
   clockAheadMs = 0;
@@ -167,7 +171,12 @@ describe('/eval run', () => {
     const posted = ctx.h.discord.botMessages(ctx.h.channel.id).map((m) => m.content);
     expect(posted).toHaveLength(1);
     expect(posted[0]).toMatch(/^alice's \/eval run took longer than the 15 minutes Discord allows a private reply, so here it is:\nEvaluated 12 case\(s\)/);
-    expect(ctx.h.discord.botMessages(ctx.h.channel.id)[0]?.pings).toEqual([]);
+    const [message] = ctx.h.discord.botMessages(ctx.h.channel.id);
+    expect(message?.pings).toEqual([]);
+    // The chart comes along, as it would have with the private reply.
+    expect(message?.uploads?.map((u) => u.file.name)).toEqual([expect.stringMatching(/^eval-\d{4}-\d\d-\d\d\.png$/)]);
+    expect(Buffer.from(message!.uploads![0]!.file.bytes ?? []).subarray(0, 4)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+    expect(message?.uploads?.[0]?.description).toMatch(/: prompt 1\.00 \[1\.00–1\.00\]; best prompt\.$/);
   });
 
   it('when Discord says the token expired first (clocks differ), the report goes to the channel too', async () => {

@@ -40,9 +40,9 @@ afterEach(async () => {
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
-/** The PNG the interaction's final message carries, with its attachment description. */
+/** The PNG the interaction's final message carries (a follow-up after progress edits, else the reply's edit), with its attachment description. */
 function attachedChart(record: Awaited<ReturnType<DiscordHarness['slash']>>): { png?: UploadedFile; description?: string } {
-  const edit = record.edits.at(-1) as (Record<string, unknown> & { files?: UploadedFile[] }) | undefined;
+  const edit = (record.followups.at(-1) ?? record.edits.at(-1)) as (Record<string, unknown> & { files?: UploadedFile[] }) | undefined;
   const attachments = edit?.['attachments'] as { description?: string }[] | undefined;
   return { ...(edit?.files?.[0] ? { png: edit.files[0] } : {}), ...(attachments?.[0]?.description ? { description: attachments[0].description } : {}) };
 }
