@@ -231,6 +231,7 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
       tokenizer: providers.tokenizer,
       prices: config.prices,
       store: providers.store,
+      lease,
       clock,
       settings: { ...config.evaluation, maxReplyTokens: config.tokens.replyMaxTokens },
     }),

@@ -10,7 +10,8 @@
  */
 import { createHash } from 'node:crypto';
 import { ErrorCode, UserError } from '../errors';
-import type { Clock, DocumentStore, Embedder, KnowledgeIndex, Tokenizer } from '../ports';
+import type { Clock, DocumentStore, Embedder, KnowledgeIndex, Lease, Tokenizer } from '../ports';
+import { withLease } from '../finetune/leases';
 import { estimateCost, type PriceTable } from '../prompt/cost';
 import type { ProfileService } from '../profiles/profile-service';
 import type { EffectiveProfile } from '../profiles/resolve';
@@ -61,9 +62,16 @@ export interface EvalRunnerDeps {
   readonly tokenizer: Tokenizer;
   readonly prices: PriceTable;
   readonly store: DocumentStore;
+  /** One run per channel at a time, across every process on the store. */
+  readonly lease: Lease;
   readonly clock: Clock;
   readonly settings: EvalSettings;
 }
+
+/** How long a run's lease lasts unrenewed: a crashed process's run stops blocking the channel after this. */
+const RUN_LEASE_MS = 60_000;
+
+export const RUN_IN_PROGRESS_SENTENCE = 'An evaluation is already running in this channel; its report comes when it is done, and /eval report shows it after.';
 
 export interface LeverRow {
   readonly lever: EvalLever;
@@ -271,7 +279,14 @@ export class EvalRunner {
     return { usd: this.costOf(await this.planAll(chosen, profile, cases)), cases: cases.length, levers: chosen };
   }
 
+  /** Runs the evaluation unless one is already running in the channel (in any process): then a clear refusal. */
   async run(scope: ChannelScope, options: RunOptions): Promise<EvalReport> {
+    const held = await withLease(this.deps.lease, `eval-run:${channelKey(scope)}`, RUN_LEASE_MS, () => this.runHeld(scope, options));
+    if (!held) throw new UserError(ErrorCode.InvalidState, RUN_IN_PROGRESS_SENTENCE);
+    return held.value;
+  }
+
+  private async runHeld(scope: ChannelScope, options: RunOptions): Promise<EvalReport> {
     const model = this.deps.model;
     if (!model) throw new UserError(ErrorCode.NotConfigured, 'Evaluation needs a model, and none is configured (offline mode).');
     const { cases, heldOut, profile } = await this.setup(scope);

@@ -8,6 +8,7 @@
  */
 import type { ChatRequestBody } from '../../helpers/fake-openai';
 import { OpenAIChatModel } from '../../../src/providers/openai/chat-model';
+import { RUN_IN_PROGRESS_SENTENCE } from '../../../src/core/evaluation/runner';
 import { channelKnowledgeBase } from '../../../src/core/profiles/resolve';
 import { admin, makeTestApp, member, scopeA, testConfig, testPermissions, type TestApp } from '../../helpers/app';
 import { FakeOpenAI } from '../../helpers/fake-openai';
@@ -143,6 +144,25 @@ describe('/eval', () => {
       { text: 'Evaluating 12 case(s) through prompt, fewshot, rag: 20 of 36 answers so far.', done: 20, total: 36 },
     ]);
     expect(reply.text).toMatch(/^Evaluated 12 case\(s\) through prompt, fewshot, rag \(estimated cost/);
+  });
+
+  it('runs one evaluation per channel at a time: a second /eval run meanwhile is refused and sends nothing', async () => {
+    await setUpChannel();
+    let second: Promise<{ text: string }> | undefined;
+    const first = app.commands(testPermissions).run(
+      { scope: scopeA, user: admin, name: 'eval', text: 'run prompt' },
+      {
+        progress: async () => {
+          second ??= run('run prompt fewshot');
+        },
+      },
+    );
+    expect((await first).text).toMatch(/^Evaluated 12 case\(s\) through prompt/);
+    expect((await second!).text).toBe(RUN_IN_PROGRESS_SENTENCE);
+    // Only the first run's answers reached the model: 12 cases through one lever.
+    expect(chatBodies()).toHaveLength(12);
+    // Once it is done, the channel can run again.
+    expect((await run('run prompt')).text).toMatch(/^Evaluated 12 case\(s\)/);
   });
 
   it('tells nothing before refusing a run it cannot make', async () => {
