@@ -25,7 +25,11 @@
  * - who a message pings, from its content and `allowed_mentions` (recorded as `pings`);
  * - button clicks (INTERACTION_CREATE type 3, only on buttons the message carries) and
  *   MESSAGE_REACTION_ADD, each dispatched to the sessions whose intents receive them;
- * - 429 responses with `retry_after` (scripted with `rateLimit`).
+ * - 429 responses with `retry_after` (scripted with `rateLimit`);
+ * - sharding (docs/topics/gateway#sharding): `GET /gateway/bot` recommends `recommendedShards`,
+ *   IDENTIFY's `shard: [shard_id, num_shards]` is checked (0 ≤ id < num), and each session gets only
+ *   its guilds' events — guild `g` belongs to shard `(g >> 22) % num_shards` — while DMs go to
+ *   shard 0 only, as the docs say.
  */
 import { randomBytes } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
@@ -183,6 +187,8 @@ export class FakeDiscord {
   allowedPrivilegedIntents = PRIVILEGED;
   /** Called for every REST request once answered (benchmarks watch it). */
   onRequest: ((request: RecordedRequest) => void) | undefined;
+  /** The shard count `GET /gateway/bot` recommends (`DISCORD_SHARDS=auto` uses it). */
+  recommendedShards = 1;
 
   private readonly files = new Map<string, { bytes: Uint8Array; contentType: string; delayMs: number }>();
   private readonly sessions = new Map<string, Session>();
@@ -243,13 +249,39 @@ export class FakeDiscord {
     return user;
   }
 
-  /** A guild the bot is in, with one text channel; announced with GUILD_CREATE to connected sessions. */
-  addGuild(name: string, owner: FakeUser): { guild: FakeGuild; channel: FakeChannel } {
-    const guild: FakeGuild = { id: this.snowflake(), name, owner_id: owner.id, admins: new Set() };
+  /**
+   * A guild the bot is in, with one text channel; announced with GUILD_CREATE to the connected
+   * sessions of its shard. `onShard: [id, count]` picks an id that shard `id` of `count` serves.
+   */
+  addGuild(name: string, owner: FakeUser, options: { onShard?: readonly [number, number] } = {}): { guild: FakeGuild; channel: FakeChannel } {
+    const guild: FakeGuild = {
+      id: options.onShard ? this.snowflakeOnShard(...options.onShard) : this.snowflake(),
+      name,
+      owner_id: owner.id,
+      admins: new Set(),
+    };
     this.guilds.set(guild.id, guild);
     const channel = this.addChannel(guild, 'general');
-    for (const session of this.sessions.values()) if (session.socket) this.dispatchTo(session, 'GUILD_CREATE', this.guildPayload(guild));
+    for (const session of this.sessionsFor(guild.id)) if (session.socket) this.dispatchTo(session, 'GUILD_CREATE', this.guildPayload(guild));
     return { guild, channel };
+  }
+
+  /** A snowflake whose guild would be served by shard `id` of `count`: its timestamp part picks the shard. */
+  private snowflakeOnShard(id: number, count: number): string {
+    this.counter += 1n;
+    let ms = BigInt(Date.now()) - DISCORD_EPOCH;
+    while (Number(ms % BigInt(count)) !== id) ms += 1n;
+    return ((ms << 22n) | (this.counter & 0x3fffffn)).toString();
+  }
+
+  /** The shard a guild's events go to; DMs (no guild) go to shard 0. */
+  shardOf(guildId: string | null | undefined, count: number): number {
+    return guildId ? Number((BigInt(guildId) >> 22n) % BigInt(count)) : 0;
+  }
+
+  /** Sessions that receive a guild's events (or a DM's, `null`): those of its shard. */
+  private sessionsFor(guildId: string | null): Session[] {
+    return [...this.sessions.values()].filter((session) => this.shardOf(guildId, session.shard[1]) === session.shard[0]);
   }
 
   addChannel(guild: FakeGuild, name: string): FakeChannel {
@@ -262,7 +294,7 @@ export class FakeDiscord {
   addThread(parent: FakeChannel, name: string): FakeChannel {
     const thread: FakeChannel = { id: this.snowflake(), type: 11, guild_id: parent.guild_id!, name, parent_id: parent.id };
     this.channels.set(thread.id, thread);
-    this.dispatch('THREAD_CREATE', { ...this.channelPayload(thread), newly_created: true });
+    this.dispatch('THREAD_CREATE', { ...this.channelPayload(thread), newly_created: true }, thread.guild_id ?? null);
     return thread;
   }
 
@@ -336,7 +368,7 @@ export class FakeDiscord {
       attachments: options.attachments ?? [],
       ...(options.replyTo ? { reference: options.replyTo } : {}),
     });
-    this.dispatch('MESSAGE_CREATE', (session: Session) => this.messagePayload(message, session));
+    this.dispatch('MESSAGE_CREATE', (session: Session) => this.messagePayload(message, session), channel.guild_id ?? null);
     return message;
   }
 
@@ -347,7 +379,11 @@ export class FakeDiscord {
    */
   rawMessageCreate(author: FakeUser, channel: FakeChannel, content: string, mutate: (payload: Record<string, unknown>) => Record<string, unknown>): void {
     const message: FakeMessage = { ...this.store({ channel, author, content, attachments: [] }) };
-    this.dispatch('MESSAGE_CREATE', (session: Session) => mutate({ ...(this.messagePayload(message, session) as Record<string, unknown>) }));
+    this.dispatch(
+      'MESSAGE_CREATE',
+      (session: Session) => mutate({ ...(this.messagePayload(message, session) as Record<string, unknown>) }),
+      channel.guild_id ?? null,
+    );
   }
 
   /** `<@bot> text` */
@@ -431,7 +467,7 @@ export class FakeDiscord {
       type: 0,
       ...(guild ? { guild_id: guild.id, member: this.memberPayload(guild, user) } : {}),
     };
-    for (const session of this.sessions.values()) if (session.intents & intent) this.dispatchTo(session, 'MESSAGE_REACTION_ADD', d);
+    for (const session of this.sessionsFor(guild?.id ?? null)) if (session.intents & intent) this.dispatchTo(session, 'MESSAGE_REACTION_ADD', d);
   }
 
   /** A message context-menu command ("Apps → …" on a message). */
@@ -576,7 +612,11 @@ export class FakeDiscord {
       case 'GET /gateway/bot':
         return {
           status: 200,
-          body: { url: this.gatewayUrl, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 86_400_000, max_concurrency: 1 } },
+          body: {
+            url: this.gatewayUrl,
+            shards: this.recommendedShards,
+            session_start_limit: { total: 1000, remaining: 999, reset_after: 86_400_000, max_concurrency: 1 },
+          },
         };
       case 'GET /users/@me':
         return { status: 200, body: this.userPayload(this.bot) };
@@ -683,7 +723,7 @@ export class FakeDiscord {
         return description ? { file, description } : { file };
       });
     }
-    this.dispatch('MESSAGE_CREATE', (session: Session) => this.messagePayload(message, session));
+    this.dispatch('MESSAGE_CREATE', (session: Session) => this.messagePayload(message, session), channel.guild_id ?? null);
     return { status: 200, body: this.messagePayload(message) };
   }
 
@@ -711,7 +751,7 @@ export class FakeDiscord {
     }
     // Components sent replace the message's; without `components` the old ones stay.
     if (Array.isArray(body['components'])) message.components = body['components'] as Record<string, unknown>[];
-    this.dispatch('MESSAGE_UPDATE', (session: Session) => this.messagePayload(message, session));
+    this.dispatch('MESSAGE_UPDATE', (session: Session) => this.messagePayload(message, session), message.guild_id ?? null);
     return { status: 200, body: this.messagePayload(message) };
   }
 
@@ -851,6 +891,15 @@ export class FakeDiscord {
             return;
           }
           const shard = (Array.isArray(d['shard']) ? d['shard'] : [0, 1]) as [number, number];
+          const [shardId, shardCount] = shard;
+          if (!Number.isInteger(shardCount) || shardCount < 1 || !Number.isInteger(shardId) || shardId < 0 || shardId >= shardCount) {
+            this.violations.push({
+              where: 'gateway IDENTIFY',
+              problems: [`shard ${JSON.stringify(d['shard'])} is not [shard_id, num_shards] with 0 ≤ shard_id < num_shards`],
+            });
+            socket.close(4010, 'Invalid shard.');
+            return;
+          }
           session = { id: randomBytes(16).toString('hex'), seq: 0, buffer: [], socket, intents, shard };
           this.sessions.set(session.id, session);
           const guilds = this.guildsOf(session);
@@ -899,12 +948,15 @@ export class FakeDiscord {
   /** Guilds of a shard: (guild_id >> 22) % num_shards, as Discord routes them. */
   private guildsOf(session: Session): FakeGuild[] {
     const [id, count] = session.shard;
-    return [...this.guilds.values()].filter((g) => Number((BigInt(g.id) >> 22n) % BigInt(count)) === id);
+    return [...this.guilds.values()].filter((g) => this.shardOf(g.id, count) === id);
   }
 
-  /** To every session (a session whose socket is down keeps the event for its RESUME). */
-  private dispatch(t: string, d: unknown | ((session: Session) => unknown)): void {
-    for (const session of this.sessions.values()) this.dispatchTo(session, t, typeof d === 'function' ? (d as (s: Session) => unknown)(session) : d);
+  /**
+   * To the sessions of the event's shard — `guildId` null for a DM (a session whose socket is down
+   * keeps the event for its RESUME).
+   */
+  private dispatch(t: string, d: unknown | ((session: Session) => unknown), guildId: string | null): void {
+    for (const session of this.sessionsFor(guildId)) this.dispatchTo(session, t, typeof d === 'function' ? (d as (s: Session) => unknown)(session) : d);
   }
 
   private dispatchTo(session: Session, t: string, d: unknown): void {
@@ -933,30 +985,34 @@ export class FakeDiscord {
     this.interactions.set(record.id, record);
     this.interactionChannel.set(record.id, channel);
     const guild = channel.guild_id ? this.guilds.get(channel.guild_id) : undefined;
-    this.dispatch('INTERACTION_CREATE', {
-      id: record.id,
-      application_id: this.applicationId,
-      type,
-      data,
-      channel_id: channel.id,
-      channel: this.channelPayload(channel),
-      token: record.token,
-      version: 1,
-      locale: 'en-US',
-      entitlements: [],
-      authorizing_integration_owners: { '0': guild?.id ?? '0' },
-      context: guild ? 0 : 1,
-      app_permissions: String(MEMBER_PERMISSIONS),
-      ...extra,
-      ...(guild
-        ? {
-            guild_id: guild.id,
-            guild_locale: 'en-US',
-            guild: { id: guild.id, locale: 'en-US', features: [] },
-            member: { ...this.memberPayload(guild, user), permissions: String(this.permissionsOf(guild, user)) },
-          }
-        : { user: this.userPayload(user) }),
-    });
+    this.dispatch(
+      'INTERACTION_CREATE',
+      {
+        id: record.id,
+        application_id: this.applicationId,
+        type,
+        data,
+        channel_id: channel.id,
+        channel: this.channelPayload(channel),
+        token: record.token,
+        version: 1,
+        locale: 'en-US',
+        entitlements: [],
+        authorizing_integration_owners: { '0': guild?.id ?? '0' },
+        context: guild ? 0 : 1,
+        app_permissions: String(MEMBER_PERMISSIONS),
+        ...extra,
+        ...(guild
+          ? {
+              guild_id: guild.id,
+              guild_locale: 'en-US',
+              guild: { id: guild.id, locale: 'en-US', features: [] },
+              member: { ...this.memberPayload(guild, user), permissions: String(this.permissionsOf(guild, user)) },
+            }
+          : { user: this.userPayload(user) }),
+      },
+      guild?.id ?? null,
+    );
     return record;
   }
 

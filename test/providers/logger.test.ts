@@ -16,4 +16,20 @@ describe('createLogger', () => {
     expect(entry.err.stack).toMatch(/^InternalError: redis store could not read "k"\n\s+at /);
     expect(JSON.stringify(entry.err)).toContain('ECONNREFUSED'); // the cause is kept too
   });
+
+  it('redacts auth headers, API keys and passwords wherever an error or request object carries them', async () => {
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    const logger = createLogger('debug', out);
+    const err = Object.assign(new Error('request failed'), {
+      config: { headers: { Authorization: 'Bearer sk-secret-1' } },
+      request: { headers: { authorization: 'Bearer sk-secret-2', 'x-api-key': 'sk-secret-3' } },
+    });
+    logger.warn({ err, client: { apiKey: 'sk-secret-4', password: 'pw-secret-5' }, headers: { cookie: 'session=secret-6' } }, 'call failed');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(text).toContain('request failed');
+    expect(text).toContain('[redacted]');
+    expect(text).not.toMatch(/secret-\d/);
+  });
 });

@@ -18,6 +18,7 @@ import { channelKey, type ChannelScope, type UserRef } from '../types';
 import { chatLines, checkTrainingSet, preferenceLines, toJsonl, trainingCost } from './training-file';
 import type { ChannelPosters } from './posters';
 import { withLease } from './leases';
+import { FineTunedModelOwners } from './model-owners';
 
 export interface FinetuneSettings {
   readonly pollSeconds: number;
@@ -86,7 +87,12 @@ const jobKey = (scope: ChannelScope) => `finetune:job:${channelKey(scope)}`;
 export const NO_PROVIDER_SENTENCE = 'Fine-tuning needs a provider: set OPENAI_API_KEY or FINETUNE_BASE_URL (and FINETUNE_PROVIDER for Together AI).';
 
 export class FinetuneJobs {
-  constructor(private readonly deps: FinetuneDeps) {}
+  /** Who trained which model: another workspace cannot name it (`/route finetune`, `/model`). */
+  readonly owners: FineTunedModelOwners;
+
+  constructor(private readonly deps: FinetuneDeps) {
+    this.owners = new FineTunedModelOwners(deps.store);
+  }
 
   private get pollMs(): number {
     return this.deps.settings.pollSeconds * 1000;
@@ -322,6 +328,7 @@ export class FinetuneJobs {
 
   private async finish(record: JobRecord, state: FineTuneJobState): Promise<void> {
     if (state.status === 'succeeded' && state.fineTunedModel) {
+      await this.owners.record(state.fineTunedModel, record.scope);
       await this.deps.profiles.setFineTunedModel(record.scope, record.startedBy, state.fineTunedModel);
       if (record.switchRoute) await this.deps.profiles.setRoute(record.scope, record.startedBy, 'finetune');
       await this.say(

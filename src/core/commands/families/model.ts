@@ -12,6 +12,7 @@ const execute: Executor<ModelCommand> = async (command, ctx) => {
     const fineTuned = p.fineTunedModel.value ? ` Fine-tuned model: ${p.fineTunedModel.value} (${sourceLabel(p.fineTunedModel.source)}).` : '';
     return reply(`Model: ${p.model.value} (${sourceLabel(p.model.source)}).${fineTuned}`);
   }
+  await ctx.finetune?.owners.assertUsable(ctx.scope, command.model);
   await ctx.profiles.setModel(ctx.scope, ctx.user, command.model);
   return reply(`Model set to ${command.model}.`);
 };

@@ -51,6 +51,7 @@ const execute: Executor<RouteCommand> = async (command, ctx) => {
     }
     case 'finetune': {
       if (command.model) {
+        await ctx.finetune?.owners.assertUsable(ctx.scope, command.model);
         await ctx.profiles.setFineTunedModel(ctx.scope, ctx.user, command.model);
       } else if (!(await ctx.profiles.resolve(ctx.scope)).fineTunedModel.value) {
         throw new UserError(ErrorCode.InvalidState, 'This channel has no fine-tuned model yet; name one with /route finetune <model-id>.');
