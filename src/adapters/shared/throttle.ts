@@ -52,8 +52,14 @@ export class ThrottledEditor {
     if (wait > 0) await this.sleep(wait);
     const text = this.latest;
     if (text === undefined || (text === this.sent && !footed)) return;
-    this.lastEditAt = this.now();
     this.sent = text;
-    await this.options.edit(text, footed);
+    try {
+      await this.options.edit(text, footed);
+    } finally {
+      // Counted from when the edit is done, not when it was asked for: an edit held up on its way
+      // (the channel's limiter, a 429, a busy event loop) must not let the next one follow it closer
+      // than the interval at Discord or Slack.
+      this.lastEditAt = this.now();
+    }
   }
 }

@@ -45,4 +45,25 @@ describe('ThrottledEditor', () => {
     ]);
     expect(edits[1]!.at - edits[0]!.at).toBeGreaterThanOrEqual(1000);
   });
+
+  it('keeps the interval at the receiver when an edit is held up on its way (a queue, a 429)', async () => {
+    const time = fakeTime();
+    const arrivals: number[] = [];
+    let first = true;
+    const editor = new ThrottledEditor({
+      intervalMs: 1000,
+      edit: async () => {
+        // The first edit waits 800 ms in the channel's queue before it reaches the server.
+        if (first) await time.sleep(800);
+        first = false;
+        arrivals.push(time.now());
+      },
+      ...time,
+    });
+    editor.update('a');
+    editor.update('ab');
+    await editor.finish('abc');
+    expect(arrivals.length).toBeGreaterThanOrEqual(2);
+    for (let i = 1; i < arrivals.length; i++) expect(arrivals[i]! - arrivals[i - 1]!).toBeGreaterThanOrEqual(1000);
+  });
 });
