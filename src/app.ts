@@ -8,7 +8,7 @@ import { withConfiguredAdmins } from './core/commands/permissions';
 import { CommandRunner } from './core/commands/registry';
 import { BotThreads } from './core/conversation/bot-threads';
 import { EventDeduper } from './core/conversation/dedupe';
-import { RateLimits } from './core/conversation/rate-limits';
+import { InProcessCounters, RateLimits } from './core/conversation/rate-limits';
 import { ConversationTurns } from './core/conversation/turns';
 import { SharedWriteSlots } from './core/conversation/write-slots';
 import { MessagePipeline, type MessageCommands } from './core/conversation/pipeline';
@@ -176,7 +176,9 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
   const deduper = new EventDeduper(providers.store);
   const threads = new BotThreads(providers.store, deduper);
   const telemetry = providers.telemetry ?? noTelemetry;
-  const rateLimits = new RateLimits(providers.store, clock, config.rateLimits);
+  // SQLite means one process: its counters need not cost a write per message.
+  const counters = providers.store.kind === 'sqlite' ? new InProcessCounters(() => clock.now().getTime()) : providers.store;
+  const rateLimits = new RateLimits(counters, clock, config.rateLimits);
   const turns = new ConversationTurns(providers.store, clock, providers.logger, providers.changes);
   const training = new TrainingSet(providers.store, profiles, clock);
   const posters = new ChannelPosters(providers.logger);

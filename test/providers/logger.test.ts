@@ -25,10 +25,13 @@ describe('createLogger', () => {
     const err = Object.assign(new Error('request failed'), {
       config: { headers: { Authorization: 'Bearer sk-secret-1' } },
       request: { headers: { authorization: 'Bearer sk-secret-2', 'x-api-key': 'sk-secret-3' } },
+      client: { options: { apiKey: 'sk-secret-7' } },
     });
-    logger.warn({ err, client: { apiKey: 'sk-secret-4', password: 'pw-secret-5' }, headers: { cookie: 'session=secret-6' } }, 'call failed');
+    logger.warn({ err, apiKey: 'sk-secret-4', password: 'pw-secret-5', headers: { cookie: 'session=secret-6' } }, 'call failed');
+    logger.error({ err: new Error('plain', { cause: { password: 'pw-secret-8' } }) }, 'with a cause');
     await new Promise((resolve) => setImmediate(resolve));
     expect(text).toContain('request failed');
+    expect(text).toContain('with a cause');
     expect(text).toContain('[redacted]');
     expect(text).not.toMatch(/secret-\d/);
   });

@@ -1,6 +1,7 @@
 /**
  * Requests per minute per person and per channel (config `rateLimits`; 0 turns one off), counted
- * in the store, so every process sharing it counts into the same window. Checked by the pipeline
+ * in the store when processes share one (Redis, PostgreSQL), so every process counts into the same
+ * window; with SQLite, in memory. Checked by the pipeline
  * after a message is claimed and before anything is sent to the model.
  *
  * Windows are fixed calendar minutes (a counter per minute, one atomic increment each), so a burst
@@ -8,6 +9,35 @@
  * store round trip (both counters go out together) and no lock.
  */
 import type { Clock, DocumentStore } from '../ports';
+
+/** Where the counters live: the store when processes share it, else this process (see InProcessCounters). */
+export type Counters = Pick<DocumentStore, 'increment'>;
+
+/**
+ * Counters in this process's memory, for SQLite (one process, SPEC §5): the same windows as the
+ * store's without a write per message. Nothing needs to survive a restart — a window lasts a minute.
+ */
+export class InProcessCounters implements Counters {
+  private readonly counts = new Map<string, { count: number; expires: number }>();
+  private nextSweep = 0;
+
+  constructor(private readonly now: () => number) {}
+
+  async increment(key: string, ttlMs: number): Promise<number> {
+    const now = this.now();
+    if (now >= this.nextSweep) {
+      for (const [k, entry] of this.counts) if (entry.expires <= now) this.counts.delete(k);
+      this.nextSweep = now + ttlMs;
+    }
+    const entry = this.counts.get(key);
+    if (entry && entry.expires > now) {
+      entry.count += 1;
+      return entry.count;
+    }
+    this.counts.set(key, { count: 1, expires: now + ttlMs });
+    return 1;
+  }
+}
 import { channelKey, workspaceKey, type ChannelScope, type UserRef } from '../types';
 
 export interface RateLimitSettings {
@@ -26,7 +56,7 @@ const WINDOW_MS = 60_000;
 
 export class RateLimits {
   constructor(
-    private readonly store: DocumentStore,
+    private readonly counters: Counters,
     private readonly clock: Clock,
     private readonly settings: RateLimitSettings,
   ) {}
@@ -42,7 +72,7 @@ export class RateLimits {
     const window = Math.floor(now / WINDOW_MS) * WINDOW_MS;
     const { userPerMinute, channelPerMinute } = this.settings;
     // Each counter outlives its minute a little, whatever the clocks of two processes say.
-    const count = (key: string, limit: number) => (limit > 0 ? this.store.increment(`rate:${key}:${window}`, 2 * WINDOW_MS) : Promise.resolve(0));
+    const count = (key: string, limit: number) => (limit > 0 ? this.counters.increment(`rate:${key}:${window}`, 2 * WINDOW_MS) : Promise.resolve(0));
     const [byUser, byChannel] = await Promise.all([
       count(`user:${workspaceKey(scope)}:${user.id}`, userPerMinute),
       count(`channel:${channelKey(scope)}`, channelPerMinute),
