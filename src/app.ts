@@ -8,6 +8,7 @@ import { withConfiguredAdmins } from './core/commands/permissions';
 import { CommandRunner } from './core/commands/registry';
 import { BotThreads } from './core/conversation/bot-threads';
 import { EventDeduper } from './core/conversation/dedupe';
+import { InFlightAnswers } from './core/conversation/in-flight';
 import { MessagePipeline, type MessageCommands } from './core/conversation/pipeline';
 import type { ChartRenderer, ModelCatalog } from './core/commands/context';
 import type { ChatModel, Clock, DocumentStore, Embedder, FineTuner, KnowledgeIndex, Lease, Logger, Permissions, Telemetry, Tokenizer } from './core/ports';
@@ -86,6 +87,8 @@ export interface App {
   readonly background: JobRunner;
   /** 👍 / 👎 on answers: the pipeline records answers here, adapters' controls vote here. */
   readonly feedback: Feedback;
+  /** Answers under way in this process, and whether it is draining to stop (SPEC §5). */
+  readonly inFlight: InFlightAnswers;
   /** /eval: the channel's cases (their inputs never train: `evaluationInputs`) and runs. */
   readonly evaluation: { readonly cases: EvalCases; readonly runner: EvalRunner };
   /** The platform's admin rule plus ADMIN_USER_IDS (for votes, which are no commands). */
@@ -153,6 +156,7 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
     usage,
   });
   const deduper = new EventDeduper(providers.store);
+  const inFlight = new InFlightAnswers();
   const threads = new BotThreads(providers.store, deduper);
   const telemetry = providers.telemetry ?? noTelemetry;
   const training = new TrainingSet(providers.store, profiles, clock);
@@ -230,8 +234,9 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
     background,
     feedback,
     evaluation,
+    inFlight,
     admins: (platformPermissions) => withConfiguredAdmins(platformPermissions, config.adminUserIds),
-    messages: (commands) => new MessagePipeline({ assistant, profiles, deduper, threads, commands, telemetry, logger: providers.logger, feedback }),
+    messages: (commands) => new MessagePipeline({ assistant, profiles, deduper, threads, commands, telemetry, logger: providers.logger, feedback, inFlight }),
     commands: (platformPermissions) =>
       watchedCommands(
         modelWatch,

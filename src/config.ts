@@ -153,6 +153,11 @@ export const defaultsFileSchema = z
       .strict(),
     /** 👍 / 👎 on answers (SPEC §8 "Feedback"). */
     feedback: z.object({ answerDays: z.number().int().min(1).max(400) }).strict(),
+    /**
+     * SIGTERM / SIGINT (SPEC §5): how long answers in flight may take to finish before the process
+     * exits anyway. Below the 30 s after which Heroku and Kubernetes send SIGKILL.
+     */
+    shutdown: z.object({ drainMs: z.number().int().min(0).max(600_000) }).strict(),
     /** /eval (SPEC §8 "Evaluation"). */
     evaluation: z
       .object({
@@ -380,6 +385,8 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
       embedding: readEnv(env, 'OPENAI_EMBEDDING_MODEL') ?? defaults.models.embedding,
     },
     finetune: { ...defaults.finetune, pollSeconds: envInt(env, 'FINETUNE_POLL_SECONDS', defaults.finetune.pollSeconds, 1, 86400) },
+    // The platform's grace period before SIGKILL differs per deployment (Kubernetes sets its own).
+    shutdown: { drainMs: envInt(env, 'SHUTDOWN_DRAIN_MS', defaults.shutdown.drainMs, 0, 600_000) },
     finetuneProvider: {
       kind: finetuneKind,
       ...((readEnv(env, 'FINETUNE_API_KEY') ?? openaiApiKey) ? { apiKey: (readEnv(env, 'FINETUNE_API_KEY') ?? openaiApiKey) as string } : {}),

@@ -19,12 +19,15 @@ export function healthRoutes(app: App, metrics: Metrics): HttpRoute[] {
       method: ['GET'],
       handler: async (_req, res) => {
         const storeUp = await app.store.ping().catch(() => false);
+        const draining = app.inFlight.draining;
+        const healthy = storeUp && !draining;
         const body = {
-          status: storeUp ? 'ok' : 'store_down',
+          status: draining ? 'draining' : storeUp ? 'ok' : 'store_down',
+          answersInFlight: app.inFlight.size,
           store: { kind: app.store.kind, up: storeUp },
           model: app.offline ? { state: 'offline' } : { state: 'configured', default: app.config.models.chat },
         };
-        res.writeHead(storeUp ? 200 : 503, { 'content-type': 'application/json' });
+        res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' });
         res.end(JSON.stringify(body));
       },
     },

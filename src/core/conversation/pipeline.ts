@@ -16,6 +16,7 @@ import type { EffectiveProfile } from '../profiles/resolve';
 import { channelKey, type ChatMessage, type InboundCommand, type InboundMessage } from '../types';
 import { THREAD_MEMORY_MS, claimId, type BotThreads } from './bot-threads';
 import type { EventDeduper } from './dedupe';
+import { InFlightAnswers } from './in-flight';
 
 /** Where the answer to one message goes; the adapter renders it in the platform's own way. */
 export interface Replier {
@@ -40,6 +41,8 @@ export interface MessagePipelineDeps {
   readonly logger: Logger;
   /** Where answers are recorded for 👍 / 👎; absent: answers carry no feedback controls. */
   readonly feedback?: Feedback;
+  /** The process's answers under way (one count for every platform); default: a count of its own. */
+  readonly inFlight?: InFlightAnswers;
 }
 
 /** What decides whether a message is answered (SPEC §2), once the thread is known. */
@@ -77,14 +80,23 @@ const MENTIONS_ONLY = { trigger: { value: 'mention', source: 'config' } } as con
 const KB_ADD_TEXT = /^\/?kb\s+(add(?:\s+(?:--|—|–)workspace)?)$/i;
 
 export class MessagePipeline {
-  constructor(private readonly deps: MessagePipelineDeps) {}
+  private readonly inFlight: InFlightAnswers;
 
-  /** Handle one message; resolves once it is answered (or known not to need an answer). */
+  constructor(private readonly deps: MessagePipelineDeps) {
+    this.inFlight = deps.inFlight ?? new InFlightAnswers();
+  }
+
+  /**
+   * Handle one message; resolves once it is answered (or known not to need an answer). Counted in
+   * flight from start to end, so a stopping process waits for it (SPEC §5).
+   */
   async handle(message: InboundMessage, replier: Replier): Promise<MessageOutcome> {
-    const { outcome, reply } = await this.decideAndAnswer(message, replier).catch((err: unknown): Handled => {
-      this.log(message).error({ err: asCodedError(err) }, 'could not answer a message');
-      return { outcome: 'error' };
-    });
+    const { outcome, reply } = await this.inFlight
+      .track(() => this.decideAndAnswer(message, replier))
+      .catch((err: unknown): Handled => {
+        this.log(message).error({ err: asCodedError(err) }, 'could not answer a message');
+        return { outcome: 'error' };
+      });
     this.deps.telemetry.message({
       platform: message.scope.platform,
       outcome,
