@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { startBotProcesses, type BotProcess, type BotProcessOptions } from './bot-process';
 import { FakeOpenAI, type FakeOpenAIOptions } from './fake-openai';
-import { FakeSlack } from './fake-slack';
+import { FakeSlack, shownText } from './fake-slack';
 import { SIGNING_SECRET, appMentionEvent, envelope, postCommand, postEvent, type PostResult, type SignedPostOptions } from './slack-requests';
 
 export interface ClusterOptions {
@@ -91,6 +91,37 @@ export class BotCluster {
       userName: user.toLowerCase(),
       responseUrl: fields.responseUrl ?? this.slack.newResponseUrl(),
     });
+  }
+
+  /** Every answer takes about `ms` (half before the first word, the rest streaming), so answers are in flight that long. */
+  answerSlowly(ms: number): void {
+    if (!this.model) throw new Error('the cluster runs offline: no model to slow down');
+    this.model.chatReply = (body) => {
+      const question = body.messages.at(-1)?.content;
+      return { text: `Answer to ${String(question)} — complete.`, firstTokenDelayMs: ms / 2, tokenDelayMs: ms / 12 };
+    };
+  }
+
+  /** `count` mentions in `channel`, each its own thread, posted to process `index`; resolves with their ts. */
+  async mentionMany(index: number, channel: string, count: number, text = (i: number) => `question ${i}`): Promise<string[]> {
+    const stamps: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const ts = this.slack.nextTs();
+      stamps.push(ts);
+      const result = await this.mention(index, { channel, user: 'U0PERSON1', text: text(i), ts });
+      if (result.status !== 200) throw new Error(`mention ${i} got HTTP ${result.status}`);
+    }
+    return stamps;
+  }
+
+  /** The finished (no longer streaming) answers in the threads started at `stamps`. */
+  finishedAnswers(channel: string, stamps: readonly string[]): string[] {
+    return stamps.flatMap((ts) =>
+      this.slack
+        .botMessages(channel, ts)
+        .filter((m) => m.streaming !== 'in_progress')
+        .map(shownText),
+    );
   }
 
   /** Every process's logs, for failure messages and the secrets scan. */

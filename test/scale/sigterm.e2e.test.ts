@@ -9,42 +9,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BotCluster } from '../helpers/bot-cluster';
-import { shownText } from '../helpers/fake-slack';
 import { waitFor } from '../helpers/processes';
 
 jest.setTimeout(120_000);
 
 function sqliteUrl(): string {
   return `sqlite://${path.join(mkdtempSync(path.join(tmpdir(), 'channelwise-sigterm-')), 'store.sqlite')}`;
-}
-
-/** A slow model: each answer streams for about `ms`, so the answers are in flight when the signal comes. */
-function slowModel(cluster: BotCluster, ms: number): void {
-  cluster.model!.chatReply = (body) => {
-    const question = body.messages.at(-1)?.content;
-    return { text: `Answer to ${String(question)} — complete.`, firstTokenDelayMs: ms / 2, tokenDelayMs: ms / 12 };
-  };
-}
-
-async function mentionMany(cluster: BotCluster, channel: string, count: number): Promise<string[]> {
-  const stamps: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const ts = cluster.slack.nextTs();
-    stamps.push(ts);
-    const result = await cluster.mention(0, { channel, user: 'U0PERSON1', text: `question ${i}`, ts });
-    expect(result.status).toBe(200);
-  }
-  return stamps;
-}
-
-/** The finished answers in the threads of `stamps`. */
-function finishedAnswers(cluster: BotCluster, channel: string, stamps: readonly string[]): string[] {
-  return stamps.flatMap((ts) =>
-    cluster.slack
-      .botMessages(channel, ts)
-      .filter((m) => m.streaming !== 'in_progress')
-      .map(shownText),
-  );
 }
 
 describe('SIGTERM to the npm start process group', () => {
@@ -56,9 +26,9 @@ describe('SIGTERM to the npm start process group', () => {
 
   it('refuses new Slack events with 503, finishes the answers in flight and exits 0', async () => {
     cluster = await BotCluster.start({ processes: 1, storeUrl: sqliteUrl() });
-    slowModel(cluster, 3000);
+    cluster.answerSlowly(3000);
     const channel = 'C0DRAIN001';
-    const stamps = await mentionMany(cluster, channel, 5);
+    const stamps = await cluster.mentionMany(0, channel, 5);
     await waitFor(() => (cluster!.model!.requestsTo('chat').length === 5 ? true : undefined), 'five answers in flight');
     const bot = cluster.bots[0]!;
 
@@ -73,7 +43,7 @@ describe('SIGTERM to the npm start process group', () => {
     expect(late.status).toBe(503);
 
     expect(await bot.exited).toBe(0);
-    const answers = finishedAnswers(cluster, channel, stamps);
+    const answers = cluster.finishedAnswers(channel, stamps);
     expect(answers).toHaveLength(5);
     for (let i = 0; i < 5; i++) expect(answers.join('\n')).toContain(`Answer to question ${i} — complete.`);
     // The refused event reached no model: five questions, five requests.
@@ -83,9 +53,9 @@ describe('SIGTERM to the npm start process group', () => {
 
   it('keeps draining through a second signal and still exits 0', async () => {
     cluster = await BotCluster.start({ processes: 1, storeUrl: sqliteUrl(), env: { LOG_LEVEL: 'info' } });
-    slowModel(cluster, 3000);
+    cluster.answerSlowly(3000);
     const channel = 'C0DRAIN002';
-    const stamps = await mentionMany(cluster, channel, 3);
+    const stamps = await cluster.mentionMany(0, channel, 3);
     await waitFor(() => (cluster!.model!.requestsTo('chat').length === 3 ? true : undefined), 'three answers in flight');
     const bot = cluster.bots[0]!;
 
@@ -95,14 +65,14 @@ describe('SIGTERM to the npm start process group', () => {
     bot.signal('SIGTERM');
 
     expect(await bot.exited).toBe(0);
-    expect(finishedAnswers(cluster, channel, stamps)).toHaveLength(3);
+    expect(cluster.finishedAnswers(channel, stamps)).toHaveLength(3);
     expect(bot.logs()).toContain('already stopping');
   });
 
   it('stops at the drain timeout with an answer unfinished, logging it, and exits 0', async () => {
     cluster = await BotCluster.start({ processes: 1, storeUrl: sqliteUrl(), via: 'tsx', env: { SHUTDOWN_DRAIN_MS: '500', LOG_LEVEL: 'info' } });
     cluster.model!.chatReply = () => ({ hang: 'before-headers' });
-    await mentionMany(cluster, 'C0DRAIN003', 1);
+    await cluster.mentionMany(0, 'C0DRAIN003', 1);
     await waitFor(() => (cluster!.model!.requestsTo('chat').length === 1 ? true : undefined), 'the answer in flight');
     const bot = cluster.bots[0]!;
 
