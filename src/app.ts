@@ -134,6 +134,7 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
         logger: providers.logger,
         // A hold outlives every attempt the client makes (timeouts × retries), then lapses.
         holdMs: 2 * config.models.timeoutMs * (config.models.maxRetries + 1),
+        answerDuringStoreOutage: config.storage.outage === 'answer',
         ...(providers.finetuneModel ? { routeModels: { finetune: providers.finetuneModel } } : {}),
       })
     : undefined;
@@ -154,6 +155,7 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
     logger: providers.logger,
     clock,
     usage,
+    answerDuringStoreOutage: config.storage.outage === 'answer',
   });
   const deduper = new EventDeduper(providers.store);
   const inFlight = new InFlightAnswers();
@@ -236,7 +238,19 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
     evaluation,
     inFlight,
     admins: (platformPermissions) => withConfiguredAdmins(platformPermissions, config.adminUserIds),
-    messages: (commands) => new MessagePipeline({ assistant, profiles, deduper, threads, commands, telemetry, logger: providers.logger, feedback, inFlight }),
+    messages: (commands) =>
+      new MessagePipeline({
+        assistant,
+        profiles,
+        deduper,
+        threads,
+        commands,
+        telemetry,
+        logger: providers.logger,
+        feedback,
+        inFlight,
+        storeOutage: config.storage.outage,
+      }),
     commands: (platformPermissions) =>
       watchedCommands(
         modelWatch,

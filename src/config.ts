@@ -154,6 +154,12 @@ export const defaultsFileSchema = z
     /** 👍 / 👎 on answers (SPEC §8 "Feedback"). */
     feedback: z.object({ answerDays: z.number().int().min(1).max(400) }).strict(),
     /**
+     * When Redis or PostgreSQL cannot be reached: chat `refuse`s with one sentence, or `answer`s with
+     * the config defaults (no persona of the channel, unclaimed, uncounted; see README). Every store
+     * call fails after `operationTimeoutMs` at most.
+     */
+    storage: z.object({ outage: z.enum(['refuse', 'answer']), operationTimeoutMs: z.number().int().min(100).max(60_000) }).strict(),
+    /**
      * SIGTERM / SIGINT (SPEC §5): how long answers in flight may take to finish before the process
      * exits anyway. Below the 30 s after which Heroku and Kubernetes send SIGKILL.
      */

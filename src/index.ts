@@ -158,7 +158,7 @@ async function main(): Promise<number> {
   // The console shares the terminal with the logs: only warnings and errors there unless asked.
   const logger = createLogger(platforms.length === 0 && !config.logLevelExplicit ? 'warn' : config.logLevel);
 
-  const store = await createStore(config.store, logger);
+  const store = await createStore(config.store, logger, { operationTimeoutMs: config.storage.operationTimeoutMs });
   const tokenizer = new TiktokenTokenizer(config.tokens.encoding);
   // Built before the knowledge index, whose embedder reports its usage into it.
   const usage = createUsageLog(config, store);

@@ -7,7 +7,7 @@
  */
 import type { Assistant, FinalReply, ReplyEvent } from '../assistant';
 import type { CommandReply } from '../commands/reply';
-import { asCodedError } from '../errors';
+import { STORE_UNAVAILABLE_SENTENCE, ErrorCode, asCodedError, isStoreUnavailable } from '../errors';
 import type { Feedback } from '../feedback/feedback';
 import { lazyChild } from '../lazy-logger';
 import type { Logger, MessageOutcome, Telemetry } from '../ports';
@@ -43,6 +43,11 @@ export interface MessagePipelineDeps {
   readonly feedback?: Feedback;
   /** The process's answers under way (one count for every platform); default: a count of its own. */
   readonly inFlight?: InFlightAnswers;
+  /**
+   * `storage.outage` (default `refuse`): with the store unreachable, a message the bot would answer
+   * gets one sentence saying so, or (`answer`) is answered unclaimed, on the config defaults.
+   */
+  readonly storeOutage?: 'refuse' | 'answer';
 }
 
 /** What decides whether a message is answered (SPEC §2), once the thread is known. */
@@ -132,8 +137,15 @@ export class MessagePipeline {
     // thread is claimed as long as threads are remembered: its claim stands for the thread.
     const threaded = message.replyThreadId !== undefined && !message.isDirect;
     const startsThread = threaded && message.replyThreadId === message.messageId;
-    if (!(await this.claim(message, startsThread ? THREAD_MEMORY_MS : undefined))) return { outcome: 'duplicate' };
-    if (threaded && !startsThread && message.replyThreadId) await this.deps.threads.remember(message.scope, message.replyThreadId);
+    try {
+      if (!(await this.claim(message, startsThread ? THREAD_MEMORY_MS : undefined))) return { outcome: 'duplicate' };
+      if (threaded && !startsThread && message.replyThreadId) await this.deps.threads.remember(message.scope, message.replyThreadId);
+    } catch (err) {
+      if (!isStoreUnavailable(err)) throw err;
+      if (this.deps.storeOutage !== 'answer') return this.refuseForOutage(message, replier, err);
+      // Unclaimed: another process (or a redelivery) may answer it too while the store is away.
+      this.log(message).warn({ err: asCodedError(err) }, 'store unreachable: answering unclaimed (storage.outage is answer)');
+    }
 
     const history = await this.history(message);
     let reply: FinalReply | undefined;
@@ -151,6 +163,24 @@ export class MessagePipeline {
     );
     if (!reply) return { outcome: 'error' };
     return { outcome: reply.error ? 'error' : reply.offline ? 'offline' : 'ok', reply };
+  }
+
+  /** The one sentence that the store cannot be reached, in place of the answer. */
+  private async refuseForOutage(message: InboundMessage, replier: Replier, err: unknown): Promise<Handled> {
+    this.log(message).warn({ err: asCodedError(err) }, 'store unreachable: refusing the message (storage.outage is refuse)');
+    const reply: FinalReply = {
+      text: STORE_UNAVAILABLE_SENTENCE,
+      offline: false,
+      sources: [],
+      latencyMs: 0,
+      error: { code: ErrorCode.StoreUnavailable, message: STORE_UNAVAILABLE_SENTENCE },
+    };
+    await replier.answer(
+      (async function* refusal(): AsyncGenerator<ReplyEvent> {
+        yield { type: 'done', reply };
+      })(),
+    );
+    return { outcome: 'error', reply };
   }
 
   /**
@@ -182,8 +212,14 @@ export class MessagePipeline {
   private async wanted(message: InboundMessage): Promise<boolean> {
     const facts = { isBot: message.user.isBot, text: message.text, mentioned: message.mentioned, isDirect: message.isDirect, inBotThread: false };
     if (shouldAnswer(facts, MENTIONS_ONLY)) return true;
-    if (message.threadId && (await this.deps.threads.has(message.scope, message.threadId))) return true;
-    return shouldAnswer(facts, await this.deps.profiles.resolve(message.scope));
+    try {
+      if (message.threadId && (await this.deps.threads.has(message.scope, message.threadId))) return true;
+      return shouldAnswer(facts, await this.deps.profiles.resolve(message.scope));
+    } catch (err) {
+      // Unknown whether it was for the bot at all: better silence than a sentence on every message.
+      if (isStoreUnavailable(err)) return false;
+      throw err;
+    }
   }
 
   private claim(message: InboundMessage, ttlMs?: number): Promise<boolean> {
