@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { startBotProcesses, type BotProcess, type BotProcessOptions } from './bot-process';
 import { FakeOpenAI, type FakeOpenAIOptions } from './fake-openai';
 import { FakeSlack, shownText } from './fake-slack';
+import { waitFor } from './processes';
 import { SIGNING_SECRET, appMentionEvent, envelope, postCommand, postEvent, type PostResult, type SignedPostOptions } from './slack-requests';
 
 export interface ClusterOptions {
@@ -122,6 +123,16 @@ export class BotCluster {
         .filter((m) => m.streaming !== 'in_progress')
         .map(shownText),
     );
+  }
+
+  /** Sends a slash command to process `index` and resolves with the text of its reply (at the response_url). */
+  async commandReply(index: number, fields: { command: string; text: string; channel: string; user?: string }): Promise<string> {
+    const responseUrl = this.slack.newResponseUrl();
+    const posted = await this.command(index, { ...fields, responseUrl });
+    if (posted.status !== 200) throw new Error(`${fields.command} got HTTP ${posted.status}`);
+    const id = responseUrl.split('/').at(-1);
+    const response = await waitFor(() => this.slack.responses.find((r) => r.id === id), `the reply to ${fields.command} ${fields.text}`);
+    return shownText(response.body);
   }
 
   /** Every process's logs, for failure messages and the secrets scan. */
