@@ -10,7 +10,8 @@ import { DiscordAdapter, DiscordStartError } from './adapters/discord/discord-ad
 import { runShards } from './adapters/discord/sharding';
 import { SlackAdapter } from './adapters/slack/slack-adapter';
 import { closeServer, serveRoutes } from './http/serve';
-import { healthRoutes } from './http/endpoints';
+import { healthRoutes, type ModelProbe } from './http/endpoints';
+import { OpenAIModelProbe } from './providers/openai/model-probe';
 import { Metrics } from './http/metrics';
 import type { ChatModel, Logger } from './core/ports';
 import { systemClock } from './core/ports';
@@ -72,14 +73,14 @@ function createModel(config: AppConfig, logger: Logger): ChatModel | undefined {
  * receiver (HTTP) or its own server (Socket Mode), or by a server of their own for Discord alone.
  * A Discord shard (started by the ShardingManager) runs Discord only; its manager serves HTTP.
  */
-async function runPlatforms(config: AppConfig, app: App, metrics: Metrics, logger: Logger): Promise<number> {
+async function runPlatforms(config: AppConfig, app: App, metrics: Metrics, logger: Logger, modelProbe?: ModelProbe): Promise<number> {
   // Listening from the start: a signal during start-up must not kill the process mid-way.
   const stopping = stopSignal(logger);
   const parts: StoppablePart[] = [];
   const stopAll = async () => {
     for (const part of parts.reverse()) await part.stop().catch((err: unknown) => logger.error({ err: String(err) }, 'error while stopping'));
   };
-  const routes = healthRoutes(app, metrics);
+  const routes = healthRoutes(app, metrics, modelProbe);
   const shardChild = config.discord?.shardChild === true;
   try {
     const slack = config.slack;
@@ -212,7 +213,7 @@ async function main(): Promise<number> {
   let exitCode = 0;
   try {
     if (platforms.length > 0) {
-      exitCode = await runPlatforms(config, app, metrics, logger);
+      exitCode = await runPlatforms(config, app, metrics, logger, openaiClient ? new OpenAIModelProbe(openaiClient) : undefined);
     } else {
       const commands = app.commands(consolePermissions);
       const adapter = new ConsoleAdapter({

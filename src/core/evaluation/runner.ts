@@ -251,7 +251,23 @@ export class EvalRunner {
     return { usd, cases: cases.length, levers: chosen };
   }
 
+  private runs = 0;
+
+  /** Evaluation runs under way in this process (for /healthz). */
+  get running(): number {
+    return this.runs;
+  }
+
   async run(scope: ChannelScope, options: RunOptions): Promise<EvalReport> {
+    this.runs += 1;
+    try {
+      return await this.runCounted(scope, options);
+    } finally {
+      this.runs -= 1;
+    }
+  }
+
+  private async runCounted(scope: ChannelScope, options: RunOptions): Promise<EvalReport> {
     const model = this.deps.model;
     if (!model) throw new UserError(ErrorCode.NotConfigured, 'Evaluation needs a model, and none is configured (offline mode).');
     const { cases, heldOut, profile } = await this.setup(scope);
