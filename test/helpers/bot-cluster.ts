@@ -5,7 +5,7 @@
  * Each cluster gets a team id of its own, so clusters sharing one Redis or PostgreSQL never meet.
  */
 import { randomUUID } from 'node:crypto';
-import { startBotProcesses, type BotProcess, type BotProcessOptions } from './bot-process';
+import { startBotProcess, startBotProcesses, type BotProcess, type BotProcessOptions } from './bot-process';
 import { FakeOpenAI, type FakeOpenAIOptions } from './fake-openai';
 import { FakeSlack, shownText } from './fake-slack';
 import { waitFor } from './processes';
@@ -31,6 +31,7 @@ export class BotCluster {
     readonly model: FakeOpenAI | undefined,
     readonly bots: BotProcess[],
     private readonly options: ClusterOptions,
+    private readonly env: Record<string, string>,
   ) {}
 
   static async start(options: ClusterOptions): Promise<BotCluster> {
@@ -49,7 +50,7 @@ export class BotCluster {
     };
     try {
       const bots = await startBotProcesses(options.processes, { env, ...(options.via ? { via: options.via } : {}) });
-      return new BotCluster(slack, model, bots, options);
+      return new BotCluster(slack, model, bots, options, env);
     } catch (err) {
       await slack.close();
       await model?.close();
@@ -125,13 +126,13 @@ export class BotCluster {
     );
   }
 
-  /** Sends a slash command to process `index` and resolves with the text of its reply (at the response_url). */
-  async commandReply(index: number, fields: { command: string; text: string; channel: string; user?: string }): Promise<string> {
+  /** Sends a slash command to process `index` and resolves with the text of its reply (at the response_url), waiting `waitAttempts` × 100 ms. */
+  async commandReply(index: number, fields: { command: string; text: string; channel: string; user?: string }, waitAttempts = 200): Promise<string> {
     const responseUrl = this.slack.newResponseUrl();
     const posted = await this.command(index, { ...fields, responseUrl });
     if (posted.status !== 200) throw new Error(`${fields.command} got HTTP ${posted.status}`);
     const id = responseUrl.split('/').at(-1);
-    const response = await waitFor(() => this.slack.responses.find((r) => r.id === id), `the reply to ${fields.command} ${fields.text}`);
+    const response = await waitFor(() => this.slack.responses.find((r) => r.id === id), `the reply to ${fields.command} ${fields.text}`, waitAttempts);
     return shownText(response.body);
   }
 
@@ -144,6 +145,14 @@ export class BotCluster {
     await Promise.all(this.bots.map((bot) => bot.kill()));
     await this.slack.close();
     await this.model?.close();
+  }
+
+  /** Starts process `index` again with the same environment (after it exited or was killed); it gets a new port. */
+  async restart(index: number): Promise<BotProcess> {
+    await this.bots[index]?.kill();
+    const bot = await startBotProcess({ env: this.env, ...(this.options.via ? { via: this.options.via } : {}) });
+    this.bots[index] = bot;
+    return bot;
   }
 
   /** The options the cluster was started with (a restarted process gets the same). */
