@@ -31,3 +31,15 @@ export class Rows {
     process.exitCode = this.missed > 0 ? 1 : 0;
   }
 }
+
+/** Runs `once` on each store of the arguments in turn, printing its rows; exit 1 on a missed target or an error. */
+export function runOnEachStore(scenario: string, once: (storeUrl: string, rows: Rows) => Promise<void>): void {
+  const rows = new Rows(scenario);
+  (async () => {
+    for (const store of storesFromArgs()) await once(store, rows);
+    rows.finish();
+  })().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}

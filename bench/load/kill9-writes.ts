@@ -6,7 +6,7 @@
  */
 import { BotCluster } from '../../test/helpers/bot-cluster';
 import { killDuringWrites } from '../../test/helpers/kill9-writes';
-import { Rows, storesFromArgs } from './_faults';
+import { type Rows, runOnEachStore } from './_faults';
 
 const WRITES = 200;
 const KILL_AFTER = 100;
@@ -23,13 +23,4 @@ async function killOnce(storeUrl: string, rows: Rows): Promise<void> {
   }
 }
 
-async function main(): Promise<void> {
-  const rows = new Rows('kill9-writes');
-  for (const store of storesFromArgs()) await killOnce(store, rows);
-  rows.finish();
-}
-
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+runOnEachStore('kill9-writes', killOnce);

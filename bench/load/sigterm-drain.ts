@@ -5,7 +5,7 @@
  */
 import { BotCluster } from '../../test/helpers/bot-cluster';
 import { waitFor } from '../../test/helpers/processes';
-import { Rows, storesFromArgs } from './_faults';
+import { type Rows, runOnEachStore } from './_faults';
 
 const ANSWERS = 50;
 const ANSWER_MS = 4000;
@@ -31,13 +31,4 @@ async function drainOnce(storeUrl: string, rows: Rows): Promise<void> {
   }
 }
 
-async function main(): Promise<void> {
-  const rows = new Rows('sigterm-drain');
-  for (const store of storesFromArgs()) await drainOnce(store, rows);
-  rows.finish();
-}
-
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+runOnEachStore('sigterm-drain', drainOnce);

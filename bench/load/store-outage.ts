@@ -8,7 +8,7 @@
 import { STORE_UNAVAILABLE_SENTENCE } from '../../src/core/errors';
 import { BotCluster } from '../../test/helpers/bot-cluster';
 import { TcpProxy } from '../../test/helpers/tcp-proxy';
-import { Rows, storesFromArgs } from './_faults';
+import { type Rows, runOnEachStore } from './_faults';
 
 const PROCESSES = 3;
 const OUTAGE_MS = 10_000;
@@ -93,13 +93,4 @@ async function outageOnce(storeUrl: string, rows: Rows): Promise<void> {
   }
 }
 
-async function main(): Promise<void> {
-  const rows = new Rows('store-outage');
-  for (const store of storesFromArgs()) await outageOnce(store, rows);
-  rows.finish();
-}
-
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+runOnEachStore('store-outage', outageOnce);
