@@ -11,6 +11,7 @@ import { EventDeduper } from './core/conversation/dedupe';
 import { InProcessCounters, RateLimits } from './core/conversation/rate-limits';
 import { ConversationTurns } from './core/conversation/turns';
 import { SharedWriteSlots } from './core/conversation/write-slots';
+import { InFlightAnswers } from './core/conversation/in-flight';
 import { MessagePipeline, type MessageCommands } from './core/conversation/pipeline';
 import type { ChartRenderer, ModelCatalog } from './core/commands/context';
 import type {
@@ -106,6 +107,8 @@ export interface App {
   readonly feedback: Feedback;
   /** A platform's per-channel write budget shared by every process; absent on SQLite (one process). */
   readonly writeSlots?: SharedWriteSlots;
+  /** Answers under way in this process, and whether it is draining to stop (SPEC §5). */
+  readonly inFlight: InFlightAnswers;
   /** /eval: the channel's cases (their inputs never train: `evaluationInputs`) and runs. */
   readonly evaluation: { readonly cases: EvalCases; readonly runner: EvalRunner };
   /** The platform's admin rule plus ADMIN_USER_IDS (for votes, which are no commands). */
@@ -152,6 +155,7 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
         logger: providers.logger,
         // A hold outlives every attempt the client makes (timeouts × retries), then lapses.
         holdMs: 2 * config.models.timeoutMs * (config.models.maxRetries + 1),
+        answerDuringStoreOutage: config.storage.outage === 'answer',
         ...(providers.finetuneModel ? { routeModels: { finetune: providers.finetuneModel } } : {}),
       })
     : undefined;
@@ -172,8 +176,10 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
     logger: providers.logger,
     clock,
     usage,
+    answerDuringStoreOutage: config.storage.outage === 'answer',
   });
   const deduper = new EventDeduper(providers.store);
+  const inFlight = new InFlightAnswers();
   const threads = new BotThreads(providers.store, deduper);
   const telemetry = providers.telemetry ?? noTelemetry;
   // SQLite means one process: its counters need not cost a write per message.
@@ -257,9 +263,23 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
     feedback,
     evaluation,
     ...(providers.store.kind === 'sqlite' ? {} : { writeSlots: new SharedWriteSlots(providers.store, clock) }),
+    inFlight,
     admins: (platformPermissions) => withConfiguredAdmins(platformPermissions, config.adminUserIds),
     messages: (commands) =>
-      new MessagePipeline({ assistant, profiles, deduper, threads, commands, telemetry, logger: providers.logger, feedback, rateLimits, turns }),
+      new MessagePipeline({
+        assistant,
+        profiles,
+        deduper,
+        threads,
+        commands,
+        telemetry,
+        logger: providers.logger,
+        feedback,
+        rateLimits,
+        turns,
+        inFlight,
+        storeOutage: config.storage.outage,
+      }),
     commands: (platformPermissions) =>
       watchedCommands(
         modelWatch,

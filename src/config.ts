@@ -155,6 +155,17 @@ export const defaultsFileSchema = z
       .strict(),
     /** 👍 / 👎 on answers (SPEC §8 "Feedback"). */
     feedback: z.object({ answerDays: z.number().int().min(1).max(400) }).strict(),
+    /**
+     * When Redis or PostgreSQL cannot be reached: chat `refuse`s with one sentence, or `answer`s with
+     * the config defaults (no persona of the channel, unclaimed, uncounted; see README). Every store
+     * call fails after `operationTimeoutMs` at most.
+     */
+    storage: z.object({ outage: z.enum(['refuse', 'answer']), operationTimeoutMs: z.number().int().min(100).max(60_000) }).strict(),
+    /**
+     * SIGTERM / SIGINT (SPEC §5): how long answers in flight may take to finish before the process
+     * exits anyway. Below the 30 s after which Heroku and Kubernetes send SIGKILL.
+     */
+    shutdown: z.object({ drainMs: z.number().int().min(0).max(600_000) }).strict(),
     /** /eval (SPEC §8 "Evaluation"). */
     evaluation: z
       .object({
@@ -383,6 +394,8 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
       embedding: readEnv(env, 'OPENAI_EMBEDDING_MODEL') ?? defaults.models.embedding,
     },
     finetune: { ...defaults.finetune, pollSeconds: envInt(env, 'FINETUNE_POLL_SECONDS', defaults.finetune.pollSeconds, 1, 86400) },
+    // The platform's grace period before SIGKILL differs per deployment (Kubernetes sets its own).
+    shutdown: { drainMs: envInt(env, 'SHUTDOWN_DRAIN_MS', defaults.shutdown.drainMs, 0, 600_000) },
     finetuneProvider: {
       kind: finetuneKind,
       ...((readEnv(env, 'FINETUNE_API_KEY') ?? openaiApiKey) ? { apiKey: (readEnv(env, 'FINETUNE_API_KEY') ?? openaiApiKey) as string } : {}),

@@ -10,7 +10,8 @@ import { DiscordAdapter, DiscordStartError } from './adapters/discord/discord-ad
 import { runShards } from './adapters/discord/sharding';
 import { SlackAdapter } from './adapters/slack/slack-adapter';
 import { closeServer, serveRoutes } from './http/serve';
-import { healthRoutes } from './http/endpoints';
+import { healthRoutes, type ModelProbe } from './http/endpoints';
+import { OpenAIModelProbe } from './providers/openai/model-probe';
 import { Metrics } from './http/metrics';
 import type { ChatModel, Logger } from './core/ports';
 import { systemClock } from './core/ports';
@@ -26,6 +27,7 @@ import { embeddingUsageSink } from './core/usage/embedding-usage';
 import { OpenAIFineTuner } from './providers/finetune/openai-finetuner';
 import { TOGETHER_DEFAULT_BASE_URL, TogetherFineTuner } from './providers/finetune/together-finetuner';
 import type { FineTuner } from './core/ports';
+import { drainAndStop, stopSignal, type StoppablePart } from './shutdown';
 
 /**
  * The fine-tuning provider (FINETUNE_*), and the model serving the `finetune` route when fine-tuned
@@ -65,30 +67,20 @@ function createModel(config: AppConfig, logger: Logger): ChatModel | undefined {
   });
 }
 
-/** Resolves on the first SIGINT or SIGTERM. */
-function stopSignal(logger: Logger): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      logger.info({ signal }, 'shutting down');
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-}
-
 /**
  * Every platform whose credentials are present (Slack and Discord together too) until SIGINT or
- * SIGTERM, then one shutdown of all of them. /healthz and /metrics are on PORT: served by Slack's
+ * SIGTERM, then one drained shutdown of all of them (see shutdown.ts). /healthz and /metrics are on PORT: served by Slack's
  * receiver (HTTP) or its own server (Socket Mode), or by a server of their own for Discord alone.
  * A Discord shard (started by the ShardingManager) runs Discord only; its manager serves HTTP.
  */
-async function runPlatforms(config: AppConfig, app: App, metrics: Metrics, logger: Logger): Promise<number> {
-  const stops: (() => Promise<void>)[] = [];
+async function runPlatforms(config: AppConfig, app: App, metrics: Metrics, logger: Logger, modelProbe?: ModelProbe): Promise<number> {
+  // Listening from the start: a signal during start-up must not kill the process mid-way.
+  const stopping = stopSignal(logger);
+  const parts: StoppablePart[] = [];
   const stopAll = async () => {
-    for (const stop of stops.reverse()) await stop().catch((err: unknown) => logger.error({ err: String(err) }, 'error while stopping'));
+    for (const part of parts.reverse()) await part.stop().catch((err: unknown) => logger.error({ err: String(err) }, 'error while stopping'));
   };
-  const routes = healthRoutes(app, metrics);
+  const routes = healthRoutes(app, metrics, modelProbe);
   const shardChild = config.discord?.shardChild === true;
   try {
     const slack = config.slack;
@@ -105,14 +97,14 @@ async function runPlatforms(config: AppConfig, app: App, metrics: Metrics, logge
         shortAnswerMs: config.streaming.shortAnswerMs,
       });
       await adapter.start();
-      stops.push(() => adapter.stop());
+      parts.push({ name: 'slack', stopTakingWork: () => adapter.stopTakingWork(), idle: () => adapter.idle(), stop: () => adapter.stop() });
       logger.info({ mode: slack.appToken ? 'socket' : 'http', port: config.port, bot: adapter.identity.userId }, 'Slack connected');
     }
     const discord = config.discord;
     if (discord) {
       if (!slack && !shardChild) {
         const server = await serveRoutes(routes, config.port);
-        stops.push(() => closeServer(server));
+        parts.push({ name: 'http', idle: async () => undefined, stop: () => closeServer(server) });
       }
       if (discord.shards !== undefined && !shardChild) {
         const shards = await runShards({
@@ -122,7 +114,7 @@ async function runPlatforms(config: AppConfig, app: App, metrics: Metrics, logge
           script: __filename,
           logger,
         });
-        stops.push(() => shards.stop());
+        parts.push({ name: 'discord-shards', idle: async () => undefined, stop: () => shards.stop() });
       } else {
         const adapter = await DiscordAdapter.start({
           app,
@@ -133,7 +125,7 @@ async function runPlatforms(config: AppConfig, app: App, metrics: Metrics, logge
           logger,
           editIntervalMs: config.streaming.editIntervalMs,
         });
-        stops.push(() => adapter.stop());
+        parts.push({ name: 'discord', idle: () => adapter.idle(), stop: () => adapter.stop() });
       }
     }
     // Once the adapters can post: jobs persisted before a restart are picked up again here.
@@ -146,8 +138,8 @@ async function runPlatforms(config: AppConfig, app: App, metrics: Metrics, logge
     }
     throw err;
   }
-  await stopSignal(logger);
-  await stopAll();
+  await stopping;
+  await drainAndStop(app, parts, config.shutdown.drainMs, logger);
   return 0;
 }
 
@@ -167,7 +159,7 @@ async function main(): Promise<number> {
   // The console shares the terminal with the logs: only warnings and errors there unless asked.
   const logger = createLogger(platforms.length === 0 && !config.logLevelExplicit ? 'warn' : config.logLevel);
 
-  const store = await createStore(config.store, logger);
+  const store = await createStore(config.store, logger, { operationTimeoutMs: config.storage.operationTimeoutMs });
   const changes = createChangeFeed(config.store, logger);
   const tokenizer = new TiktokenTokenizer(config.tokens.encoding);
   // Built before the knowledge index, whose embedder reports its usage into it.
@@ -223,7 +215,7 @@ async function main(): Promise<number> {
   let exitCode = 0;
   try {
     if (platforms.length > 0) {
-      exitCode = await runPlatforms(config, app, metrics, logger);
+      exitCode = await runPlatforms(config, app, metrics, logger, openaiClient ? new OpenAIModelProbe(openaiClient) : undefined);
     } else {
       const commands = app.commands(consolePermissions);
       const adapter = new ConsoleAdapter({
@@ -252,6 +244,8 @@ async function main(): Promise<number> {
 main().then(
   (code) => {
     process.exitCode = code;
+    // Everything is closed; a socket a library left open must not keep a stopped process alive.
+    setTimeout(() => process.exit(code), 2000).unref();
   },
   (err: unknown) => {
     process.stderr.write(`channelwise: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);

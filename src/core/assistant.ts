@@ -4,7 +4,7 @@
  * answered, and only once, is the `MessagePipeline`'s decision (conversation/pipeline.ts).
  */
 import { createHash } from 'node:crypto';
-import { ErrorCode, UserError, asCodedError, userMessage } from './errors';
+import { ErrorCode, UserError, asCodedError, isStoreUnavailable, userMessage } from './errors';
 import { lazyChild } from './lazy-logger';
 import type { Clock, Logger, Passage, Tokenizer } from './ports';
 import { messageTokens } from './prompt/assemble';
@@ -52,7 +52,12 @@ export interface AssistantDeps {
   readonly clock: Clock;
   /** Where offline answers and the RAG signs are counted (model calls count themselves, in `model`). */
   readonly usage?: UsageLog;
+  /** `storage.outage: answer`: with the store unreachable, answer on the config defaults (prompt route), saying so. */
+  readonly answerDuringStoreOutage?: boolean;
 }
+
+/** Appended to an answer given on the config defaults because the store could not be read. */
+export const DEFAULTS_NOTE = "_I can't reach my storage right now, so this answer uses the default settings, not this channel's._";
 
 /**
  * The prompt cache key: the channel and a digest of the prefix (persona + examples + route rules),
@@ -133,6 +138,7 @@ export class Assistant {
 
     let plan: RoutePlan;
     let profile: EffectiveProfile;
+    let degraded = false;
     try {
       if (message.text.length > this.deps.messageChars) {
         throw new UserError(
@@ -140,10 +146,11 @@ export class Assistant {
           `That message is ${message.text.length.toLocaleString('en-US')} characters; the limit is ${this.deps.messageChars.toLocaleString('en-US')}.`,
         );
       }
-      const resolved = await this.deps.profiles.resolve(message.scope);
-      profile = resolved;
-      const responder = this.deps.responders[resolved.route.value];
-      plan = await responder.plan({ profile: resolved, message: message.text, history: message.history });
+      const resolved = await this.profileOf(message.scope, log);
+      profile = resolved.profile;
+      degraded = resolved.degraded;
+      const responder = this.deps.responders[degraded ? 'prompt' : profile.route.value];
+      plan = await responder.plan({ profile, message: message.text, history: message.history });
     } catch (err) {
       yield { type: 'done', reply: this.failure(err, log, elapsed(), '') };
       return;
@@ -221,7 +228,7 @@ export class Assistant {
       { scope: channelKey(message.scope), messageId: message.messageId, route: plan.route, model: plan.model, usage: done?.usage, latencyMs: elapsed() },
       'answered',
     );
-    const notice = done?.warning ? `\n\n${budgetWarning(done.warning)}` : '';
+    const notice = (done?.warning ? `\n\n${budgetWarning(done.warning)}` : '') + (degraded ? `\n\n${DEFAULTS_NOTE}` : '');
     yield {
       type: 'done',
       reply: {
@@ -236,6 +243,17 @@ export class Assistant {
         latencyMs: elapsed(),
       },
     };
+  }
+
+  /** The channel's profile; with the store unreachable and `answerDuringStoreOutage`, the config defaults. */
+  private async profileOf(scope: Question['scope'], log: Logger): Promise<{ profile: EffectiveProfile; degraded: boolean }> {
+    try {
+      return { profile: await this.deps.profiles.resolve(scope), degraded: false };
+    } catch (err) {
+      if (!this.deps.answerDuringStoreOutage || !isStoreUnavailable(err)) throw err;
+      log.warn({ err: asCodedError(err) }, 'store unreachable: answering on the config defaults (storage.outage is answer)');
+      return { profile: this.deps.profiles.defaultsFor(scope), degraded: true };
+    }
   }
 
   /** The cacheable prefix (system + examples) of the plan, and the examples' share of it. */

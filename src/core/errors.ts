@@ -35,6 +35,8 @@ export enum ErrorCode {
   ModelRateLimited = 'channelwise_model_rate_limited',
   ModelTimeout = 'channelwise_model_timeout',
   ModelRejected = 'channelwise_model_rejected',
+  /** The store (Redis, PostgreSQL) cannot be reached right now: the user is told, nothing hangs. */
+  StoreUnavailable = 'channelwise_store_unavailable',
   // internal
   ConfigError = 'channelwise_config_error',
   StoreError = 'channelwise_store_error',
@@ -117,6 +119,20 @@ export function tooLarge(subject: string, size: SizeRefusal): UserError {
   // The unit is said once, after the actual size: "9,001 characters; the limit is 8,000."
   const bareLimit = size.unit === 'characters' ? size.limit.toLocaleString('en-US') : limit;
   return new UserError(ErrorCode.TooLarge, `${subject} is ${actual}; the ${limitName} is ${bareLimit}.`, context);
+}
+
+export const STORE_UNAVAILABLE_SENTENCE = "I can't reach my storage right now; please try again in a moment.";
+
+/**
+ * The store did not answer (refused, dropped or timed-out connections): one sentence for the user,
+ * the backend's detail for the log. Stores throw it; commands show it as it is.
+ */
+export function storeUnavailable(detail: string, cause?: unknown): UserError {
+  return new UserError(ErrorCode.StoreUnavailable, STORE_UNAVAILABLE_SENTENCE, { detail }, cause === undefined ? undefined : { cause });
+}
+
+export function isStoreUnavailable(err: unknown): boolean {
+  return isCodedError(err) && err.code === ErrorCode.StoreUnavailable;
 }
 
 /** The one sentence a user sees for any failure. */

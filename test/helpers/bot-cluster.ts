@@ -5,7 +5,7 @@
  * Each cluster gets a team id of its own, so clusters sharing one Redis or PostgreSQL never meet.
  */
 import { randomUUID } from 'node:crypto';
-import { startBotProcesses, type BotProcess, type BotProcessOptions } from './bot-process';
+import { startBotProcess, startBotProcesses, type BotProcess, type BotProcessOptions } from './bot-process';
 import { FakeOpenAI, type FakeOpenAIOptions } from './fake-openai';
 import { FakeSlack, shownText } from './fake-slack';
 import { SIGNING_SECRET, appMentionEvent, envelope, messageEvent, postCommand, postEvent, type PostResult, type SignedPostOptions } from './slack-requests';
@@ -32,6 +32,7 @@ export class BotCluster {
     readonly model: FakeOpenAI | undefined,
     readonly bots: BotProcess[],
     private readonly options: ClusterOptions,
+    private readonly env: Record<string, string>,
   ) {}
 
   static async start(options: ClusterOptions): Promise<BotCluster> {
@@ -54,7 +55,7 @@ export class BotCluster {
         ...(options.via ? { via: options.via } : {}),
         ...(options.config ? { config: options.config } : {}),
       });
-      return new BotCluster(slack, model, bots, options);
+      return new BotCluster(slack, model, bots, options, env);
     } catch (err) {
       await slack.close();
       await model?.close();
@@ -140,6 +141,37 @@ export class BotCluster {
     return total;
   }
 
+  /** Every answer takes about `ms` (half before the first word, the rest streaming), so answers are in flight that long. */
+  answerSlowly(ms: number): void {
+    if (!this.model) throw new Error('the cluster runs offline: no model to slow down');
+    this.model.chatReply = (body) => {
+      const question = body.messages.at(-1)?.content;
+      return { text: `Answer to ${String(question)} — complete.`, firstTokenDelayMs: ms / 2, tokenDelayMs: ms / 12 };
+    };
+  }
+
+  /** `count` mentions in `channel`, each its own thread, posted to process `index`; resolves with their ts. */
+  async mentionMany(index: number, channel: string, count: number, text = (i: number) => `question ${i}`): Promise<string[]> {
+    const stamps: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const ts = this.slack.nextTs();
+      stamps.push(ts);
+      const result = await this.mention(index, { channel, user: 'U0PERSON1', text: text(i), ts });
+      if (result.status !== 200) throw new Error(`mention ${i} got HTTP ${result.status}`);
+    }
+    return stamps;
+  }
+
+  /** The finished (no longer streaming) answers in the threads started at `stamps`. */
+  finishedAnswers(channel: string, stamps: readonly string[]): string[] {
+    return stamps.flatMap((ts) =>
+      this.slack
+        .botMessages(channel, ts)
+        .filter((m) => m.streaming !== 'in_progress')
+        .map(shownText),
+    );
+  }
+
   /** Every process's logs, for failure messages and the secrets scan. */
   logs(): string {
     return this.bots.map((bot, i) => `── process ${i} (port ${bot.port}) ──\n${bot.logs()}`).join('\n');
@@ -149,6 +181,18 @@ export class BotCluster {
     await Promise.all(this.bots.map((bot) => bot.kill()));
     await this.slack.close();
     await this.model?.close();
+  }
+
+  /** Starts process `index` again with the same environment (after it exited or was killed); it gets a new port. */
+  async restart(index: number): Promise<BotProcess> {
+    await this.bots[index]?.kill();
+    const bot = await startBotProcess({
+      env: this.env,
+      ...(this.options.via ? { via: this.options.via } : {}),
+      ...(this.options.config ? { config: this.options.config } : {}),
+    });
+    this.bots[index] = bot;
+    return bot;
   }
 
   /** The options the cluster was started with (a restarted process gets the same). */

@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { freePort, waitFor } from './processes';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -32,7 +33,7 @@ export interface BotProcessOptions {
   readonly env: Record<string, string>;
   /** Working directory (the default SQLite file lives under it); a fresh temp dir by default. */
   readonly cwd?: string;
-  /** `npm` runs `npm start` (the default, as users do); `tsx` runs the entry point directly (faster to start). */
+  /** `npm` runs `npm start` (the default, as users do); `tsx` runs the entry point directly under node with tsx's loader (faster to start). */
   readonly via?: 'npm' | 'tsx';
   /** Waits for /healthz to answer 200 before resolving (default true). */
   readonly waitHealthy?: boolean;
@@ -76,7 +77,7 @@ export async function startBotProcess(options: BotProcessOptions): Promise<BotPr
   };
   const child =
     options.via === 'tsx'
-      ? spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'src', 'index.ts')], {
+      ? spawn(process.execPath, ['--import', pathToFileURL(require.resolve('tsx')).href, path.join(ROOT, 'src', 'index.ts')], {
           cwd,
           env,
           stdio: ['ignore', 'pipe', 'pipe'],

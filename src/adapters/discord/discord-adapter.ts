@@ -279,7 +279,8 @@ export class DiscordAdapter {
     };
 
     this.client.on(Events.MessageCreate, (message) => {
-      if (this.stopping) return;
+      // A stopping process (SPEC §5) takes no new messages; interactions still get their short answers.
+      if (this.stopping || app.inFlight.draining) return;
       const facts = messageFacts(message, botId);
       this.seen.see(seenOf(facts));
       const inbound = toInboundMessage(facts, {

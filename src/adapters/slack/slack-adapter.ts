@@ -6,6 +6,7 @@
 import type { Server } from 'node:http';
 import { App as BoltApp, HTTPReceiver, LogLevel, SocketModeReceiver, webApi, type Receiver } from '@slack/bolt';
 import type { App } from '../../app';
+import type { InFlightAnswers } from '../../core/conversation/in-flight';
 import type { Logger } from '../../core/ports';
 import type { UserRef } from '../../core/types';
 import { closeServer, serveRoutes } from '../../http/serve';
@@ -53,6 +54,7 @@ export class SlackAdapter {
   /** Health and metrics in Socket Mode (HTTP mode serves them on Bolt's receiver). */
   private routesServer: Server | undefined;
   private readonly inflight = new Set<Promise<unknown>>();
+  private boltStopped: Promise<void> | undefined;
 
   private constructor(
     readonly bolt: BoltApp,
@@ -88,6 +90,7 @@ export class SlackAdapter {
           // Events are acknowledged before the listeners run; the model never delays the 200.
           processBeforeResponse: false,
         });
+    if (receiver instanceof HTTPReceiver) refuseWhileDraining(receiver, options.app.inFlight);
     const bolt = new BoltApp({
       token: options.botToken,
       // Known from auth.test above: Bolt need not call it again.
@@ -123,12 +126,26 @@ export class SlackAdapter {
     return typeof address === 'object' && address ? { port: address.port } : {};
   }
 
+  /**
+   * Takes no new work from here on, for a process about to stop (SPEC §5): over HTTP the receiver
+   * answers new requests 503 (see `refuseWhileDraining`) while /healthz keeps answering; in Socket
+   * Mode the socket closes, so Slack sends the events to the app's other connections.
+   */
+  async stopTakingWork(): Promise<void> {
+    if (this.options.appToken) await this.stopBolt();
+  }
+
   /** Stops taking requests, then waits for answers already under way. */
   async stop(): Promise<void> {
-    await this.bolt.stop();
+    await this.stopBolt();
     if (this.routesServer) await closeServer(this.routesServer);
     this.routesServer = undefined;
     await Promise.allSettled([...this.inflight]);
+  }
+
+  private stopBolt(): Promise<void> {
+    this.boltStopped ??= this.bolt.stop().then(() => undefined);
+    return this.boltStopped;
   }
 
   /** Work that outlives Slack's acknowledgement is tracked so `stop()` can let it finish. */
@@ -289,4 +306,21 @@ export class SlackAdapter {
       log.error({ err, code: (err as { code?: string }).code }, 'Slack listener error');
     });
   }
+}
+
+/**
+ * While the process drains, Slack's requests get 503 (events, commands, interactions): Slack retries
+ * events, and behind a load balancer the retry lands on another instance. /healthz and /metrics
+ * still answer (503 and the figures), so the balancer sees the process leave.
+ */
+function refuseWhileDraining(receiver: HTTPReceiver, inFlight: InFlightAnswers): void {
+  const serve = receiver.requestListener;
+  receiver.requestListener = (req, res) => {
+    if (inFlight.draining && req.method === 'POST' && new URL(req.url ?? '/', 'http://localhost').pathname === EVENTS_PATH) {
+      res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '1', connection: 'close' });
+      res.end('This instance is shutting down; try another.\n');
+      return;
+    }
+    serve(req, res);
+  };
 }

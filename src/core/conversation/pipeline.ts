@@ -7,7 +7,7 @@
  */
 import type { Assistant, FinalReply, ReplyEvent } from '../assistant';
 import type { CommandReply } from '../commands/reply';
-import { ErrorCode, asCodedError } from '../errors';
+import { STORE_UNAVAILABLE_SENTENCE, ErrorCode, asCodedError, isStoreUnavailable } from '../errors';
 import type { Feedback } from '../feedback/feedback';
 import { lazyChild } from '../lazy-logger';
 import type { Logger, MessageOutcome, Telemetry } from '../ports';
@@ -18,6 +18,7 @@ import { THREAD_MEMORY_MS, claimId, type BotThreads } from './bot-threads';
 import type { EventDeduper } from './dedupe';
 import type { RateLimits } from './rate-limits';
 import type { ConversationTurns } from './turns';
+import { InFlightAnswers } from './in-flight';
 
 /** Where the answer to one message goes; the adapter renders it in the platform's own way. */
 export interface Replier {
@@ -46,6 +47,13 @@ export interface MessagePipelineDeps {
   readonly rateLimits?: RateLimits;
   /** One answer at a time per conversation, in order, across processes; absent: no ordering. */
   readonly turns?: ConversationTurns;
+  /** The process's answers under way (one count for every platform); default: a count of its own. */
+  readonly inFlight?: InFlightAnswers;
+  /**
+   * `storage.outage` (default `refuse`): with the store unreachable, a message the bot would answer
+   * gets one sentence saying so, or (`answer`) is answered unclaimed, on the config defaults.
+   */
+  readonly storeOutage?: 'refuse' | 'answer';
 }
 
 /** What decides whether a message is answered (SPEC §2), once the thread is known. */
@@ -83,14 +91,23 @@ const MENTIONS_ONLY = { trigger: { value: 'mention', source: 'config' } } as con
 const KB_ADD_TEXT = /^\/?kb\s+(add(?:\s+(?:--|—|–)workspace)?)$/i;
 
 export class MessagePipeline {
-  constructor(private readonly deps: MessagePipelineDeps) {}
+  private readonly inFlight: InFlightAnswers;
 
-  /** Handle one message; resolves once it is answered (or known not to need an answer). */
+  constructor(private readonly deps: MessagePipelineDeps) {
+    this.inFlight = deps.inFlight ?? new InFlightAnswers();
+  }
+
+  /**
+   * Handle one message; resolves once it is answered (or known not to need an answer). Counted in
+   * flight from start to end, so a stopping process waits for it (SPEC §5).
+   */
   async handle(message: InboundMessage, replier: Replier): Promise<MessageOutcome> {
-    const { outcome, reply } = await this.decideAndAnswer(message, replier).catch((err: unknown): Handled => {
-      this.log(message).error({ err: asCodedError(err) }, 'could not answer a message');
-      return { outcome: 'error' };
-    });
+    const { outcome, reply } = await this.inFlight
+      .track(() => this.decideAndAnswer(message, replier))
+      .catch((err: unknown): Handled => {
+        this.log(message).error({ err: asCodedError(err) }, 'could not answer a message');
+        return { outcome: 'error' };
+      });
     this.deps.telemetry.message({
       platform: message.scope.platform,
       outcome,
@@ -127,8 +144,15 @@ export class MessagePipeline {
     // thread is claimed as long as threads are remembered: its claim stands for the thread.
     const threaded = message.replyThreadId !== undefined && !message.isDirect;
     const startsThread = threaded && message.replyThreadId === message.messageId;
-    if (!(await this.claim(message, startsThread ? THREAD_MEMORY_MS : undefined))) return { outcome: 'duplicate' };
-    if (threaded && !startsThread && message.replyThreadId) await this.deps.threads.remember(message.scope, message.replyThreadId);
+    try {
+      if (!(await this.claim(message, startsThread ? THREAD_MEMORY_MS : undefined))) return { outcome: 'duplicate' };
+      if (threaded && !startsThread && message.replyThreadId) await this.deps.threads.remember(message.scope, message.replyThreadId);
+    } catch (err) {
+      if (!isStoreUnavailable(err)) throw err;
+      if (this.deps.storeOutage !== 'answer') return this.refuseForOutage(message, replier, err);
+      // Unclaimed: another process (or a redelivery) may answer it too while the store is away.
+      this.log(message).warn({ err: asCodedError(err) }, 'store unreachable: answering unclaimed (storage.outage is answer)');
+    }
 
     const limited = await this.overLimit(message, replier);
     if (limited) return limited;
@@ -160,6 +184,24 @@ export class MessagePipeline {
     );
     if (!reply) return { outcome: 'error' };
     return { outcome: reply.error ? 'error' : reply.offline ? 'offline' : 'ok', reply };
+  }
+
+  /** The one sentence that the store cannot be reached, in place of the answer. */
+  private async refuseForOutage(message: InboundMessage, replier: Replier, err: unknown): Promise<Handled> {
+    this.log(message).warn({ err: asCodedError(err) }, 'store unreachable: refusing the message (storage.outage is refuse)');
+    const reply: FinalReply = {
+      text: STORE_UNAVAILABLE_SENTENCE,
+      offline: false,
+      sources: [],
+      latencyMs: 0,
+      error: { code: ErrorCode.StoreUnavailable, message: STORE_UNAVAILABLE_SENTENCE },
+    };
+    await replier.answer(
+      (async function* refusal(): AsyncGenerator<ReplyEvent> {
+        yield { type: 'done', reply };
+      })(),
+    );
+    return { outcome: 'error', reply };
   }
 
   /**
@@ -216,8 +258,14 @@ export class MessagePipeline {
   private async wanted(message: InboundMessage): Promise<boolean> {
     const facts = { isBot: message.user.isBot, text: message.text, mentioned: message.mentioned, isDirect: message.isDirect, inBotThread: false };
     if (shouldAnswer(facts, MENTIONS_ONLY)) return true;
-    if (message.threadId && (await this.deps.threads.has(message.scope, message.threadId))) return true;
-    return shouldAnswer(facts, await this.deps.profiles.resolve(message.scope));
+    try {
+      if (message.threadId && (await this.deps.threads.has(message.scope, message.threadId))) return true;
+      return shouldAnswer(facts, await this.deps.profiles.resolve(message.scope));
+    } catch (err) {
+      // Unknown whether it was for the bot at all: better silence than a sentence on every message.
+      if (isStoreUnavailable(err)) return false;
+      throw err;
+    }
   }
 
   private claim(message: InboundMessage, ttlMs?: number): Promise<boolean> {

@@ -279,9 +279,23 @@ export class EvalRunner {
     return { usd: this.costOf(await this.planAll(chosen, profile, cases)), cases: cases.length, levers: chosen };
   }
 
+  private runs = 0;
+
+  /** Evaluation runs under way in this process (for /healthz). */
+  get running(): number {
+    return this.runs;
+  }
+
   /** Runs the evaluation unless one is already running in the channel (in any process): then a clear refusal. */
   async run(scope: ChannelScope, options: RunOptions): Promise<EvalReport> {
-    const held = await withLease(this.deps.lease, `eval-run:${channelKey(scope)}`, RUN_LEASE_MS, () => this.runHeld(scope, options));
+    const held = await withLease(this.deps.lease, `eval-run:${channelKey(scope)}`, RUN_LEASE_MS, async () => {
+      this.runs += 1;
+      try {
+        return await this.runHeld(scope, options);
+      } finally {
+        this.runs -= 1;
+      }
+    });
     if (!held) throw new UserError(ErrorCode.InvalidState, RUN_IN_PROGRESS_SENTENCE);
     return held.value;
   }

@@ -254,6 +254,20 @@ export class FinetuneJobs {
     return `Cancelled fine-tuning job ${record.jobId}; the channel's model and route are unchanged.`;
   }
 
+  /** The fine-tuning jobs not finished yet, by status (for /healthz); shared by every process on the store. */
+  async queueState(): Promise<{ readonly active: number; readonly byStatus: Readonly<Record<string, number>> }> {
+    const active = (await this.deps.store.get<string[]>(ACTIVE_KEY)) ?? [];
+    const byStatus: Record<string, number> = {};
+    let count = 0;
+    for (const key of active) {
+      const record = await this.deps.store.get<JobRecord>(`finetune:job:${key}`);
+      if (!record || record.finished) continue;
+      count += 1;
+      byStatus[record.status] = (byStatus[record.status] ?? 0) + 1;
+    }
+    return { active: count, byStatus };
+  }
+
   /** Polls every job whose time has come, each under its lease. Called by the runner. */
   async pollDue(): Promise<void> {
     const active = (await this.deps.store.get<string[]>(ACTIVE_KEY)) ?? [];

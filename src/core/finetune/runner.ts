@@ -11,9 +11,21 @@ export interface BackgroundTask {
   run(): Promise<void>;
 }
 
+/** One background task as /healthz shows it. */
+export interface TaskState {
+  readonly name: string;
+  readonly everyMs: number;
+  readonly running: boolean;
+  readonly lastRunAt?: string;
+  /** The last run's failure, when it failed (it runs again at its next tick). */
+  readonly lastError?: string;
+}
+
 export class JobRunner {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly running = new Set<Promise<void>>();
+  private readonly states = new Map<string, { running: boolean; lastRunAt?: string; lastError?: string }>();
+  private started = false;
   private stopped = false;
 
   constructor(
@@ -22,6 +34,7 @@ export class JobRunner {
   ) {}
 
   start(): void {
+    this.started = true;
     for (const task of this.tasks) {
       let busy = false;
       const tick = () => {
@@ -46,11 +59,33 @@ export class JobRunner {
   }
 
   private async runOnce(task: BackgroundTask): Promise<void> {
+    this.states.set(task.name, { running: true, lastRunAt: new Date().toISOString() });
     try {
       await task.run();
+      this.states.set(task.name, { ...this.states.get(task.name), running: false });
     } catch (err) {
+      this.states.set(task.name, { ...this.states.get(task.name), running: false, lastError: err instanceof Error ? err.message : String(err) });
       this.logger.warn({ err, task: task.name }, 'background task failed; it runs again at its next tick');
     }
+  }
+
+  /** `stopped` once shutdown began, `watching` while its timers run, `idle` before start. */
+  get status(): 'idle' | 'watching' | 'stopped' {
+    return this.stopped ? 'stopped' : this.started ? 'watching' : 'idle';
+  }
+
+  /** Each task: its interval, whether it runs now, its last run and failure. */
+  tasksState(): TaskState[] {
+    return this.tasks.map((task) => {
+      const state = this.states.get(task.name);
+      return {
+        name: task.name,
+        everyMs: task.everyMs,
+        running: state?.running ?? false,
+        ...(state?.lastRunAt ? { lastRunAt: state.lastRunAt } : {}),
+        ...(state?.lastError ? { lastError: state.lastError } : {}),
+      };
+    });
   }
 
   async stop(): Promise<void> {

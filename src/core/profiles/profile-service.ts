@@ -54,6 +54,11 @@ export class ProfileService {
     return resolveProfile(scope, this.defaults, workspace, channel);
   }
 
+  /** The profile from config defaults alone, as if no level had been set (used while the store is unreachable). */
+  defaultsFor(scope: ChannelScope): EffectiveProfile {
+    return resolveProfile(scope, this.defaults, undefined, undefined);
+  }
+
   async record(scope: ChannelScope, level: Level = 'channel'): Promise<ProfileRecord | undefined> {
     return this.profiles.read(this.level(scope, level).key);
   }

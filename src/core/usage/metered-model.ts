@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto';
 import type { ChatModel, ChatRequest, Clock, Logger, Tokenizer } from '../ports';
 import { estimateCost, priceOf, type PriceTable } from '../prompt/cost';
 import type { ChannelScope, TokenUsage } from '../types';
-import type { Budgets } from './budget';
+import { isStoreUnavailable } from '../errors';
+import type { Budgets, EffectiveBudget } from './budget';
 import type { AnswerRoute, CallKind, ModelCall, RecordResult, UsageLog } from './usage-log';
 
 export interface MeteredCall {
@@ -49,6 +50,8 @@ export interface MeteredModelDeps {
   readonly logger: Logger;
   /** How long a budget hold outlives a call that never reports back (a crashed process). */
   readonly holdMs: number;
+  /** `storage.outage: answer`: with the store unreachable, call the model without the budget check (it cannot be read). */
+  readonly answerDuringStoreOutage?: boolean;
 }
 
 export class MeteredModel {
@@ -59,15 +62,8 @@ export class MeteredModel {
    * a failing call is counted (as an error) and its error rethrown.
    */
   async *stream(call: MeteredCall): AsyncGenerator<MeteredEvent> {
-    const { scope, request } = call;
-    const budget = await this.deps.budgets.of(scope);
-    const reservation = budget ? randomUUID() : undefined;
-    if (budget && reservation) {
-      // The most this call can cost: its whole prompt uncached and a reply of the full length.
-      const price = priceOf(this.deps.prices, request.model);
-      const holdUsd = (call.promptTokens() * price.input + (request.maxTokens ?? 0) * price.output) / 1_000_000;
-      await this.deps.usage.reserve(scope, reservation, holdUsd, budget, this.deps.holdMs);
-    }
+    const { request } = call;
+    const { budget, reservation } = await this.admit(call);
     const started = this.deps.clock.now().getTime();
     const options = { ...(reservation ? { reservation } : {}), ...(budget ? { budget } : {}) };
     let text = '';
@@ -106,6 +102,25 @@ export class MeteredModel {
       ...(finishReason !== undefined ? { finishReason } : {}),
       ...(result.warning ? { warning: result.warning } : {}),
     };
+  }
+
+  /** The budget check: the channel's cap and this call's hold on it (none without a cap). */
+  private async admit(call: MeteredCall): Promise<{ budget?: EffectiveBudget; reservation?: string }> {
+    const { scope, request } = call;
+    try {
+      const budget = await this.deps.budgets.of(scope);
+      if (!budget) return {};
+      const reservation = randomUUID();
+      // The most this call can cost: its whole prompt uncached and a reply of the full length.
+      const price = priceOf(this.deps.prices, request.model);
+      const holdUsd = (call.promptTokens() * price.input + (request.maxTokens ?? 0) * price.output) / 1_000_000;
+      await this.deps.usage.reserve(scope, reservation, holdUsd, budget, this.deps.holdMs);
+      return { budget, reservation };
+    } catch (err) {
+      if (!this.deps.answerDuringStoreOutage || !isStoreUnavailable(err)) throw err;
+      this.deps.logger.warn({ err }, 'store unreachable: calling the model without the budget check (storage.outage is answer)');
+      return {};
+    }
   }
 
   private async count(

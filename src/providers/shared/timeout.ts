@@ -3,6 +3,8 @@
 /** Rejects with `onTimeout()` when `promise` has not settled within `ms`; always clears its timer. */
 export async function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  // Lost the race, the promise may still reject later: that must not be an unhandled rejection.
+  promise.catch(() => undefined);
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(onTimeout()), ms);
   });

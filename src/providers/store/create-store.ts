@@ -13,15 +13,15 @@ import { createSqliteStore } from './sqlite-store';
  * use, so the process starts while they are down: operations then fail with a StoreError and
  * `ping()` (/healthz) reports false until they answer.
  */
-export async function createStore(config: StoreConfig, logger: Logger): Promise<DocumentStore> {
+export async function createStore(config: StoreConfig, logger: Logger, options: { operationTimeoutMs?: number } = {}): Promise<DocumentStore> {
   const log = logger.child({ component: 'store', store: config.kind });
   switch (config.kind) {
     case 'sqlite':
       return createSqliteStore(config.path, log);
     case 'redis':
-      return createRedisStore(config.url, log);
+      return createRedisStore(config.url, log, options);
     case 'postgres':
-      return createPostgresStore(config.url, log);
+      return createPostgresStore(config.url, log, options);
   }
 }
 

@@ -4,10 +4,10 @@
  * how many processes can reach the data, and `close`.
  */
 import { Keyv, type DeserializedData, type Deserialize } from 'keyv';
-import { isCodedError } from '../../core/errors';
+import { isCodedError, storeUnavailable } from '../../core/errors';
 import type { DocumentStore, Logger } from '../../core/ports';
 import type { ClaimingAdapter } from './claiming-adapter';
-import { sleep, storeError } from './store-error';
+import { sleep, storeError, withTimeout } from './store-error';
 
 /** Runs `task` while no other holder of `key` (in this process or, where it matters, any other) runs. */
 export interface KeyLock {
@@ -24,7 +24,14 @@ export interface KeyvDocumentStoreOptions {
   readonly logger: Logger;
   /** How often expired entries are deleted from the backend (default hourly). */
   readonly sweepIntervalMs?: number;
+  /**
+   * The longest one backend call may take before it fails as StoreUnavailable (default 5 s): a
+   * server that stopped answering without closing its connections must not hang requests.
+   */
+  readonly operationTimeoutMs?: number;
 }
+
+export const OPERATION_TIMEOUT_MS = 5000;
 
 export const SWEEP_INTERVAL_MS = 60 * 60 * 1000;
 
@@ -183,10 +190,11 @@ export class KeyvDocumentStore implements DocumentStore {
     return this.backend(`write "${key}"`, () => this.adapter.replaceIfExpiresAt(key, serializeJson({ value: next, expires }), expires, readExpires));
   }
 
-  /** Runs one backend call; anything it throws becomes a StoreError (coded errors pass through). */
+  /** Runs one backend call, bounded in time; anything it throws becomes a store error (coded errors pass through). */
   private async backend<R>(action: string, call: () => Promise<R>): Promise<R> {
+    const ms = this.options.operationTimeoutMs ?? OPERATION_TIMEOUT_MS;
     try {
-      return await call();
+      return await withTimeout(call(), ms, () => storeUnavailable(`${this.kind} store did not ${action} within ${ms} ms`));
     } catch (err) {
       if (isCodedError(err)) throw err;
       throw storeError(`${this.kind} store could not ${action}`, err);

@@ -9,6 +9,7 @@ import type { Logger } from '../../core/ports';
 import { KeyedMutex } from '../shared/keyed-mutex';
 import type { KeyLock } from './keyv-document-store';
 import { inProcessTurn, storeError } from './store-error';
+import { connectGuarded } from '../shared/pg-client';
 
 /** SQLSTATE lock_not_available: raised when `lock_timeout` runs out. */
 const LOCK_NOT_AVAILABLE = '55P03';
@@ -41,7 +42,8 @@ export class PostgresLock implements KeyLock {
     const lockName = `${this.options.keyPrefix}${key}`;
     let connection: PoolClient;
     try {
-      connection = await this.pool.connect();
+      // The failure itself reaches the lock's query (or its unlock), which discards the connection.
+      connection = await connectGuarded(this.pool, (err) => this.options.logger.warn({ err, key }, 'PostgreSQL lock connection failed'));
     } catch (err) {
       throw storeError(`cannot get a PostgreSQL connection to lock "${key}"`, err);
     }

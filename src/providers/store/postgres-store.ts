@@ -2,7 +2,7 @@
 import { Pool } from 'pg';
 import type { DocumentStore, Logger } from '../../core/ports';
 import { ClaimingAdapter, counterStart } from './claiming-adapter';
-import { KeyvDocumentStore } from './keyv-document-store';
+import { KeyvDocumentStore, OPERATION_TIMEOUT_MS } from './keyv-document-store';
 import { PostgresLock } from './postgres-lock';
 import { storeError, withTimeout } from './store-error';
 
@@ -34,6 +34,8 @@ export interface PostgresStoreOptions {
   readonly connectTimeoutMs?: number;
   readonly lockWaitMs?: number;
   readonly pingTimeoutMs?: number;
+  /** See `KeyvDocumentStoreOptions.operationTimeoutMs`. */
+  readonly operationTimeoutMs?: number;
 }
 
 /** keyv's adapter over a pg Pool of its own: one statement per operation. */
@@ -111,13 +113,18 @@ export async function createPostgresStore(url: string, logger: Logger, options: 
   const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
   const lockWaitMs = options.lockWaitMs ?? 15_000;
   // Each store has its own pools, so stores stay independent (two in one process, close and reopen).
-  const data = new Pool({ connectionString: url, max: 10, connectionTimeoutMillis: connectTimeoutMs });
+  const operationTimeoutMs = options.operationTimeoutMs ?? OPERATION_TIMEOUT_MS;
+  // query_timeout: a server that stops answering (no reset, no FIN) fails queries instead of hanging them.
+  const data = new Pool({ connectionString: url, max: 10, connectionTimeoutMillis: connectTimeoutMs, query_timeout: operationTimeoutMs });
   // Lock connections come from their own pool, so holders never starve the data queries they wait for.
   const locks = new Pool({
     connectionString: url,
     max: 20,
-    connectionTimeoutMillis: lockWaitMs,
+    // Connecting is not waiting for the lock: a silent server fails as fast as for data queries.
+    connectionTimeoutMillis: Math.min(lockWaitMs, connectTimeoutMs),
     lock_timeout: lockWaitMs,
+    // The server gives up waiting for the lock after lock_timeout; this client gives up on a silent server a little later.
+    query_timeout: lockWaitMs + operationTimeoutMs,
     application_name: 'channelwise-locks',
   });
   for (const pool of [data, locks]) {
@@ -129,6 +136,7 @@ export async function createPostgresStore(url: string, logger: Logger, options: 
     adapter: new PostgresAdapter(data, options.pingTimeoutMs ?? 2000),
     lock: new PostgresLock(locks, { keyPrefix: KEY_PREFIX, waitMs: lockWaitMs, logger }),
     logger,
+    ...(options.operationTimeoutMs !== undefined ? { operationTimeoutMs: options.operationTimeoutMs } : {}),
     close: async () => {
       await Promise.all([data.end(), locks.end()]);
     },

@@ -4,17 +4,26 @@
  * the next, so every use first waits — at most `connectTimeoutMs` — for the client to be ready.
  */
 import { createClient } from '@redis/client';
-import { isCodedError } from '../../core/errors';
+import { isCodedError, storeUnavailable } from '../../core/errors';
 import type { Logger } from '../../core/ports';
-import { storeError, withTimeout } from './store-error';
+import { settlesWithin, withTimeout } from './store-error';
 
 export type RedisClient = ReturnType<typeof createClient>;
+
+/**
+ * How long a call waits for a dropped connection to come back: long enough for a blip, short
+ * enough that during an outage every call fails fast instead of each waiting the connect timeout.
+ */
+const RECONNECT_WAIT_MS = 500;
 
 export class RedisConnection {
   readonly client: RedisClient;
   /** host:port only: URLs may carry a password. */
   readonly where: string;
-  private pending: Promise<void> | undefined;
+  /** The wait every caller shares; it resolves to the failure (never rejects), each caller throws its own. */
+  private pending: Promise<Error | undefined> | undefined;
+  /** When the client was first seen open but not ready (reconnecting), to give up on a reconnect that hangs. */
+  private notReadySince: number | undefined;
 
   constructor(
     url: string,
@@ -25,15 +34,24 @@ export class RedisConnection {
     this.client = createClient({ url, socket: { connectTimeout: connectTimeoutMs, reconnectStrategy: retryDelayMs } });
     // Without a listener an 'error' event would crash the process; failed commands still throw.
     this.client.on('error', (err: unknown) => logger.debug({ err, store: 'redis' }, 'redis connection error'));
+    this.client.on('ready', () => {
+      this.notReadySince = undefined;
+    });
   }
 
-  /** Resolves when commands can be sent; rejects with a StoreError after `connectTimeoutMs`. */
+  /** Resolves when commands can be sent; rejects with StoreUnavailable after `connectTimeoutMs` at most. */
   async ready(): Promise<void> {
     if (this.client.isReady) return;
-    this.pending ??= this.becomeReady().finally(() => {
-      this.pending = undefined;
-    });
-    return this.pending;
+    this.pending ??= this.becomeReady()
+      .then(
+        () => undefined,
+        (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+      )
+      .finally(() => {
+        this.pending = undefined;
+      });
+    const failure = await this.pending;
+    if (failure) throw failure;
   }
 
   async close(): Promise<void> {
@@ -43,16 +61,23 @@ export class RedisConnection {
   }
 
   private async becomeReady(): Promise<void> {
-    const timedOut = () => storeError(`Redis at ${this.where} did not answer within ${this.connectTimeoutMs} ms`);
+    const timedOut = () => storeUnavailable(`Redis at ${this.where} did not answer within ${this.connectTimeoutMs} ms`);
     if (this.client.isOpen) {
-      // Open but not ready: node-redis is reconnecting after a drop; give it a moment.
+      // Open but not ready: node-redis is reconnecting after a drop; give it a moment, not more.
+      this.notReadySince ??= Date.now();
+      const waitMs = Math.min(this.connectTimeoutMs, RECONNECT_WAIT_MS);
       let onReady: (() => void) | undefined;
-      try {
-        await withTimeout(new Promise<void>((resolve) => this.client.once('ready', (onReady = resolve))), this.connectTimeoutMs, timedOut);
-      } finally {
+      const back = await settlesWithin(new Promise<void>((resolve) => this.client.once('ready', (onReady = resolve))), waitMs).finally(() => {
         if (onReady) this.client.off('ready', onReady);
+      });
+      if (back) return;
+      // A reconnect that connected but never became ready (its handshake lost with the old
+      // socket) would wait forever: past the connect timeout, start over with a fresh connection.
+      if (Date.now() - this.notReadySince >= this.connectTimeoutMs) {
+        this.client.destroy();
+        this.notReadySince = undefined;
       }
-      return;
+      throw storeUnavailable(`Redis at ${this.where} is reconnecting and did not come back within ${waitMs} ms`);
     }
     const connecting = this.client.connect();
     connecting.catch(() => undefined); // the outcome is read below; a late rejection must not go unhandled
@@ -60,7 +85,7 @@ export class RedisConnection {
       await withTimeout(connecting, this.connectTimeoutMs, timedOut);
     } catch (err) {
       if (this.client.isOpen) this.client.destroy(); // stop retrying; the next call starts afresh
-      throw isCodedError(err) ? err : storeError(`cannot connect to Redis at ${this.where}`, err);
+      throw isCodedError(err) ? err : storeUnavailable(`cannot connect to Redis at ${this.where}`, err);
     }
   }
 }

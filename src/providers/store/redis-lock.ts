@@ -8,7 +8,8 @@ import type { Logger } from '../../core/ports';
 import { KeyedMutex } from '../shared/keyed-mutex';
 import type { KeyLock } from './keyv-document-store';
 import type { RedisConnection } from './redis-connection';
-import { inProcessTurn, sleep, storeError } from './store-error';
+import { inProcessTurn, sleep, storeError, withTimeout } from './store-error';
+import { storeUnavailable } from '../../core/errors';
 
 const RELEASE_IF_OURS = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 const EXTEND_IF_OURS = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
@@ -21,6 +22,8 @@ export interface RedisLockOptions {
   /** How long to wait for another process's lock before failing with a StoreError. */
   readonly waitMs: number;
   readonly logger: Logger;
+  /** The longest one lock command may take: a server that stopped answering must not hold the update forever (default 5 s). */
+  readonly commandTimeoutMs?: number;
 }
 
 export class RedisLock implements KeyLock {
@@ -57,10 +60,12 @@ export class RedisLock implements KeyLock {
       await this.connection.ready();
       let reply: string | null;
       try {
-        reply = await this.connection.client.set(lockKey, token, {
-          condition: 'NX',
-          expiration: { type: 'PX', value: this.options.ttlMs },
-        });
+        reply = await this.bounded(
+          this.connection.client.set(lockKey, token, {
+            condition: 'NX',
+            expiration: { type: 'PX', value: this.options.ttlMs },
+          }),
+        );
       } catch (err) {
         throw storeError(`cannot take the Redis lock for "${key}"`, err);
       }
@@ -76,7 +81,7 @@ export class RedisLock implements KeyLock {
 
   private async extend(lockKey: string, token: string): Promise<void> {
     try {
-      await this.connection.client.eval(EXTEND_IF_OURS, { keys: [lockKey], arguments: [token, String(this.options.ttlMs)] });
+      await this.bounded(this.connection.client.eval(EXTEND_IF_OURS, { keys: [lockKey], arguments: [token, String(this.options.ttlMs)] }));
     } catch (err) {
       this.options.logger.warn({ err, lockKey }, 'could not extend a Redis lock');
     }
@@ -84,10 +89,15 @@ export class RedisLock implements KeyLock {
 
   private async release(lockKey: string, token: string): Promise<void> {
     try {
-      await this.connection.client.eval(RELEASE_IF_OURS, { keys: [lockKey], arguments: [token] });
+      await this.bounded(this.connection.client.eval(RELEASE_IF_OURS, { keys: [lockKey], arguments: [token] }));
     } catch (err) {
       // Not thrown: the task's outcome matters more, and the lock expires after ttlMs anyway.
       this.options.logger.warn({ err, lockKey }, 'could not release a Redis lock; it will expire');
     }
+  }
+
+  private bounded<R>(command: Promise<R>): Promise<R> {
+    const ms = this.options.commandTimeoutMs ?? 5000;
+    return withTimeout(command, ms, () => storeUnavailable(`Redis at ${this.connection.where} did not answer a lock command within ${ms} ms`));
   }
 }

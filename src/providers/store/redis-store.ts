@@ -31,6 +31,8 @@ export interface RedisStoreOptions {
   readonly lockTtlMs?: number;
   readonly lockWaitMs?: number;
   readonly pingTimeoutMs?: number;
+  /** See `KeyvDocumentStoreOptions.operationTimeoutMs`. */
+  readonly operationTimeoutMs?: number;
 }
 
 /**
@@ -105,12 +107,14 @@ export async function createRedisStore(url: string, logger: Logger, options: Red
     ttlMs: options.lockTtlMs ?? 10_000,
     waitMs: options.lockWaitMs ?? 15_000,
     logger,
+    ...(options.operationTimeoutMs !== undefined ? { commandTimeoutMs: options.operationTimeoutMs } : {}),
   });
   return new KeyvDocumentStore({
     kind: 'redis',
     adapter: new RedisAdapter(connection, options.pingTimeoutMs ?? 2000),
     lock,
     logger,
+    ...(options.operationTimeoutMs !== undefined ? { operationTimeoutMs: options.operationTimeoutMs } : {}),
     close: () => connection.close(),
   });
 }

@@ -39,6 +39,16 @@ describe('the gateway', () => {
 });
 
 describe('answering', () => {
+  it('takes no new messages while the process drains to stop (SPEC §5)', async () => {
+    const { h, openai } = ctx;
+    const asked = openai.requestsTo('chat').length;
+    h.app.inFlight.startDraining();
+    h.discord.mention(h.member, h.channel, 'are you still there?');
+    await h.settle();
+    expect(botTexts(h.channel.id)).toEqual([]);
+    expect(openai.requestsTo('chat')).toHaveLength(asked);
+  });
+
   it('answers a mention as a reply, with the persona and the examples in the model request', async () => {
     const { h, openai } = ctx;
     await h.slash(h.admin, 'persona', 'set', { text: 'You are a terse librarian.' });

@@ -49,7 +49,8 @@ describe('npm start with Slack over HTTP', () => {
       const res = await fetch(`http://127.0.0.1:${port}/healthz`);
       return res.ok ? ((await res.json()) as Record<string, unknown>) : undefined;
     }, '/healthz');
-    expect(health).toEqual({ status: 'ok', store: { kind: 'sqlite', up: true }, model: { state: 'offline' } });
+    expect(health).toMatchObject({ status: 'ok', answersInFlight: 0, store: { kind: 'sqlite', up: true }, model: { state: 'offline' } });
+    expect(health['jobs']).toMatchObject({ finetune: { active: 0 }, evaluationsRunning: 0, background: { status: 'watching' } });
   });
 
   it('answers a signed mention in its thread, and refuses a badly signed one', async () => {

@@ -61,6 +61,27 @@ describe('MessagePipeline', () => {
   });
   const pipeline = () => app.messages(app.commands(testPermissions));
 
+  it('counts an answer in flight from its start to its end, one count for every platform', async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const slow: RecordingReplier = Object.assign(new RecordingReplier(), {
+      async answer(events: AsyncIterable<ReplyEvent>): Promise<void> {
+        for await (const _ of events) await held;
+      },
+    });
+    const answering = [pipeline().handle(message('first'), slow), pipeline().handle(message('second'), slow)];
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(app.inFlight.size).toBe(2);
+    let idle = false;
+    const waiting = app.inFlight.idle().then(() => (idle = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(idle).toBe(false);
+    release();
+    expect(await Promise.all(answering)).toEqual(['offline', 'offline']);
+    await waiting;
+    expect(app.inFlight.size).toBe(0);
+  });
+
   it('answers a mention once, however often the platform delivers it', async () => {
     const replier = new RecordingReplier();
     const mention = message('what time is it?', { replyThreadId: 'T1' });

@@ -44,7 +44,7 @@ postgres.describe('postgres', () => {
 });
 
 describe('postgres store: when PostgreSQL does not answer', () => {
-  it('pings false instead of throwing, and fails operations with a StoreError', async () => {
+  it('pings false instead of throwing, and fails operations with StoreUnavailable', async () => {
     // Port 1 on the loopback interface: nothing listens there, so connecting is refused at once.
     const store = await createPostgresStore('postgresql://postgres@127.0.0.1:1/test', silentLogger, {
       connectTimeoutMs: 300,
@@ -53,8 +53,8 @@ describe('postgres store: when PostgreSQL does not answer', () => {
     });
     try {
       expect(await store.ping()).toBe(false);
-      await expect(store.get('anything')).rejects.toMatchObject({ code: ErrorCode.StoreError });
-      await expect(store.update('anything', () => 1)).rejects.toMatchObject({ code: ErrorCode.StoreError });
+      await expect(store.get('anything')).rejects.toMatchObject({ code: ErrorCode.StoreUnavailable });
+      await expect(store.update('anything', () => 1)).rejects.toMatchObject({ code: ErrorCode.StoreUnavailable });
     } finally {
       await store.close();
     }

@@ -57,13 +57,13 @@ describe('redis store: when Redis does not answer', () => {
   // Port 1 on the loopback interface: nothing listens there, so connecting is refused at once.
   const unreachable = 'redis://127.0.0.1:1';
 
-  it('pings false instead of throwing, and fails operations with a StoreError', async () => {
+  it('pings false instead of throwing, and fails operations with StoreUnavailable', async () => {
     const store = await createRedisStore(unreachable, silentLogger, { connectTimeoutMs: 300, pingTimeoutMs: 300 });
     try {
       expect(await store.ping()).toBe(false);
-      await expect(store.get('anything')).rejects.toMatchObject({ code: ErrorCode.StoreError });
-      await expect(store.update('anything', () => 1)).rejects.toMatchObject({ code: ErrorCode.StoreError });
-      await expect(store.setIfAbsent('anything', 1)).rejects.toMatchObject({ code: ErrorCode.StoreError });
+      await expect(store.get('anything')).rejects.toMatchObject({ code: ErrorCode.StoreUnavailable });
+      await expect(store.update('anything', () => 1)).rejects.toMatchObject({ code: ErrorCode.StoreUnavailable });
+      await expect(store.setIfAbsent('anything', 1)).rejects.toMatchObject({ code: ErrorCode.StoreUnavailable });
     } finally {
       await store.close();
     }
@@ -73,8 +73,9 @@ describe('redis store: when Redis does not answer', () => {
     const store = await createRedisStore('redis://user:s3cret-pass@127.0.0.1:1', silentLogger, { connectTimeoutMs: 300 });
     try {
       const err = await store.get('anything').catch((e: unknown) => e);
-      expect(err).toMatchObject({ code: ErrorCode.StoreError });
+      expect(err).toMatchObject({ code: ErrorCode.StoreUnavailable });
       expect(String((err as Error).message)).not.toContain('s3cret-pass');
+      expect(JSON.stringify((err as { context?: unknown }).context)).not.toContain('s3cret-pass');
     } finally {
       await store.close();
     }

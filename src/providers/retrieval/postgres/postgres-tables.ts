@@ -12,6 +12,7 @@
 import { Pool, type PoolClient } from 'pg';
 import { InternalError } from '../../../core/errors';
 import { storeError } from '../../store/store-error';
+import { connectGuarded } from '../../shared/pg-client';
 
 export interface PostgresRetrievalOptions {
   /** Connection string (`postgresql://…`); not needed when `pool` is given. */
@@ -97,8 +98,11 @@ export class PostgresTables {
   }
 
   async transaction<T>(isolation: 'READ COMMITTED' | 'REPEATABLE READ', action: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
     let broken = false;
+    // A connection lost mid-transaction fails its next query (and ROLLBACK), which marks it broken.
+    const client = await connectGuarded(this.pool, () => {
+      broken = true;
+    });
     try {
       await client.query(`BEGIN ISOLATION LEVEL ${isolation}`);
       const result = await action(client);
