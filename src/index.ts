@@ -250,5 +250,7 @@ main().then(
   (err: unknown) => {
     process.stderr.write(`channelwise: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 1;
+    // What was opened before the failure (the change feed's reconnects, a pool) must not keep it running.
+    setTimeout(() => process.exit(1), 2000).unref();
   },
 );
