@@ -65,6 +65,18 @@ function mergeDeep(base: ConfigPatch, patch: ConfigPatch): ConfigPatch {
   return merged;
 }
 
+/** Every process group started here: killed when the test process exits, so a failed or timed-out test leaks none. */
+const running = new Set<number>();
+process.once('exit', () => {
+  for (const pid of running) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
 export async function startBotProcess(options: BotProcessOptions): Promise<BotProcess> {
   const port = await freePort();
   const cwd = options.cwd ?? mkdtempSync(path.join(tmpdir(), 'channelwise-bot-'));
@@ -87,6 +99,8 @@ export async function startBotProcess(options: BotProcessOptions): Promise<BotPr
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  if (child.pid !== undefined) running.add(child.pid);
+  // Kept after the leader exits: its group (a shard, npm's node) may outlive it.
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const signal = (name: NodeJS.Signals) => {
     if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
