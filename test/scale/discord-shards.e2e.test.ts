@@ -8,10 +8,9 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { startBotProcess, type BotProcess } from '../helpers/bot-process';
-import { DATABASE_URL, REDIS_URL } from '../helpers/env';
 import { FakeDiscord, type FakeChannel } from '../helpers/fake-discord';
 import { waitFor } from '../helpers/processes';
-import { describeWithService } from '../helpers/services';
+import { forEachSharedStore } from '../helpers/services';
 
 jest.setTimeout(180_000);
 
@@ -32,13 +31,7 @@ function alive(pid: number): boolean {
   }
 }
 
-const backends: ReadonlyArray<readonly [string, string, string | undefined, number]> = [
-  ['Redis', 'REDIS_URL', REDIS_URL, 6379],
-  ['PostgreSQL', 'DATABASE_URL', DATABASE_URL, 5432],
-];
-
-for (const [service, variable, url, port] of backends) {
-  const suite = describeWithService(service, variable, url, port);
+forEachSharedStore((suite, service) => {
   suite.describe(`Discord shards on ${service}`, () => {
     let discord: FakeDiscord;
     let bot: BotProcess;
@@ -103,4 +96,4 @@ for (const [service, variable, url, port] of backends) {
       await waitFor(() => (processes.every((pid) => !alive(pid)) ? true : undefined), 'every shard process to exit');
     });
   });
-}
+});
