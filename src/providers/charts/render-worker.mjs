@@ -12,7 +12,10 @@ parentPort.on('message', async ({ id, spec }) => {
     const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
     const svg = await view.toSVG();
     view.finalize();
-    const png = new Resvg(svg, { fitTo: { mode: 'original' }, font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } }).render().asPng();
+    const rendered = new Resvg(svg, { fitTo: { mode: 'original' }, font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } }).render().asPng();
+    // resvg's Buffer lives in native memory, which Node 24 refuses to transfer: copy it into an
+    // ArrayBuffer of our own and hand that over.
+    const png = new Uint8Array(rendered);
     parentPort.postMessage({ id, png }, [png.buffer]);
   } catch (err) {
     parentPort.postMessage({ id, error: err instanceof Error ? err.message : String(err) });
