@@ -193,19 +193,7 @@ export class MessagePipeline {
   /** The one sentence that the store cannot be reached, in place of the answer. */
   private async refuseForOutage(message: InboundMessage, replier: Replier, err: unknown): Promise<Handled> {
     this.log(message).warn({ err: asCodedError(err) }, 'store unreachable: refusing the message (storage.outage is refuse)');
-    const reply: FinalReply = {
-      text: STORE_UNAVAILABLE_SENTENCE,
-      offline: false,
-      sources: [],
-      latencyMs: 0,
-      error: { code: ErrorCode.StoreUnavailable, message: STORE_UNAVAILABLE_SENTENCE },
-    };
-    await replier.answer(
-      (async function* refusal(): AsyncGenerator<ReplyEvent> {
-        yield { type: 'done', reply };
-      })(),
-    );
-    return { outcome: 'error', reply };
+    return { outcome: 'error', reply: await this.tell(replier, ErrorCode.StoreUnavailable, STORE_UNAVAILABLE_SENTENCE) };
   }
 
   /**
@@ -218,19 +206,18 @@ export class MessagePipeline {
     if (!check || check.allowed) return undefined;
     this.log(message).info({ user: message.user.id, notified: check.notify }, 'over a rate limit; not sent to the model');
     if (!check.notify) return { outcome: 'limited' };
-    const reply: FinalReply = {
-      text: check.sentence,
-      offline: false,
-      sources: [],
-      latencyMs: 0,
-      error: { code: ErrorCode.RateLimited, message: check.sentence },
-    };
+    return { outcome: 'limited', reply: await this.tell(replier, ErrorCode.RateLimited, check.sentence) };
+  }
+
+  /** One sentence in place of an answer (nothing was sent to the model), shown as a failed answer is. */
+  private async tell(replier: Replier, code: ErrorCode, sentence: string): Promise<FinalReply> {
+    const reply: FinalReply = { text: sentence, offline: false, sources: [], latencyMs: 0, error: { code, message: sentence } };
     await replier.answer(
       (async function* refusal(): AsyncGenerator<ReplyEvent> {
         yield { type: 'done', reply };
       })(),
     );
-    return { outcome: 'limited', reply };
+    return reply;
   }
 
   /**
