@@ -11,9 +11,11 @@
  * reported — an upper bound of the p99 over the whole load. RSS is `process_resident_memory_bytes`,
  * peak over the same scrapes.
  *
- * `npx tsx bench/load/conversations.ts [--store <url>] [--conversations N] [--ramp <ms>] [--profile <dir>]`
+ * `npx tsx bench/load/conversations.ts [--store <url>] [--conversations N] [--processes N] [--ramp <ms>] [--profile <dir>]`
  * (`--ramp`: the mentions are spread evenly over that many ms instead of all posted at once; with a
  * ramp under the 2 s answer time they are still all in flight together).
+ * (`--processes`: how many bot processes share the load, 3 unless given; the conversations are dealt
+ * round robin).
  * (`--profile`: each bot process writes a V8 CPU profile there, read with bench/profile-summary.ts).
  */
 import { readFileSync } from 'node:fs';
@@ -24,7 +26,7 @@ import { BotCluster } from '../../test/helpers/bot-cluster';
 import { echoLastUserMessage } from '../../test/helpers/fake-openai';
 import { Rows, storesFromArgs } from './_scenario';
 
-const PROCESSES = 3;
+const DEFAULT_PROCESSES = 3;
 const CHANNELS = 200;
 const LAG_P99_TARGET_MS = 50;
 const RSS_TARGET_MB = 400;
@@ -69,7 +71,7 @@ interface ProcessFigures {
  * process behind a load balancer has long had behind it.
  */
 async function warmUp(cluster: BotCluster): Promise<void> {
-  const threads = Array.from({ length: PROCESSES * 3 }, (_, i) => ({
+  const threads = Array.from({ length: cluster.bots.length * 3 }, (_, i) => ({
     channel: 'C0WARMUP1',
     user: `U0WARM${i}`,
     ts: cluster.slack.nextTs(),
@@ -81,15 +83,37 @@ async function warmUp(cluster: BotCluster): Promise<void> {
   cluster.model!.reset();
 }
 
-/** The node process tsx started for the bot (the child of the tsx wrapper whose pid we hold). */
-function signalBot(wrapperPid: number | undefined, signal: NodeJS.Signals): void {
-  const children = readFileSync(`/proc/${wrapperPid}/task/${wrapperPid}/children`, 'utf8').trim().split(/\s+/);
-  for (const pid of children) if (pid) process.kill(Number(pid), signal);
+function processesFromArgs(args: readonly string[]): number {
+  const value = Number(argValue(args, '--processes') ?? DEFAULT_PROCESSES);
+  if (!Number.isInteger(value) || value < 1) throw new Error('--processes takes a whole number');
+  return value;
 }
 
-async function runOn(storeUrl: string, conversations: number, rampMs: number, rows: Rows, profileDir: string | undefined): Promise<void> {
+/**
+ * ms the bot's main thread (its event loop) has spent runnable but waiting for a CPU, from Linux's
+ * /proc/<pid>/task/<pid>/schedstat (on CPU ns, waiting ns, slices); undefined elsewhere. Lag that
+ * this explains is the machine's, not the code's: the loop was ready and no core was free.
+ */
+function runQueueWaitMs(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').trim().split(/\s+/);
+    return Number(fields[1]) / 1e6;
+  } catch {
+    return undefined;
+  }
+}
+
+interface RunSettings {
+  readonly conversations: number;
+  readonly processes: number;
+  readonly rampMs: number;
+  readonly profileDir: string | undefined;
+}
+
+async function runOn(storeUrl: string, settings: RunSettings, rows: Rows): Promise<void> {
+  const { conversations, processes, rampMs, profileDir } = settings;
   const profiling = profileDir ? { NODE_OPTIONS: `--require ${path.join(__dirname, '_cpu-profile.cjs')}`, CHANNELWISE_PROFILE_DIR: profileDir } : {};
-  const cluster = await BotCluster.start({ processes: PROCESSES, storeUrl, via: 'tsx', env: { LOG_LEVEL: 'warn', ...profiling } });
+  const cluster = await BotCluster.start({ processes, storeUrl, via: 'tsx', env: { LOG_LEVEL: 'warn', ...profiling } });
   try {
     const model = cluster.model!;
     await warmUp(cluster);
@@ -118,7 +142,8 @@ async function runOn(storeUrl: string, conversations: number, rampMs: number, ro
       }
     })();
 
-    if (profileDir) for (const bot of cluster.bots) signalBot(bot.child.pid, 'SIGUSR2');
+    if (profileDir) for (const bot of cluster.bots) process.kill(bot.child.pid!, 'SIGUSR2'); // via tsx: the child is the bot itself
+    const waitBefore = cluster.bots.map((bot) => runQueueWaitMs(bot.child.pid));
     const slackCallsBefore = cluster.slack.calls.length;
     const started = performance.now();
     const threads = Array.from({ length: conversations }, (_, i) => ({
@@ -149,6 +174,10 @@ async function runOn(storeUrl: string, conversations: number, rampMs: number, ro
     sampling = false;
     await sampler;
 
+    const waited = cluster.bots.map((bot, i) => {
+      const [now, before] = [runQueueWaitMs(bot.child.pid), waitBefore[i]];
+      return now === undefined || before === undefined ? undefined : now - before;
+    });
     const counts = threads.map(finished);
     const unanswered = counts.filter((n) => n === 0).length;
     const duplicated = counts.filter((n) => n > 1).length;
@@ -157,14 +186,14 @@ async function runOn(storeUrl: string, conversations: number, rampMs: number, ro
     const ack = summarize(ackMs);
     figures.forEach((f, i) => (f.cpuSeconds += last[i] ?? 0));
     rows.add(storeUrl, {
-      figure: `${conversations} conversations${rampMs > 0 ? ` (arriving over ${rampMs} ms)` : ' (posted at once)'} over ${PROCESSES} processes: ${unanswered} unanswered, ${duplicated} answered twice, ${modelRequests} model requests, ${(slackCalls / conversations).toFixed(1)} Slack API calls per conversation; all answered in ${(allAnsweredMs / 1000).toFixed(1)} s; HTTP ack p50 ${ack.p50.toFixed(0)} ms / p99 ${ack.p99.toFixed(0)} ms, ${refused} refused`,
+      figure: `${conversations} conversations${rampMs > 0 ? ` (arriving over ${rampMs} ms)` : ' (posted at once)'} over ${processes} processes: ${unanswered} unanswered, ${duplicated} answered twice, ${modelRequests} model requests, ${(slackCalls / conversations).toFixed(1)} Slack API calls per conversation; all answered in ${(allAnsweredMs / 1000).toFixed(1)} s; HTTP ack p50 ${ack.p50.toFixed(0)} ms / p99 ${ack.p99.toFixed(0)} ms, ${refused} refused`,
       target: 'every message answered once',
       met: unanswered === 0 && duplicated === 0 && modelRequests === conversations && refused === 0,
     });
     figures.forEach((f, i) => {
       const worst = Math.max(...f.lagP99Ms);
       rows.add(storeUrl, {
-        figure: `process ${i}: event-loop lag p99 ≤ ${worst.toFixed(1)} ms (worst of ${f.lagP99Ms.length} one-second windows; median window ${summarize(f.lagP99Ms).p50.toFixed(1)} ms); CPU ${((f.cpuSeconds * 1000) / (conversations / PROCESSES)).toFixed(1)} ms per conversation`,
+        figure: `process ${i}: event-loop lag p99 ≤ ${worst.toFixed(1)} ms (worst of ${f.lagP99Ms.length} one-second windows; median window ${summarize(f.lagP99Ms).p50.toFixed(1)} ms); CPU ${((f.cpuSeconds * 1000) / (conversations / processes)).toFixed(1)} ms per conversation${waited[i] === undefined ? '' : `; main thread waited ${(waited[i]! / 1000).toFixed(2)} s for a free CPU`}`,
         target: `p99 < ${LAG_P99_TARGET_MS} ms`,
         met: f.lagP99Ms.length > 0 && worst < LAG_P99_TARGET_MS,
       });
@@ -201,7 +230,8 @@ async function main(): Promise<void> {
   const conversations = conversationsFromArgs(args);
   const rows = new Rows('conversations');
   const rampMs = Number(argValue(args, '--ramp') ?? 0);
-  for (const store of storesFromArgs(args)) await runOn(store, conversations, rampMs, rows, argValue(args, '--profile'));
+  const settings: RunSettings = { conversations, processes: processesFromArgs(args), rampMs, profileDir: argValue(args, '--profile') };
+  for (const store of storesFromArgs(args)) await runOn(store, settings, rows);
   rows.finish();
 }
 
