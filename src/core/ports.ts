@@ -29,9 +29,11 @@ export interface DocumentStore {
    * concurrent updates of one key never lose either change. `mutate` may throw to abort; then
    * nothing is written and the error propagates. `mutate` may run more than once (when a
    * `setIfAbsent` of the same key lands between its read and its write), so it must do nothing
-   * but compute the new value.
+   * but compute the new value. Without `ttlMs` the document keeps the expiry it had (none for a new
+   * one); with it, every update makes the document expire `ttlMs` after this write (a document that
+   * lives while it is in use, e.g. a conversation's queue).
    */
-  update<T>(key: string, mutate: (current: T | undefined) => T | Promise<T>): Promise<T>;
+  update<T>(key: string, mutate: (current: T | undefined) => T | Promise<T>, ttlMs?: number): Promise<T>;
   /**
    * Store `value` only when `key` is absent (or expired); true when this call stored it (the
    * once-per-message claim). One atomic backend operation, no lock: it is on every message's path.

@@ -267,6 +267,27 @@ export function storeContractSuite(kind: string, makeStore: () => Promise<Docume
       expect(await store.get(k)).toBeUndefined();
     });
 
+    it('update with a ttl keeps the document while it is updated, and lets it expire once it is not', async () => {
+      const k = key('update-sliding-ttl');
+      // New, permanent and expiring documents alike take the update's ttl.
+      await store.update<number>(k, (n) => (n ?? 0) + 1, PAST_TTL_MS);
+      const permanent = key('update-ttl-on-permanent');
+      await store.set(permanent, 'no expiry');
+      await store.update<string>(permanent, () => 'expiring now', TTL_MS);
+      await sleep(PAST_TTL_MS / 2);
+      expect(await store.update<number>(k, (n) => (n ?? 0) + 1, PAST_TTL_MS)).toBe(2);
+      expect(await store.get(permanent)).toBeUndefined();
+      await sleep(PAST_TTL_MS / 2 + 50);
+      // Its first expiry has passed; the second update moved it on.
+      expect(await store.get(k)).toBe(2);
+      await sleep(PAST_TTL_MS);
+      expect(await store.get(k)).toBeUndefined();
+      await expectStoreError(
+        store.update(k, () => 1, 0),
+        /ttlMs/,
+      );
+    });
+
     it('an update may update other keys from inside, but fails clearly on its own key instead of hanging', async () => {
       const outer = key('nested-outer');
       const inner = key('nested-inner');

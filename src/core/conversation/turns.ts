@@ -7,7 +7,9 @@
  * The queue is one small document per conversation: `update` under the store's lock adds and
  * removes entries, waiters re-read it when a change notice for it arrives (or every
  * `pollMs`, in case one is lost). Every entry expires, and every wait is bounded: a process that
- * dies while answering delays its conversation by at most `holdMs`, never stops it.
+ * dies while answering delays its conversation by at most `holdMs`, never stops it. The document
+ * itself expires `holdMs + waitMs` after its last change, when every entry it could hold has, so a
+ * conversation that has gone quiet leaves nothing behind.
  */
 import type { ChangeFeed, Clock, DocumentStore, Logger } from '../ports';
 
@@ -49,17 +51,26 @@ export class ConversationTurns {
     private readonly settings: TurnSettings = DEFAULT_TURNS,
   ) {}
 
+  /** Past the last entry's hold and the longest wait for it: the document can hold no one up. */
+  private get documentTtlMs(): number {
+    return this.settings.holdMs + this.settings.waitMs;
+  }
+
   /** Resolves when `messageId` may be answered: every earlier message of `conversation` has been. */
   async take(conversation: string, messageId: string): Promise<Turn> {
     const key = `turn:${conversation}`;
     const now = this.clock.now().getTime();
     const entry: TurnEntry = { id: messageId, until: now + this.settings.holdMs };
-    const queue = await this.store.update<TurnEntry[]>(key, (list) => {
-      const live = (list ?? []).filter((e) => e.until > now && e.id !== messageId);
-      // The first entry may be answering already: nothing goes before it.
-      const at = live.findIndex((e, index) => index > 0 && compareIds(messageId, e.id) < 0);
-      return at < 0 ? [...live, entry] : [...live.slice(0, at), entry, ...live.slice(at)];
-    });
+    const queue = await this.store.update<TurnEntry[]>(
+      key,
+      (list) => {
+        const live = (list ?? []).filter((e) => e.until > now && e.id !== messageId);
+        // The first entry may be answering already: nothing goes before it.
+        const at = live.findIndex((e, index) => index > 0 && compareIds(messageId, e.id) < 0);
+        return at < 0 ? [...live, entry] : [...live.slice(0, at), entry, ...live.slice(at)];
+      },
+      this.documentTtlMs,
+    );
     if (queue[0]?.id !== messageId) await this.waitForTurn(key, messageId, now + this.settings.waitMs);
     return { release: () => this.release(key, messageId) };
   }
@@ -92,7 +103,7 @@ export class ConversationTurns {
   private async release(key: string, messageId: string): Promise<void> {
     try {
       const now = this.clock.now().getTime();
-      await this.store.update<TurnEntry[]>(key, (list) => (list ?? []).filter((e) => e.id !== messageId && e.until > now));
+      await this.store.update<TurnEntry[]>(key, (list) => (list ?? []).filter((e) => e.id !== messageId && e.until > now), this.documentTtlMs);
       await this.feed?.publish(key);
     } catch (err) {
       // The entry expires by itself; the next message then waits at most until it does.

@@ -115,8 +115,9 @@ export class KeyvDocumentStore implements DocumentStore {
    * expired) is written only if still absent, one read with an expiry only while it still has that
    * expiry. Losing means a claim won in between; then `mutate` runs again, on the claimed value.
    */
-  async update<T>(key: string, mutate: (current: T | undefined) => T | Promise<T>): Promise<T> {
+  async update<T>(key: string, mutate: (current: T | undefined) => T | Promise<T>, ttlMs?: number): Promise<T> {
     this.checkUsable(key);
+    const ttl = checkTtl(ttlMs);
     // An update of the same key from inside `mutate` waits for itself: the lock's wait bound turns
     // that into a clear error. (Not AsyncLocalStorage: on Node 20 it slows every promise in the process.)
     return this.lock.withLock(key, async () => {
@@ -125,7 +126,7 @@ export class KeyvDocumentStore implements DocumentStore {
         // A throwing `mutate` leaves here before anything is written; its error reaches the caller as is.
         const next = await mutate(current?.value);
         checkJsonValue(key, next);
-        if (await this.writeOver(key, next, current)) return next;
+        if (await this.writeOver(key, next, current, ttl)) return next;
         // Redis may hold an entry a moment past its JSON expiry (clocks of two hosts): let it go.
         await sleep(attempt);
       }
@@ -176,17 +177,17 @@ export class KeyvDocumentStore implements DocumentStore {
   }
 
   /** Writes an update's result over what it read; false when a claim took the key in between. */
-  private async writeOver(key: string, next: unknown, read: DeserializedData<unknown> | undefined): Promise<boolean> {
-    if (read === undefined) return this.claim(key, next, undefined);
+  private async writeOver(key: string, next: unknown, read: DeserializedData<unknown> | undefined, ttlMs: number | undefined): Promise<boolean> {
+    if (read === undefined) return this.claim(key, next, ttlMs);
     if (typeof read.expires !== 'number') {
       // Only a delete could have emptied the key since the read, and deletes never waited for updates.
-      await this.write(key, next, undefined);
+      await this.write(key, next, ttlMs);
       return true;
     }
-    // An update keeps the document's expiry: a de-duplication window must not become permanent.
-    // A document on the edge of expiring keeps at least 1 ms, as it did when it was read.
+    // Without a ttl an update keeps the document's expiry: a de-duplication window must not become
+    // permanent. A document on the edge of expiring keeps at least 1 ms, as it did when it was read.
     const readExpires = read.expires;
-    const expires = Math.max(readExpires, Date.now() + 1);
+    const expires = ttlMs === undefined ? Math.max(readExpires, Date.now() + 1) : Date.now() + ttlMs;
     return this.backend(`write "${key}"`, () => this.adapter.replaceIfExpiresAt(key, serializeJson({ value: next, expires }), expires, readExpires));
   }
 
