@@ -12,6 +12,7 @@ import { InProcessCounters, RateLimits } from './core/conversation/rate-limits';
 import { ConversationTurns } from './core/conversation/turns';
 import { SharedWriteSlots } from './core/conversation/write-slots';
 import { InFlightAnswers } from './core/conversation/in-flight';
+import { TurnBudget } from './core/conversation/turn-budget';
 import { MessagePipeline, type MessageCommands } from './core/conversation/pipeline';
 import type { ChartRenderer, ModelCatalog } from './core/commands/context';
 import type {
@@ -109,6 +110,8 @@ export interface App {
   readonly writeSlots?: SharedWriteSlots;
   /** Answers under way in this process, and whether it is draining to stop (SPEC §5). */
   readonly inFlight: InFlightAnswers;
+  /** Spreads the answers' steps over turns of the event loop in a burst (one per process, every platform). */
+  readonly turnBudget: TurnBudget;
   /** /eval: the channel's cases (their inputs never train: `evaluationInputs`) and runs. */
   readonly evaluation: { readonly cases: EvalCases; readonly runner: EvalRunner };
   /** The platform's admin rule plus ADMIN_USER_IDS (for votes, which are no commands). */
@@ -180,6 +183,7 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
   });
   const deduper = new EventDeduper(providers.store);
   const inFlight = new InFlightAnswers();
+  const turnBudget = new TurnBudget();
   const threads = new BotThreads(providers.store, deduper);
   const telemetry = providers.telemetry ?? noTelemetry;
   // SQLite means one process: its counters need not cost a write per message.
@@ -264,6 +268,7 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
     evaluation,
     ...(providers.store.kind === 'sqlite' ? {} : { writeSlots: new SharedWriteSlots(providers.store, clock) }),
     inFlight,
+    turnBudget,
     admins: (platformPermissions) => withConfiguredAdmins(platformPermissions, config.adminUserIds),
     messages: (commands) =>
       new MessagePipeline({
@@ -278,6 +283,7 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
         rateLimits,
         turns,
         inFlight,
+        turnBudget,
         storeOutage: config.storage.outage,
       }),
     commands: (platformPermissions) =>

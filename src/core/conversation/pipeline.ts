@@ -19,6 +19,7 @@ import type { EventDeduper } from './dedupe';
 import type { RateLimits } from './rate-limits';
 import type { ConversationTurns } from './turns';
 import { InFlightAnswers } from './in-flight';
+import type { TurnBudget } from './turn-budget';
 
 /** Where the answer to one message goes; the adapter renders it in the platform's own way. */
 export interface Replier {
@@ -47,6 +48,8 @@ export interface MessagePipelineDeps {
   readonly rateLimits?: RateLimits;
   /** One answer at a time per conversation, in order, across processes; absent: no ordering. */
   readonly turns?: ConversationTurns;
+  /** Spreads the answers' next steps over turns of the event loop when many come at once (one per process); absent: none. */
+  readonly turnBudget?: TurnBudget;
   /** The process's answers under way (one count for every platform); default: a count of its own. */
   readonly inFlight?: InFlightAnswers;
   /**
@@ -122,6 +125,8 @@ export class MessagePipeline {
 
   private async decideAndAnswer(message: InboundMessage, replier: Replier): Promise<Handled> {
     if (message.user.isBot || !message.text.trim()) return { outcome: 'ignored' };
+    // A burst of messages arrives in one turn: the platform has its acknowledgement, the rest can wait a turn.
+    await this.deps.turnBudget?.turn();
 
     const kbAdd = this.filesCommand(message);
     if (kbAdd !== undefined) {
@@ -172,13 +177,19 @@ export class MessagePipeline {
   }
 
   private async answer(message: InboundMessage, replier: Replier): Promise<Handled> {
+    // A burst's store replies come back in one turn, and each would build its model request in it.
+    await this.deps.turnBudget?.turn();
     const history = await this.history(message);
     let reply: FinalReply | undefined;
     const events = this.deps.assistant.respond({ scope: message.scope, user: message.user, text: message.text, messageId: message.messageId, history });
     const recorded = (final: FinalReply) => this.recordAnswer(message, final);
+    const budget = this.deps.turnBudget;
     await replier.answer(
       (async function* watch(): AsyncGenerator<ReplyEvent> {
         for await (const event of events) {
+          // A burst's first tokens arrive in one turn, and each would start a platform message in it.
+          const wait = budget?.turn();
+          if (wait) await wait;
           if (event.type === 'done') {
             reply = await recorded(event.reply);
             yield { type: 'done', reply };
