@@ -15,7 +15,7 @@
  * (`--ramp`: the mentions are spread evenly over that many ms instead of all posted at once; with a
  * ramp under the 2 s answer time they are still all in flight together).
  * (`--processes`: how many bot processes share the load, 3 unless given; the conversations are dealt
- * round robin).
+ * round robin. Without it, one process then takes its share, 1/3 of them, alone, as a second run.)
  * (`--profile`: each bot process writes a V8 CPU profile there, read with bench/profile-summary.ts).
  */
 import { readFileSync } from 'node:fs';
@@ -230,8 +230,15 @@ async function main(): Promise<void> {
   const conversations = conversationsFromArgs(args);
   const rows = new Rows('conversations');
   const rampMs = Number(argValue(args, '--ramp') ?? 0);
-  const settings: RunSettings = { conversations, processes: processesFromArgs(args), rampMs, profileDir: argValue(args, '--profile') };
-  for (const store of storesFromArgs(args)) await runOn(store, settings, rows);
+  const processes = processesFromArgs(args);
+  const profileDir = argValue(args, '--profile');
+  const runs: RunSettings[] = [{ conversations, processes, rampMs, profileDir }];
+  // Without --processes: also one process with its share alone, which tells the code's lag from
+  // the machine's (three bot processes and the load generator on fewer cores wait for the CPU).
+  if (argValue(args, '--processes') === undefined && processes > 1) {
+    runs.push({ conversations: Math.ceil(conversations / processes), processes: 1, rampMs, profileDir });
+  }
+  for (const store of storesFromArgs(args)) for (const settings of runs) await runOn(store, settings, rows);
   rows.finish();
 }
 
