@@ -2,8 +2,9 @@
  * The one way a chat message is handled, whatever the platform (as bolt's `App.processEvent` is):
  * skip bots and empty text → decide by the message and the channel's trigger → claim the message
  * once (across processes) → remember the thread → read the history → answer through the channel's
- * route → count it. Adapters only translate platform payloads into an `InboundMessage` and render
- * what the `Replier` they pass in is given; every decision is taken here, once, for all of them.
+ * route → count it; in a burst, the steps wait their turn of the event loop (`TurnBudget`).
+ * Adapters only translate platform payloads into an `InboundMessage` and render what the
+ * `Replier` they pass in is given; every decision is taken here, once, for all of them.
  */
 import type { Assistant, FinalReply, ReplyEvent } from '../assistant';
 import type { CommandReply } from '../commands/reply';
@@ -125,7 +126,7 @@ export class MessagePipeline {
 
   private async decideAndAnswer(message: InboundMessage, replier: Replier): Promise<Handled> {
     if (message.user.isBot || !message.text.trim()) return { outcome: 'ignored' };
-    // A burst of messages arrives in one turn: the platform has its acknowledgement, the rest can wait a turn.
+    // A burst of messages arrives in one turn; Slack has had its acknowledgement already, so the rest can wait a turn.
     await this.deps.turnBudget?.turn();
 
     const kbAdd = this.filesCommand(message);
