@@ -14,7 +14,8 @@ import { SharedWriteSlots } from './core/conversation/write-slots';
 import { InFlightAnswers } from './core/conversation/in-flight';
 import { TurnBudget } from './core/conversation/turn-budget';
 import { MessagePipeline, type MessageCommands } from './core/conversation/pipeline';
-import type { ChartRenderer, ModelCatalog } from './core/commands/context';
+import type { ModelCatalog } from './core/advice/deps';
+import type { ChartRenderer } from './core/commands/context';
 import type {
   ChangeFeed,
   ChatModel,

@@ -4,7 +4,8 @@
  * set (the few-shot examples, for now) and the model's fine-tuning facts from config. Everything
  * impure is here; the rules stay pure in advise.ts.
  */
-import type { AdviceDeps, Evaluation } from '../commands/context';
+import type { Evaluation } from '../evaluation/evaluation';
+import type { AdviceDeps } from './deps';
 import { heldOutExamples } from '../evaluation/runner';
 import type { Feedback } from '../feedback/feedback';
 import type { KnowledgeIndex } from '../ports';

@@ -1,9 +1,8 @@
-import type { AdviceSettings } from '../advice/advise';
+import type { AdviceDeps } from '../advice/deps';
 import type { FinetuneJobs } from '../finetune/jobs';
-import type { Clock, KnowledgeIndex, Tokenizer } from '../ports';
-import type { ModelPrice, PriceTable } from '../prompt/cost';
-import type { EvalCases } from '../evaluation/cases';
-import type { EvalReport, EvalRunner } from '../evaluation/runner';
+import type { Clock, KnowledgeIndex } from '../ports';
+import type { Evaluation } from '../evaluation/evaluation';
+import type { EvalReport } from '../evaluation/runner';
 import type { Feedback } from '../feedback/feedback';
 import type { Budgets } from '../usage/budget';
 import type { UsageLog, UsageReport } from '../usage/usage-log';
@@ -19,38 +18,6 @@ export interface ChartRenderer {
   usageChart(report: UsageReport, title: string): Promise<ReplyImage | undefined>;
   /** Each lever's score with its 95% interval, and its cost per answer. */
   evalChart(report: EvalReport): Promise<ReplyImage | undefined>;
-}
-
-/** A model's entry of config/models.json, as /advise reads it. */
-export interface ModelFacts {
-  readonly fineTunable: boolean;
-  // `| undefined`: zod's optional keys (config.ts) type them so.
-  readonly shutdownDate?: string | undefined;
-  readonly training?: number | undefined;
-  readonly fineTuned?: ModelPrice | undefined;
-}
-
-/** What the model server says about its models (OpenAI: `GET /models`), where it says it. */
-export interface ModelCatalog {
-  /** The model's shutdown date (YYYY-MM-DD), null when none is announced, undefined when the server does not say. */
-  shutdownDate(model: string): Promise<string | null | undefined>;
-}
-
-/** What /advise needs beyond the measurements. */
-export interface AdviceDeps {
-  readonly settings: AdviceSettings;
-  readonly prices: PriceTable;
-  readonly models: Readonly<Record<string, ModelFacts>>;
-  /** Overrides config's shutdown dates where the server reports them. */
-  readonly catalog?: ModelCatalog;
-  readonly tokenizer: Tokenizer;
-  /** Offline mode: the figures are what answers would have cost. */
-  readonly offline: boolean;
-}
-
-export interface Evaluation {
-  readonly cases: EvalCases;
-  readonly runner: EvalRunner;
 }
 
 /** What an executor may use. Executors are thin: validation already happened in the parser. */

@@ -8,7 +8,7 @@
  * with several processes on one store exactly one polls a job at a time.
  */
 import { factsOf } from '../advice/gather';
-import type { ModelFacts } from '../commands/context';
+import type { ModelFacts } from '../advice/deps';
 import { ErrorCode, UserError } from '../errors';
 import type { Clock, DocumentStore, FineTuneJobState, FineTuner, FineTuneStatus, Lease, Logger, Tokenizer } from '../ports';
 import { formatUsd } from '../prompt/cost';

@@ -6,7 +6,7 @@
  * dies with its base model, so its base model's date applies to it.
  */
 import { factsOf } from '../advice/gather';
-import type { ModelCatalog, ModelFacts } from '../commands/context';
+import type { ModelCatalog, ModelFacts } from '../advice/deps';
 import type { Clock, DocumentStore, Logger } from '../ports';
 import type { ProfileService } from '../profiles/profile-service';
 import { channelKey, type ChannelScope, type Platform } from '../types';

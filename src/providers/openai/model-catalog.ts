@@ -4,7 +4,7 @@
  * field out (most compatible ones) leave config in charge. Read at most once an hour.
  */
 import type OpenAI from 'openai';
-import type { ModelCatalog } from '../../core/commands/context';
+import type { ModelCatalog } from '../../core/advice/deps';
 import type { Logger } from '../../core/ports';
 import { createOpenAIClient, type OpenAIClientOptions } from './client';
 
