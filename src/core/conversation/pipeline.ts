@@ -150,19 +150,17 @@ export class MessagePipeline {
     // thread is claimed as long as threads are remembered: its claim stands for the thread.
     const threaded = message.replyThreadId !== undefined && !message.isDirect;
     const startsThread = threaded && message.replyThreadId === message.messageId;
-    let storeAway = false;
     try {
       if (!(await this.claim(message, startsThread ? THREAD_MEMORY_MS : undefined))) return { outcome: 'duplicate' };
       if (threaded && !startsThread && message.replyThreadId) await this.deps.threads.remember(message.scope, message.replyThreadId);
     } catch (err) {
       if (!isStoreUnavailable(err)) throw err;
       if (this.deps.storeOutage !== 'answer') return this.refuseForOutage(message, replier, err);
-      // Unclaimed: another process (or a redelivery) may answer it too while the store is away.
+      // Unclaimed: another process (or a redelivery) may answer it too while the store is away. Rate
+      // limits and conversation turns are counted in the store: with it away, answering at all is the degraded mode.
       this.log(message).warn({ err: asCodedError(err) }, 'store unreachable: answering unclaimed (storage.outage is answer)');
-      storeAway = true;
+      return this.answer(message, replier);
     }
-    // Rate limits and conversation turns are counted in the store: with it away, answering at all is the degraded mode.
-    if (storeAway) return this.answer(message, replier);
 
     const limited = await this.overLimit(message, replier);
     if (limited) return limited;

@@ -1,14 +1,15 @@
 /**
  * Requests per minute per person and per channel (config `rateLimits`; 0 turns one off), counted
  * in the store when processes share one (Redis, PostgreSQL), so every process counts into the same
- * window; with SQLite, in memory. Checked by the pipeline
- * after a message is claimed and before anything is sent to the model.
+ * window; with SQLite, in memory. Checked by the pipeline after a message is claimed and before
+ * anything is sent to the model.
  *
  * Windows are fixed calendar minutes (a counter per minute, one atomic increment each), so a burst
  * across a minute boundary can reach twice a limit for a moment; in exchange a check costs one
  * store round trip (both counters go out together) and no lock.
  */
 import type { Clock, DocumentStore } from '../ports';
+import { channelKey, workspaceKey, type ChannelScope, type UserRef } from '../types';
 
 /** Where the counters live: the store when processes share it, else this process (see InProcessCounters). */
 export type Counters = Pick<DocumentStore, 'increment'>;
@@ -38,7 +39,6 @@ export class InProcessCounters implements Counters {
     return 1;
   }
 }
-import { channelKey, workspaceKey, type ChannelScope, type UserRef } from '../types';
 
 export interface RateLimitSettings {
   /** Messages one person may send the bot per minute, across the workspace's channels; 0: no limit. */

@@ -26,9 +26,10 @@ export interface KeyvDocumentStoreOptions {
   readonly sweepIntervalMs?: number;
   /**
    * The longest one backend call may take before it fails as StoreUnavailable (default 5 s): a
-   * server that stopped answering without closing its connections must not hang requests.
+   * server that stopped answering without closing its connections must not hang requests. `null`:
+   * the backend's calls finish before they return (SQLite), so no call needs a timer.
    */
-  readonly operationTimeoutMs?: number;
+  readonly operationTimeoutMs?: number | null;
 }
 
 export const OPERATION_TIMEOUT_MS = 5000;
@@ -193,8 +194,9 @@ export class KeyvDocumentStore implements DocumentStore {
 
   /** Runs one backend call, bounded in time; anything it throws becomes a store error (coded errors pass through). */
   private async backend<R>(action: string, call: () => Promise<R>): Promise<R> {
-    const ms = this.options.operationTimeoutMs ?? OPERATION_TIMEOUT_MS;
+    const ms = this.options.operationTimeoutMs === undefined ? OPERATION_TIMEOUT_MS : this.options.operationTimeoutMs;
     try {
+      if (ms === null) return await call();
       return await withTimeout(call(), ms, () => storeUnavailable(`${this.kind} store did not ${action} within ${ms} ms`));
     } catch (err) {
       if (isCodedError(err)) throw err;

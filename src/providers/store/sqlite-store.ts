@@ -127,6 +127,8 @@ export async function createSqliteStore(file: string, logger: Logger, options: S
     adapter,
     logger,
     lock: { withLock: (key, task) => inProcessTurn(processLocks, `${resolved}\n${key}`, key, options.lockWaitMs ?? LOCK_WAIT_MS, task) },
+    // better-sqlite3 runs each statement synchronously: a call has finished before a timer could start.
+    operationTimeoutMs: null,
     close: () => adapter.disconnect(),
   });
 }
