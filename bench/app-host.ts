@@ -19,7 +19,8 @@ import { startChannelwise, type RunningApp } from './channelwise-app';
 import { processCpuMs, threadTimes, type ThreadTimes } from './cpu';
 import { devNull } from './log-sink';
 
-export type BenchedApp = 'channelwise' | 'bare';
+/** `bare-streamed`: the bare app asking for its completion streamed (what streaming alone costs). */
+export type BenchedApp = 'channelwise' | 'bare' | 'bare-streamed';
 
 export interface AppSpec {
   readonly app: BenchedApp;
@@ -171,6 +172,7 @@ function startApp(spec: AppSpec, logs: NodeJS.WritableStream): Promise<RunningAp
     openaiBaseUrl: openai.baseUrl,
     model: config.models.chat,
     systemPrompt: config.defaults.persona,
+    streamModel: spec.app === 'bare-streamed',
   });
 }
 

@@ -9,7 +9,7 @@
  * buildApp, store and pino logger (at the configured level, into /dev/null). Load: a closed loop of
  * `concurrency` users, each sending a mention and waiting until it is answered — its final message
  * complete at the fake, whatever calls got it there — before sending the next. Rounds alternate
- * (channelwise, bare, channelwise, bare…), each with its own warm-up; after each round the fakes
+ * (channelwise, bare, channelwise, bare…; with `--streamed-bare` a third app in each round), each with its own warm-up; after each round the fakes
  * must show every mention answered exactly once, with the model called once for it.
  *
  * Per round: mentions/s, the app's main-thread CPU ms per mention (its other threads — libuv's pool,
@@ -33,7 +33,7 @@ import { fromMain, startBenchWorker, toMain } from './worker';
 export const ANSWER = 'Restart the VPN client, then sign in again with your usual account and password.';
 
 export type { BenchedApp } from './app-host';
-export const APP_NAMES: Readonly<Record<BenchedApp, string>> = { channelwise: 'channelwise', bare: 'bare Bolt' };
+export const APP_NAMES: Readonly<Record<BenchedApp, string>> = { channelwise: 'channelwise', bare: 'bare Bolt', 'bare-streamed': 'bare, streamed' };
 
 export interface ComparisonOptions {
   /** Where channelwise keeps claims, thread memory, profiles and usage. */
@@ -291,10 +291,7 @@ export async function benchSlackVsBolt(options: ComparisonOptions = {}): Promise
         options.onRound?.(round);
       }
     }
-    const ratios = rounds
-      .filter((r) => r.app === 'channelwise')
-      .flatMap((cw) => rounds.filter((b) => b.app === 'bare' && b.pair === cw.pair).map((bare) => cw.mentionsPerSecond / bare.mentionsPerSecond));
-    return { rounds, ratios };
+    return { rounds, ratios: pairRatios(rounds, 'bare') };
   } finally {
     worker.post({ type: 'close' } satisfies ToWorker);
     for (const app of Object.values(running)) await app.stop();
@@ -302,6 +299,13 @@ export async function benchSlackVsBolt(options: ComparisonOptions = {}): Promise
     rmSync(dir, { recursive: true, force: true });
     if (storeOption.kind === 'redis') await deleteRunKeys(storeOption.url, team);
   }
+}
+
+/** channelwise's mentions per second over `baseline`'s, pair by pair. */
+function pairRatios(rounds: readonly RoundResult[], baseline: BenchedApp): number[] {
+  return rounds
+    .filter((r) => r.app === 'channelwise')
+    .flatMap((cw) => rounds.filter((b) => b.app === baseline && b.pair === cw.pair).map((other) => cw.mentionsPerSecond / other.mentionsPerSecond));
 }
 
 function range(values: readonly number[], digits: number): string {
@@ -323,7 +327,7 @@ export function describeRound(r: RoundResult): string {
 /** The summary lines: each app's figures over its rounds and the ratio. */
 export function describeComparison(result: ComparisonResult): string[] {
   const lines: string[] = [];
-  for (const app of ['channelwise', 'bare'] as const) {
+  for (const app of ['channelwise', 'bare', 'bare-streamed'] as const) {
     const rounds = result.rounds.filter((r) => r.app === app);
     if (rounds.length === 0) continue;
     lines.push(
@@ -337,10 +341,16 @@ export function describeComparison(result: ComparisonResult): string[] {
     );
   }
   if (result.ratios.length) lines.push(`ratio channelwise / bare Bolt: ${range(result.ratios, 2)} over ${result.ratios.length} pairs — target ≥ 0.8`);
+  const streamed = pairRatios(result.rounds, 'bare-streamed');
+  if (streamed.length) lines.push(`ratio channelwise / bare Bolt with the model streamed: ${range(streamed, 2)} (for reading the gap; the target is against the bare app)`);
   return lines;
 }
 
-/** Options from the command line: a redis:// URL, --pairs N, --events N, --warmup N, --only channelwise|bare, --profile PREFIX. */
+/**
+ * Options from the command line: a redis:// URL, --pairs N, --events N, --warmup N, --only
+ * channelwise|bare, --profile PREFIX, --streamed-bare (a third app in each round: the bare one
+ * with its completion streamed).
+ */
 export function comparisonArgs(argv: readonly string[]): ComparisonOptions {
   const value = (flag: string) => {
     const index = argv.indexOf(flag);
@@ -366,7 +376,7 @@ export function comparisonArgs(argv: readonly string[]): ComparisonOptions {
     ...(pairs ? { pairs } : {}),
     ...(events ? { events } : {}),
     ...(warmup ? { warmup } : {}),
-    ...(only ? { apps: [only] } : {}),
+    ...(only ? { apps: [only] } : argv.includes('--streamed-bare') ? { apps: ['channelwise', 'bare', 'bare-streamed'] } : {}),
   };
 }
 

@@ -147,6 +147,8 @@ export function buildApp(config: AppConfig, providers: AppProviders): App {
     providers.store,
     { ...(config.budgets.defaultUsd !== undefined ? { defaultUsd: config.budgets.defaultUsd } : {}), warnPct: config.budgets.warnPct },
     clock,
+    // A channel's budget is read for every answer, as its profile is: cached alike.
+    { cacheMs: config.profiles.cacheMs, ...(providers.changes ? { feed: providers.changes } : {}) },
   );
   const model = providers.model
     ? new MeteredModel({

@@ -124,6 +124,7 @@ export const defaultsFileSchema = z
         ),
       })
       .strict(),
+    /** How long a process keeps a channel's profile and budget, read for every answer, between changes it hears of. */
     profiles: z.object({ cacheMs: z.number().int().min(0).max(60_000) }).strict(),
     /** Messages per minute per person (across a workspace) and per channel, counted across processes; 0: off. */
     rateLimits: z.object({ userPerMinute: z.number().int().min(0), channelPerMinute: z.number().int().min(0) }).strict(),

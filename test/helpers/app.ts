@@ -10,7 +10,7 @@ import { buildApp, createUsageLog, type App } from '../../src/app';
 import type { ChartRenderer } from '../../src/core/commands/context';
 import { embeddingUsageSink, type EmbeddingUsageSink } from '../../src/core/usage/embedding-usage';
 import { loadConfig, type AppConfig } from '../../src/config';
-import type { ChatModel, Clock, DocumentStore, Embedder, FineTuner, Lease, Logger, Telemetry } from '../../src/core/ports';
+import type { ChangeFeed, ChatModel, Clock, DocumentStore, Embedder, FineTuner, Lease, Logger, Telemetry } from '../../src/core/ports';
 import { systemClock } from '../../src/core/ports';
 import { createKnowledge, type KnowledgeOptions } from '../../src/providers/knowledge/create-knowledge';
 import { createSqliteStore } from '../../src/providers/store/sqlite-store';
@@ -58,6 +58,8 @@ export interface TestAppOptions {
   /** Serves the finetune route (a fine-tuning provider's chat completions). */
   readonly finetuneModel?: ChatModel;
   readonly lease?: Lease;
+  /** Notices between apps sharing one store, as start-up gives every process; closed with the app. */
+  readonly changes?: ChangeFeed;
 }
 
 export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -89,12 +91,14 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
     ...(options.finetuner ? { finetuner: options.finetuner } : {}),
     ...(options.finetuneModel ? { finetuneModel: options.finetuneModel } : {}),
     ...(options.lease ? { lease: options.lease } : {}),
+    ...(options.changes ? { changes: options.changes } : {}),
   });
   let closed = false;
   const close = async () => {
     if (!closed) {
       await app.background.stop();
       await knowledge.close();
+      await options.changes?.close();
       await store.close();
     }
     closed = true;

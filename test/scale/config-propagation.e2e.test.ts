@@ -1,7 +1,7 @@
 /**
- * A change made through one process is used by every other at once (issue #12, item 1): the profile
- * cache timeout is raised to 60 s here, so only the change feed's notice can explain a new persona
- * or route reaching the other processes' answers.
+ * A change made through one process is used by every other at once (issue #12, item 1): the
+ * profile and budget cache timeout is raised to 60 s here, so only the change feed's notice can
+ * explain a new persona, route or cap reaching the other processes.
  */
 import { BotCluster } from '../helpers/bot-cluster';
 import { waitFor } from '../helpers/processes';
@@ -48,6 +48,16 @@ forEachSharedStore((suite, service) => {
       for (const index of [1, 2]) expect(await command(index, channel, '/route', 'show')).toMatch(/prompt/);
       await command(0, channel, '/route', 'rag');
       for (const index of [1, 2]) expect(await command(index, channel, '/route', 'show')).toMatch(/\brag\b/);
+    });
+
+    it('holds a cap set through one process in the others, and lifts it there when it is cleared', async () => {
+      const channel = 'C0PROPAG03';
+      // Each of the others reads (and caches for 60 s) "no cap".
+      for (const index of [1, 2]) expect(await command(index, channel, '/budget', 'show')).toMatch(/has no monthly cap/);
+      expect(await command(0, channel, '/budget', 'set 5')).toMatch(/Monthly cap set to \$5/);
+      for (const index of [1, 2]) expect(await command(index, channel, '/budget', 'show')).toMatch(/\$5\.00/);
+      await command(0, channel, '/budget', 'clear');
+      for (const index of [1, 2]) expect(await command(index, channel, '/budget', 'show')).toMatch(/has no monthly cap/);
     });
   });
 });

@@ -260,15 +260,10 @@ class EventReader {
     return next;
   }
 
-  /** The next event, or `undefined` when none comes before `deadline` (ms since the epoch). */
-  async nextBefore(deadline: number): Promise<IteratorResult<ReplyEvent> | undefined> {
+  /** The next event, or `undefined` once `late` has settled with none come. */
+  async nextBefore(late: Promise<undefined>): Promise<IteratorResult<ReplyEvent> | undefined> {
     const next = this.next();
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now()));
-    });
     const result = await Promise.race([next, late]);
-    clearTimeout(timer);
     if (result === undefined) this.pending = next;
     return result;
   }
@@ -276,20 +271,28 @@ class EventReader {
 
 /**
  * Reads the answer's start for up to `ms`: the whole answer when it is done by then (short and
- * fast, as most are), else what has arrived (the stream then starts with it).
+ * fast, as most are), else what has arrived (the stream then starts with it). One timer for the
+ * whole wait, not one per event: an answer arrives in a dozen or more deltas.
  */
 async function holdShortAnswer(reader: EventReader, ms: number): Promise<{ readonly held: string; readonly reply?: FinalReply; readonly complete: boolean }> {
-  const deadline = Date.now() + ms;
-  let held = '';
-  let reply: FinalReply | undefined;
-  while (held.length < SHORT_ANSWER_CHARS) {
-    const result = await reader.nextBefore(deadline);
-    if (result === undefined) return { held, complete: false };
-    if (result.done) return { held, ...(reply ? { reply } : {}), complete: true };
-    if (result.value.type === 'done') reply = result.value.reply;
-    else held += result.value.text;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    let held = '';
+    let reply: FinalReply | undefined;
+    while (held.length < SHORT_ANSWER_CHARS) {
+      const result = await reader.nextBefore(late);
+      if (result === undefined) return { held, complete: false };
+      if (result.done) return { held, ...(reply ? { reply } : {}), complete: true };
+      if (result.value.type === 'done') reply = result.value.reply;
+      else held += result.value.text;
+    }
+    return { held, complete: false };
+  } finally {
+    clearTimeout(timer);
   }
-  return { held, complete: false };
 }
 
 export async function deliverReply(events: AsyncIterable<ReplyEvent>, target: ReplyTarget, replyOptions: ReplyStreamOptions): Promise<DeliveryResult> {

@@ -106,10 +106,16 @@ export class Feedback {
     return this.answerDays * DAY_MS;
   }
 
-  /** Keeps the answer for `answerDays`; returns its id, which the feedback controls carry. */
+  /**
+   * Keeps the answer for `answerDays`; returns its id, which the feedback controls carry. Only the
+   * console's answers are also kept as the channel's last: `/feedback` votes on that, and it is the
+   * console's alone (Slack and Discord answers carry buttons naming their answer), so other
+   * platforms' answers save the write.
+   */
   async record(answer: Omit<AnswerRecord, 'id' | 'at'>): Promise<AnswerRecord> {
     const record: AnswerRecord = { ...answer, id: randomUUID(), at: this.clock.now().toISOString() };
-    await Promise.all([this.store.set(this.answerKey(record.id), record, this.ttlMs), this.store.set(this.lastKey(answer.scope), record.id, this.ttlMs)]);
+    const kept = this.store.set(this.answerKey(record.id), record, this.ttlMs);
+    await (answer.scope.platform === 'console' ? Promise.all([kept, this.store.set(this.lastKey(answer.scope), record.id, this.ttlMs)]) : kept);
     return record;
   }
 
@@ -117,7 +123,7 @@ export class Feedback {
     return this.store.get<AnswerRecord>(this.answerKey(id));
   }
 
-  /** The channel's most recent answer (the console votes on it). */
+  /** The console channel's most recent answer (`/feedback` votes on it); undefined on other platforms. */
   async lastAnswerId(scope: ChannelScope): Promise<string | undefined> {
     return this.store.get<string>(this.lastKey(scope));
   }

@@ -8,6 +8,7 @@
  * the oldest entries are dropped, so a level's stored lists stop growing however often it changes.
  */
 import type { ChangeFeed, Clock, DocumentStore } from '../ports';
+import { ReadCache } from '../read-cache';
 import { emptyRecord, storeKeys, type AuditEntry, type PersonaVersion, type ProfileRecord } from './records';
 
 export interface ChangeContext {
@@ -40,17 +41,12 @@ export interface LevelRef {
 export const profileTopic = (level: string): string => `profile:${level}`;
 
 /**
- * Records are read for every message, so reads are cached for `cacheMs`. Changes made through this
- * process replace the cached record at once; a change made by another process sharing the store
- * arrives as a notice on the change feed, which drops the cached copy, so the next message reads
- * the new record (no extra store read per message: only changes cost a notice). A notice that never
- * arrives still expires with the cache. Writes never use the cache: `change()` always reads the
- * stored record under the lock.
+ * Records are read for every message, so reads are cached for `cacheMs` (see `ReadCache`: a change
+ * made by another process sharing the store drops the copy by a notice on the change feed). Writes
+ * never use the cache: `change()` always reads the stored record under the lock.
  */
 export class ProfileStore {
-  private readonly cache = new Map<string, { record: ProfileRecord | undefined; expires: number }>();
-  /** Bumped by every change and notice, so a read that raced with one does not cache what it saw. */
-  private changes = 0;
+  private readonly cache: ReadCache<ProfileRecord | undefined>;
   /** Per level: the changes waiting for the batch being stored to finish (present while one is). */
   private readonly waiting = new Map<string, PendingChange[]>();
 
@@ -58,33 +54,14 @@ export class ProfileStore {
     private readonly store: DocumentStore,
     private readonly clock: Clock,
     private readonly limits: HistoryLimits,
-    private readonly cacheMs = 0,
-    private readonly feed?: ChangeFeed,
+    cacheMs = 0,
+    feed?: ChangeFeed,
   ) {
-    feed?.subscribe({
-      changed: (topic) => {
-        if (!topic.startsWith('profile:')) return;
-        this.changes += 1;
-        this.cache.delete(topic.slice('profile:'.length));
-      },
-      missed: () => {
-        this.changes += 1;
-        this.cache.clear();
-      },
-    });
+    this.cache = new ReadCache({ topicPrefix: profileTopic(''), cacheMs, clock, ...(feed ? { feed } : {}) });
   }
 
-  async read(level: string): Promise<ProfileRecord | undefined> {
-    const now = this.clock.now().getTime();
-    const cached = this.cache.get(level);
-    if (cached && cached.expires > now) return cached.record;
-    const changesBefore = this.changes;
-    const record = await this.store.get<ProfileRecord>(storeKeys.profile(level));
-    if (this.cacheMs > 0 && changesBefore === this.changes) {
-      if (this.cache.size > 10_000) this.cache.clear();
-      this.cache.set(level, { record, expires: now + this.cacheMs });
-    }
-    return record;
+  read(level: string): Promise<ProfileRecord | undefined> {
+    return this.cache.read(level, () => this.store.get<ProfileRecord>(storeKeys.profile(level)));
   }
 
   async history(level: string): Promise<PersonaVersion[]> {
@@ -141,8 +118,8 @@ export class ProfileStore {
 
   private async storeBatch(level: LevelRef, batch: readonly PendingChange[]): Promise<void> {
     let outcomes: ({ ok: true; result: unknown } | { ok: false; error: unknown })[] = [];
-    this.changes += 1;
-    this.cache.delete(level.key);
+    // A read racing with this change must not cache what it saw.
+    this.cache.forget(level.key);
     let stored: ProfileRecord;
     try {
       stored = await this.store.update<ProfileRecord>(storeKeys.profile(level.key), async (current) => {
@@ -195,11 +172,7 @@ export class ProfileStore {
       }
       stored = error.current as ProfileRecord;
     }
-    this.changes += 1;
-    if (this.cacheMs > 0) this.cache.set(level.key, { record: stored, expires: this.clock.now().getTime() + this.cacheMs });
-    // After the write is stored, so whoever reads on the notice reads the new record. A lost notice
-    // costs freshness elsewhere (the cache timeout still applies), never the change itself.
-    await this.feed?.publish(profileTopic(level.key)).catch(() => undefined);
+    await this.cache.changed(level.key, stored);
     batch.forEach((item, index) => {
       const outcome = outcomes[index]!;
       if (outcome.ok) item.resolve(outcome.result);

@@ -39,14 +39,16 @@ describe('Discord feedback', () => {
     return record;
   }
 
-  const votes = async () => ctx.h.app.feedback.votesOf(scope(), (await ctx.h.app.feedback.lastAnswerId(scope()))!);
+  /** The answer a message of it shows, as the store links them (what a ⭐ on it names). */
+  const answerIdOf = async (message: FakeMessage | undefined) => (await ctx.h.app.feedback.answerIdOfMessage(scope(), message!.id))!;
+  const votes = async (message: FakeMessage | undefined) => ctx.h.app.feedback.votesOf(scope(), await answerIdOf(message));
 
   it('puts 👍 / 👎 buttons naming the answer on the final part only', async () => {
     const long = Array.from({ length: 6 }, (_, i) => `Paragraph ${i}: ${'lorem ipsum dolor sit amet '.repeat(16).trim()}.`).join('\n\n');
     const messages = await answered(long);
     expect(messages.length).toBeGreaterThan(1);
     expect(messages.map((m) => buttonsOf(m).map((b) => b.emoji?.name))).toEqual([...messages.slice(1).map(() => []), ['👍', '👎']]);
-    const answerId = (await ctx.h.app.feedback.lastAnswerId(scope()))!;
+    const answerId = await answerIdOf(messages.at(-1));
     for (const button of buttonsOf(messages.at(-1))) expect(button.custom_id).toContain(answerId);
   });
 
@@ -66,7 +68,7 @@ describe('Discord feedback', () => {
     const record = await click(ctx.h.member, message, '👍');
     expect(told(record)).toBe(THANKS);
     expect(((record.callbacks[0]?.['data'] as { flags?: number } | undefined)?.flags ?? 0) & 64).toBe(64);
-    expect(await votes()).toEqual({ [ctx.h.member.id]: expect.objectContaining({ value: 'up' }) });
+    expect(await votes(message)).toEqual({ [ctx.h.member.id]: expect.objectContaining({ value: 'up' }) });
     expect(await ctx.h.app.training.approved(scope())).toEqual([]);
   });
 
@@ -83,7 +85,7 @@ describe('Discord feedback', () => {
     const [message] = await answered();
     await click(ctx.h.member, message, '👍');
     await click(ctx.h.member, message, '👎');
-    expect(await votes()).toEqual({ [ctx.h.member.id]: expect.objectContaining({ value: 'down' }) });
+    expect(await votes(message)).toEqual({ [ctx.h.member.id]: expect.objectContaining({ value: 'down' }) });
     expect(await ctx.h.app.feedback.counts(scope(), 30)).toMatchObject({ up: 0, down: 1 });
   });
 
@@ -92,7 +94,7 @@ describe('Discord feedback', () => {
     await click(ctx.h.member, message, '👍');
     const again = await click(ctx.h.member, message, '👍');
     expect(told(again)).toBe(TAKEN_BACK);
-    expect(await votes()).toEqual({});
+    expect(await votes(message)).toEqual({});
     expect(await ctx.h.app.feedback.counts(scope(), 30)).toMatchObject({ up: 0, down: 0 });
   });
 
@@ -107,12 +109,12 @@ describe('Discord feedback', () => {
     expect(modal.components.flatMap((row) => row.components)).toEqual([
       expect.objectContaining({ custom_id: REASON_FIELD, style: 2, required: false, max_length: REASON_MAX_CHARS }),
     ]);
-    expect(await votes()).toEqual({ [ctx.h.member.id]: expect.objectContaining({ value: 'down' }) });
+    expect(await votes(message)).toEqual({ [ctx.h.member.id]: expect.objectContaining({ value: 'down' }) });
 
     const submitted = ctx.h.discord.submitModal(ctx.h.member, ctx.h.channel, modal.custom_id, { [REASON_FIELD]: 'It named the wrong floor.' });
     await ctx.h.settle();
     expect(told(submitted)).toBe(REASON_THANKS);
-    expect(await votes()).toEqual({ [ctx.h.member.id]: expect.objectContaining({ value: 'down', reason: 'It named the wrong floor.' }) });
+    expect(await votes(message)).toEqual({ [ctx.h.member.id]: expect.objectContaining({ value: 'down', reason: 'It named the wrong floor.' }) });
   });
 
   it('⭐ by an admin adds the exchange; by a member, or another emoji, it does not', async () => {
@@ -138,7 +140,7 @@ describe('Discord feedback', () => {
   it('votes show in /usage by route', async () => {
     const [message] = await answered();
     await click(ctx.h.member, message, '👎');
-    const answer = (await ctx.h.app.feedback.answer((await ctx.h.app.feedback.lastAnswerId(scope()))!))!;
+    const answer = (await ctx.h.app.feedback.answer(await answerIdOf(message)))!;
     const record = await ctx.h.slash(ctx.h.admin, 'usage', undefined, {});
     expect(told(record)).toContain(`feedback — ${answer.route} 👍 0 · 👎 1`);
   });

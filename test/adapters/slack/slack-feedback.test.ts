@@ -17,6 +17,8 @@ const feedbackBlocksOf = (message: StoredMessage | undefined): Block[] => (messa
 describe('Slack feedback', () => {
   const ctx = useSlackHarness();
   const scope = () => slackScope(ctx.h.slack.team, CHANNEL);
+  /** The answer a message of it shows, as the store links them (what a ⭐ on it names). */
+  const answerIdOf = async (message: StoredMessage | undefined) => (await ctx.h.app.feedback.answerIdOfMessage(scope(), message!.ts))!;
 
   /** A member asks in a thread; returns the bot's messages of the answer. */
   async function answered(answer = 'Rooms are booked in the **calendar**.', question = 'How do I book a room?'): Promise<StoredMessage[]> {
@@ -42,7 +44,7 @@ describe('Slack feedback', () => {
       const [block] = feedbackBlocksOf(message);
       const element = (block?.['elements'] as Block[] | undefined)?.[0] ?? {};
       expect(element['type']).toBe('feedback_buttons');
-      const answerId = (await ctx.h.app.feedback.lastAnswerId(scope()))!;
+      const answerId = await answerIdOf(message);
       expect(element).toMatchObject({
         positive_button: { value: expect.stringContaining(answerId) },
         negative_button: { value: expect.stringContaining(answerId) },
@@ -80,7 +82,7 @@ describe('Slack feedback', () => {
   it("records a member's 👍 and adds nothing to the training set", async () => {
     const [message] = await answered();
     expect((await ctx.h.clickFeedback(message!, 'positive_button', MEMBER)).status).toBe(200);
-    const answerId = (await ctx.h.app.feedback.lastAnswerId(scope()))!;
+    const answerId = await answerIdOf(message);
     expect(await ctx.h.app.feedback.votesOf(scope(), answerId)).toEqual({ [MEMBER.id]: expect.objectContaining({ value: 'up' }) });
     expect(await ctx.h.app.training.approved(scope())).toEqual([]);
     expect(ctx.h.slack.openedViews).toHaveLength(0);
@@ -98,7 +100,7 @@ describe('Slack feedback', () => {
     const [message] = await answered();
     await ctx.h.clickFeedback(message!, 'positive_button', MEMBER);
     await ctx.h.clickFeedback(message!, 'negative_button', MEMBER);
-    const answerId = (await ctx.h.app.feedback.lastAnswerId(scope()))!;
+    const answerId = await answerIdOf(message);
     expect(await ctx.h.app.feedback.votesOf(scope(), answerId)).toEqual({ [MEMBER.id]: expect.objectContaining({ value: 'down' }) });
     expect(await ctx.h.app.feedback.counts(scope(), 30)).toMatchObject({ up: 0, down: 1 });
   });
@@ -107,7 +109,7 @@ describe('Slack feedback', () => {
     const [message] = await answered();
     await ctx.h.clickFeedback(message!, 'positive_button', MEMBER);
     await ctx.h.clickFeedback(message!, 'positive_button', MEMBER);
-    const answerId = (await ctx.h.app.feedback.lastAnswerId(scope()))!;
+    const answerId = await answerIdOf(message);
     expect(await ctx.h.app.feedback.votesOf(scope(), answerId)).toEqual({});
     await ctx.h.clickFeedback(message!, 'positive_button', MEMBER);
     expect(await ctx.h.app.feedback.votesOf(scope(), answerId)).toEqual({ [MEMBER.id]: expect.objectContaining({ value: 'up' }) });
@@ -120,7 +122,7 @@ describe('Slack feedback', () => {
     const view = ctx.h.slack.openedViews[0]!;
     const inputs = (view['blocks'] as Block[]).filter((b) => b['type'] === 'input');
     expect(inputs).toEqual([expect.objectContaining({ optional: true, element: expect.objectContaining({ max_length: REASON_MAX_CHARS }) })]);
-    const answerId = (await ctx.h.app.feedback.lastAnswerId(scope()))!;
+    const answerId = await answerIdOf(message);
     expect(await ctx.h.app.feedback.votesOf(scope(), answerId)).toEqual({ [MEMBER.id]: expect.objectContaining({ value: 'down' }) });
 
     const blockId = String(inputs[0]!['block_id']);
@@ -157,7 +159,7 @@ describe('Slack feedback', () => {
   it('votes show in /usage by route', async () => {
     const [message] = await answered();
     await ctx.h.clickFeedback(message!, 'negative_button', MEMBER);
-    const answer = (await ctx.h.app.feedback.answer((await ctx.h.app.feedback.lastAnswerId(scope()))!))!;
+    const answer = (await ctx.h.app.feedback.answer(await answerIdOf(message)))!;
     const { told } = await ctx.h.run('/usage', '', ADMIN);
     expect(told).toContain(`feedback — ${answer.route} 👍 0 · 👎 1`);
   });

@@ -159,4 +159,16 @@ describe('feedback on answers', () => {
     const usage = (await runner.run({ scope: scopeA, user: member, name: 'usage', text: '' })).text;
     expect(usage).toContain('feedback — prompt 👍 1 · 👎 0');
   });
+
+  it("keeps only the console's answers as a channel's last (Slack and Discord vote by buttons naming the answer)", async () => {
+    const record = (scope: typeof scopeA | { platform: 'slack'; workspace: string; channel: string }) =>
+      app.feedback.record({ scope, question: 'q', answer: 'a', route: 'prompt', model: 'gpt-4o-mini', cited: false });
+    const slack = { platform: 'slack', workspace: 'T1', channel: 'C1' } as const;
+    const console = await record(scopeA);
+    const onSlack = await record(slack);
+    expect(await app.feedback.lastAnswerId(scopeA)).toBe(console.id);
+    expect(await app.feedback.lastAnswerId(slack)).toBeUndefined();
+    // The Slack answer itself is kept: its buttons name it.
+    expect(await app.feedback.answer(onSlack.id)).toMatchObject({ scope: slack, answer: 'a' });
+  });
 });

@@ -11,11 +11,12 @@ import { ErrorCode } from '../../../src/core/errors';
 import { estimateCost } from '../../../src/core/prompt/cost';
 import type { ChannelScope } from '../../../src/core/types';
 import { OpenAIChatModel } from '../../../src/providers/openai/chat-model';
-import { createStore } from '../../../src/providers/store/create-store';
+import { createChangeFeed, createStore } from '../../../src/providers/store/create-store';
 import { makeTestApp, member, testConfig, type TestApp } from '../../helpers/app';
 import { DATABASE_URL, REDIS_URL } from '../../helpers/env';
 import { echoLastUserMessage, FakeOpenAI } from '../../helpers/fake-openai';
 import { silentLogger } from '../../helpers/logger';
+import { waitFor } from '../../helpers/processes';
 import { describeWithService } from '../../helpers/services';
 import { ask, command, parseUsage } from '../../helpers/usage';
 
@@ -121,9 +122,12 @@ for (const [service, variable, url, port] of [
     const apps: TestApp[] = [];
     beforeAll(async () => {
       for (let i = 0; i < 2; i++) {
-        const store = await createStore(parseStoreUrl(suite.url, process.cwd()), silentLogger);
+        const storeConfig = parseStoreUrl(suite.url, process.cwd());
+        const store = await createStore(storeConfig, silentLogger);
+        // As start-up wires every process: a /budget in one reaches the other's cached copy by a notice.
+        const changes = createChangeFeed(storeConfig, silentLogger);
         // Rounds of ten answers at once, up to 300 in a minute from one person: far over the rate limits, which are not what this tests.
-        apps.push(await makeTestApp({ store, model: model(), config: testConfig({}, { rateLimits: { userPerMinute: 0, channelPerMinute: 0 } }) }));
+        apps.push(await makeTestApp({ store, changes, model: model(), config: testConfig({}, { rateLimits: { userPerMinute: 0, channelPerMinute: 0 } }) }));
       }
     });
     afterAll(async () => {
@@ -153,6 +157,8 @@ for (const [service, variable, url, port] of [
       const one = estimateCost(prices, 'gpt-4o', fake.reportedUsage[1]!);
       const cap = capFor(one, 6.5);
       await command(apps[0]!, scope, `/budget set ${cap} warn 50`);
+      // The other process had cached "no cap" with its calibration answer: the feed's notice replaces it.
+      expect(await waitFor(() => apps[1]!.budgets.of(scope), 'the cap in the other process')).toMatchObject({ usd: cap });
 
       // Answers take a while, so those of one round are all in flight together.
       fake.chatReply = (body) => ({ text: echoLastUserMessage(body), firstTokenDelayMs: 40 });
