@@ -342,7 +342,8 @@ export function describeComparison(result: ComparisonResult): string[] {
   }
   if (result.ratios.length) lines.push(`ratio channelwise / bare Bolt: ${range(result.ratios, 2)} over ${result.ratios.length} pairs — target ≥ 0.8`);
   const streamed = pairRatios(result.rounds, 'bare-streamed');
-  if (streamed.length) lines.push(`ratio channelwise / bare Bolt with the model streamed: ${range(streamed, 2)} (for reading the gap; the target is against the bare app)`);
+  if (streamed.length)
+    lines.push(`ratio channelwise / bare Bolt with the model streamed: ${range(streamed, 2)} (for reading the gap; the target is against the bare app)`);
   return lines;
 }
 

@@ -78,7 +78,7 @@ async function runPlatforms(config: AppConfig, app: App, metrics: Metrics, logge
   const stopping = stopSignal(logger);
   const parts: StoppablePart[] = [];
   const stopAll = async () => {
-    for (const part of parts.reverse()) await part.stop().catch((err: unknown) => logger.error({ err: String(err) }, 'error while stopping'));
+    for (const part of parts.reverse()) await part.stop().catch((err: unknown) => logger.error({ err }, 'error while stopping'));
   };
   const routes = healthRoutes(app, metrics, modelProbe);
   const shardChild = config.discord?.shardChild === true;

@@ -46,16 +46,14 @@ export function stopSignal(logger: Logger): Promise<NodeJS.Signals> {
 export async function drainAndStop(app: App, parts: readonly StoppablePart[], drainMs: number, logger: Logger): Promise<boolean> {
   const started = Date.now();
   app.inFlight.startDraining();
-  await Promise.all(
-    parts.map((part) => part.stopTakingWork?.().catch((err: unknown) => logger.warn({ err: String(err), part: part.name }, 'could not stop taking work'))),
-  );
+  await Promise.all(parts.map((part) => part.stopTakingWork?.().catch((err: unknown) => logger.warn({ err, part: part.name }, 'could not stop taking work'))));
   const everything = Promise.all([app.inFlight.idle(), app.background.stop(), ...parts.map((part) => part.idle())]);
   const drained = await settlesWithin(everything, drainMs);
   if (drained) logger.info({ ms: Date.now() - started }, 'drained: every answer in flight finished');
   else logger.warn({ drainMs, answersInFlight: app.inFlight.size }, 'drain timeout reached: stopping with answers unfinished');
   for (const part of [...parts].reverse()) {
     const stopped = await settlesWithin(
-      part.stop().catch((err: unknown) => logger.error({ err: String(err), part: part.name }, 'error while stopping')),
+      part.stop().catch((err: unknown) => logger.error({ err, part: part.name }, 'error while stopping')),
       STOP_GRACE_MS,
     );
     if (!stopped) logger.warn({ part: part.name }, 'did not stop in time; leaving it');

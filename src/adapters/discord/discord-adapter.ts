@@ -309,7 +309,7 @@ export class DiscordAdapter {
           if (!answerId) return;
           // Each message of the answer names it, so a ⭐ on any of them can be traced back.
           await Promise.all(delivered.messages.map((id) => app.feedback.linkMessage(inbound.scope, id, answerId))).catch((err: unknown) => {
-            log.warn({ err: String(err) }, 'could not link the answer messages for reactions');
+            log.warn({ err }, 'could not link the answer messages for reactions');
           });
         },
         // Discord has no "only you can see this" for messages: the result is a reply to the sender's message.
@@ -318,7 +318,7 @@ export class DiscordAdapter {
             await this.limiter
               .run(facts.channelId, () => writer.post(facts.channelId, part, facts.id))
               .catch((err: unknown) => {
-                log.warn({ err: String(err) }, 'could not tell the user the result of their command');
+                log.warn({ err }, 'could not tell the user the result of their command');
               });
           }
         },
@@ -340,13 +340,13 @@ export class DiscordAdapter {
       const who = { id: user.id, ...(user.username ? { name: user.username } : {}) };
       this.track(
         feedback.reaction(scope, message.id, who, reaction.emoji.name).catch((err: unknown) => {
-          log.error({ err: err instanceof Error ? err.message : String(err) }, 'reaction handling failed');
+          log.error({ err }, 'reaction handling failed');
         }),
       );
     });
 
     this.client.on(Events.ShardDisconnect, (event, shard) => log.warn({ code: event.code, shard }, 'Discord gateway disconnected and will not reconnect'));
     this.client.on(Events.ShardResume, (shard, replayed) => log.info({ shard, replayed }, 'Discord gateway resumed'));
-    this.client.on(Events.Error, (err) => log.error({ err: err.message }, 'Discord client error'));
+    this.client.on(Events.Error, (err) => log.error({ err }, 'Discord client error'));
   }
 }

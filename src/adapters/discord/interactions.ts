@@ -100,7 +100,7 @@ export class DiscordInteractions {
       if (interaction.isModalSubmit()) return await this.modalSubmit(interaction);
       if (interaction.isMessageContextMenuCommand()) return await this.messageCommand(interaction);
     } catch (err) {
-      this.deps.logger.error({ err: err instanceof Error ? err.message : String(err), type: interaction.type }, 'Discord interaction failed');
+      this.deps.logger.error({ err, type: interaction.type }, 'Discord interaction failed');
       if (interaction.isRepliable()) await this.tell(interaction, WENT_WRONG).catch(() => undefined);
     }
   }

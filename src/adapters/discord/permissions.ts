@@ -44,10 +44,7 @@ export class DiscordPermissions implements Permissions {
       return admin;
     } catch (err) {
       // Unknown member or guild: not an admin (refusing is the safe answer).
-      this.logger.warn(
-        { err: err instanceof Error ? err.message : String(err), guild: scope.workspace, user: user.id },
-        'could not read Discord member permissions',
-      );
+      this.logger.warn({ err, guild: scope.workspace, user: user.id }, 'could not read Discord member permissions');
       return false;
     }
   }

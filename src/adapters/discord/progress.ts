@@ -34,7 +34,7 @@ export class InteractionProgress {
       // A progress edit that fails is only a missed note: the command and its reply go on.
       edit: async (text) => {
         if (!this.tokenValid()) return;
-        await options.edit(text).catch((err: unknown) => options.logger.warn({ err: String(err) }, 'could not show progress'));
+        await options.edit(text).catch((err: unknown) => options.logger.warn({ err }, 'could not show progress'));
       },
     });
   }

@@ -198,10 +198,7 @@ class ReplyMessages {
           this.options.onWritten?.(this.channelId, id, next, replyTo);
         } catch (err) {
           // A failed edit must not end the reply; the next (or final) edit carries the text again.
-          this.options.logger.warn(
-            { err: err instanceof Error ? err.message : String(err), channel: this.channelId, message: id },
-            'Discord message edit failed',
-          );
+          this.options.logger.warn({ err, channel: this.channelId, message: id }, 'Discord message edit failed');
         }
       },
     });
@@ -211,7 +208,7 @@ class ReplyMessages {
 
 /** Renews the typing indicator until stopped (the first words, or the end). */
 function keepTyping(writer: DiscordWriter, channelId: string, logger: Logger): () => void {
-  const send = () => void writer.typing(channelId).catch((err: unknown) => logger.debug({ err: String(err) }, 'typing indicator failed'));
+  const send = () => void writer.typing(channelId).catch((err: unknown) => logger.debug({ err }, 'typing indicator failed'));
   send();
   const timer = setInterval(send, TYPING_RENEW_MS);
   timer.unref();

@@ -39,10 +39,6 @@ export interface MessageShortcutPayload<M> {
 export const NOT_MY_REPLY_SENTENCE = 'This works on my own replies only: pick one of my answers.';
 export const NO_FILES_SENTENCE = 'This message has no files; share a file in a message, then use this shortcut on that message.';
 
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 /** The caller-only text of a reply, in parts Slack accepts (a file goes up separately, with files.uploadV2). */
 function callerParts(reply: CommandReply): MarkdownMessage[] {
   return markdownMessages(reply.text);
@@ -72,7 +68,7 @@ export class Interactions {
       try {
         await client.views.open({ trigger_id: body.trigger_id, view: modal.view });
       } catch (err) {
-        this.options.logger.warn({ err: errorText(err) }, 'views.open failed');
+        this.options.logger.warn({ err }, 'views.open failed');
         await caller.say({ text: 'The form could not be opened in time; please run the command again.' });
       }
       return;
@@ -116,7 +112,7 @@ export class Interactions {
     try {
       await client.filesUploadV2({ channel_id: channel, ...file });
     } catch (err) {
-      this.options.logger.warn({ err: errorText(err), channel }, 'could not upload the file');
+      this.options.logger.warn({ err, channel }, 'could not upload the file');
       await caller.say({ text: `${what} could not be posted in this channel (invite me to it, or check my files:write permission).` });
     }
   }
@@ -153,7 +149,7 @@ export class Interactions {
     try {
       question = await this.questionBefore(client, payload.channel.id, message.ts, message.thread_ts, bot);
     } catch (err) {
-      this.options.logger.warn({ err: errorText(err) }, 'could not read the conversation for the shortcut');
+      this.options.logger.warn({ err }, 'could not read the conversation for the shortcut');
     }
     if (!question) {
       await respond({ response_type: 'ephemeral', text: 'I could not find the question this reply answered, so nothing was added.' });
@@ -205,7 +201,7 @@ export class Interactions {
     try {
       await client.chat.postEphemeral({ channel: scope.channel, user: user.id, ...said });
     } catch (err) {
-      this.options.logger.warn({ err: errorText(err), channel: scope.channel }, 'chat.postEphemeral failed; answering through response_url');
+      this.options.logger.warn({ err, channel: scope.channel }, 'chat.postEphemeral failed; answering through response_url');
       await respond({ response_type: 'ephemeral', ...said });
     }
   }
@@ -226,7 +222,7 @@ export class Interactions {
       try {
         await client.chat.postEphemeral({ channel: scope.channel, user: user.id, ...part });
       } catch (err) {
-        this.options.logger.warn({ err: errorText(err), channel: scope.channel }, 'could not tell the user the result of a form');
+        this.options.logger.warn({ err, channel: scope.channel }, 'could not tell the user the result of a form');
       }
     }
   }
@@ -237,7 +233,7 @@ export class Interactions {
       for (const part of markdownMessages(reply.announce)) await client.chat.postMessage({ channel, ...part });
     } catch (err) {
       // e.g. not_in_channel: the change stands; only the announcement is missing.
-      this.options.logger.warn({ err: errorText(err), channel }, 'could not announce a change in the channel');
+      this.options.logger.warn({ err, channel }, 'could not announce a change in the channel');
     }
   }
 }

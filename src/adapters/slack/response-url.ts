@@ -50,7 +50,7 @@ export class CallerReplies {
         await this.respond({ response_type: 'ephemeral', ...said });
         return;
       } catch (err) {
-        this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'response_url refused; answering with chat.postEphemeral');
+        this.logger.warn({ err }, 'response_url refused; answering with chat.postEphemeral');
       }
     }
     const { scope, user } = this.caller;
