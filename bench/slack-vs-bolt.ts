@@ -9,8 +9,9 @@
  * buildApp, store and pino logger (at the configured level, into /dev/null). Load: a closed loop of
  * `concurrency` users, each sending a mention and waiting until it is answered — its final message
  * complete at the fake, whatever calls got it there — before sending the next. Rounds alternate
- * (channelwise, bare, channelwise, bare…; with `--streamed-bare` a third app in each round), each with its own warm-up; after each round the fakes
- * must show every mention answered exactly once, with the model called once for it.
+ * (channelwise, bare, channelwise, bare…; with `--streamed-bare` a third app in each round), each
+ * with its own warm-up; after each round the fakes must show every mention answered exactly once,
+ * with the model called once for it.
  *
  * Per round: mentions/s, the app's main-thread CPU ms per mention (its other threads — libuv's pool,
  * where node-sqlite3 runs queries, GC helpers — and the load worker are reported apart), latency.

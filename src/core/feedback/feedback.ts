@@ -114,8 +114,9 @@ export class Feedback {
    */
   async record(answer: Omit<AnswerRecord, 'id' | 'at'>): Promise<AnswerRecord> {
     const record: AnswerRecord = { ...answer, id: randomUUID(), at: this.clock.now().toISOString() };
-    const kept = this.store.set(this.answerKey(record.id), record, this.ttlMs);
-    await (answer.scope.platform === 'console' ? Promise.all([kept, this.store.set(this.lastKey(answer.scope), record.id, this.ttlMs)]) : kept);
+    const writes = [this.store.set(this.answerKey(record.id), record, this.ttlMs)];
+    if (answer.scope.platform === 'console') writes.push(this.store.set(this.lastKey(answer.scope), record.id, this.ttlMs));
+    await Promise.all(writes);
     return record;
   }
 

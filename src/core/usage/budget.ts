@@ -30,6 +30,9 @@ export interface BudgetDefaults {
   readonly warnPct: number;
 }
 
+/** Store keys and change-feed topics of budgets alike: `budget:<channel>`. */
+const BUDGET_PREFIX = 'budget:';
+
 export interface BudgetCache {
   readonly cacheMs: number;
   readonly feed?: ChangeFeed;
@@ -44,11 +47,11 @@ export class Budgets {
     private readonly clock: Clock,
     caching: BudgetCache = { cacheMs: 0 },
   ) {
-    this.cache = new ReadCache({ topicPrefix: 'budget:', cacheMs: caching.cacheMs, clock, ...(caching.feed ? { feed: caching.feed } : {}) });
+    this.cache = new ReadCache({ topicPrefix: BUDGET_PREFIX, cacheMs: caching.cacheMs, clock, ...(caching.feed ? { feed: caching.feed } : {}) });
   }
 
   private key(scope: ChannelScope): string {
-    return `budget:${channelKey(scope)}`;
+    return `${BUDGET_PREFIX}${channelKey(scope)}`;
   }
 
   /** The cap that applies to the channel, if any. Cached: this is on every answer's path. */
